@@ -1,0 +1,228 @@
+//! The real backend. Ops are compiled into as few `ip` processes as possible: one
+//! `ip -batch -` in the root namespace for namespaces and veth pairs, then one
+//! `ip -n NS -batch -` per namespace touched (run concurrently), with sysctls written
+//! in-process from a thread inside the namespace. A snapshot is one `ip -j -d -s -s -batch -`
+//! per namespace.
+
+use super::{ipjson, Backend};
+use crate::error::Result;
+use crate::model::Snapshot;
+use crate::netns;
+use crate::op::Op;
+use crate::run::Cmd;
+
+#[derive(Debug, Default)]
+pub struct Iproute2;
+
+/// One unit of execution in a namespace: a batch of `ip` lines or an in-process sysctl.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Batch { ns: Option<String>, lines: Vec<String> },
+    Sysctl { ns: Option<String>, key: String, value: String },
+}
+
+/// A stage: root-level lines first, then each namespace's steps (namespaces are independent
+/// of each other within a stage, so they may run concurrently).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub root: Vec<String>,
+    pub per_ns: Vec<(Option<String>, Vec<Step>)>,
+}
+
+/// Compile Ops into stages. Root-namespace Ops go into the root batch. A new stage starts when a root-level Op follows namespace Ops,
+/// or when an Op moves a device between namespaces (later Ops may depend on the move).
+pub fn compile(ops: &[Op]) -> Vec<Stage> {
+    let mut stages = vec![Stage::default()];
+    for op in ops {
+        let cur = stages.last_mut().expect("one stage");
+        if op.is_root_level() {
+            if !cur.per_ns.is_empty() {
+                stages.push(Stage::default());
+            }
+            let args = op.ip_args().expect("root-level ops are ip commands");
+            stages.last_mut().expect("stage").root.push(args.join(" "));
+            continue;
+        }
+        // Root-namespace Ops join the root batch: they are ordered among themselves and
+        // independent of the other namespaces' Ops in the same stage.
+        if let (None, Some(args)) = (op.ns(), op.ip_args()) {
+            cur.root.push(args.join(" "));
+            continue;
+        }
+        let ns = op.ns().map(str::to_string);
+        let idx = match cur.per_ns.iter().position(|(n, _)| *n == ns) {
+            Some(i) => i,
+            None => {
+                cur.per_ns.push((ns.clone(), Vec::new()));
+                cur.per_ns.len() - 1
+            }
+        };
+        let steps = &mut cur.per_ns[idx].1;
+        match (op, op.ip_args()) {
+            (Op::Sysctl { key, value, .. }, _) => steps.push(Step::Sysctl {
+                ns: ns.clone(),
+                key: key.clone(),
+                value: value.clone(),
+            }),
+            (_, Some(args)) => match steps.last_mut() {
+                Some(Step::Batch { lines, .. }) => lines.push(args.join(" ")),
+                _ => steps.push(Step::Batch {
+                    ns: ns.clone(),
+                    lines: vec![args.join(" ")],
+                }),
+            },
+            (_, None) => unreachable!("only sysctl has no ip form"),
+        }
+        if matches!(op, Op::MoveToNetns { .. }) {
+            stages.push(Stage::default());
+        }
+    }
+    stages.retain(|s| !s.root.is_empty() || !s.per_ns.is_empty());
+    stages
+}
+
+/// The `ip` command for a batch in a namespace.
+pub fn batch_cmd(ns: Option<&str>, lines: &[String]) -> Cmd {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    Cmd::ip(ns, &["-batch", "-"]).stdin(text)
+}
+
+fn run_steps(steps: &[Step]) -> Result<()> {
+    for step in steps {
+        match step {
+            Step::Batch { ns, lines } => {
+                batch_cmd(ns.as_deref(), lines).run()?;
+            }
+            Step::Sysctl { ns, key, value } => netns::write_sysctl(ns.as_deref(), key, value)?,
+        }
+    }
+    Ok(())
+}
+
+/// How many namespaces' batches run at once.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+impl Backend for Iproute2 {
+    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+        for stage in compile(ops) {
+            if !stage.root.is_empty() {
+                batch_cmd(None, &stage.root).run()?;
+            }
+            for chunk in stage.per_ns.chunks(parallelism()) {
+                if chunk.len() == 1 {
+                    run_steps(&chunk[0].1)?;
+                    continue;
+                }
+                let results: Vec<Result<()>> = std::thread::scope(|s| {
+                    let handles: Vec<_> = chunk
+                        .iter()
+                        .map(|(_, steps)| s.spawn(move || run_steps(steps)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("batch thread panicked"))
+                        .collect()
+                });
+                results.into_iter().collect::<Result<Vec<()>>>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, ns: Option<&str>) -> Result<Snapshot> {
+        let out = Cmd::ip(ns, &["-j", "-d", "-s", "-s", "-batch", "-"])
+            .stdin("addr show\nroute show table all\nnetns list-id\n")
+            .run()?;
+        let docs = ipjson::documents("ip -j -d -s -s addr show", &out.stdout)?;
+        ipjson::snapshot_from(ns, docs)
+    }
+
+    fn snapshots(&mut self, names: &[Option<String>]) -> Result<Vec<Snapshot>> {
+        let mut out = Vec::with_capacity(names.len());
+        for chunk in names.chunks(parallelism()) {
+            let got: Vec<Result<Snapshot>> = std::thread::scope(|s| {
+                let hs: Vec<_> = chunk
+                    .iter()
+                    .map(|n| s.spawn(move || Iproute2.snapshot(n.as_deref())))
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().expect("snapshot thread panicked"))
+                    .collect()
+            });
+            for g in got {
+                out.push(g?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn namespaces(&mut self) -> Result<Vec<String>> {
+        Ok(netns::list())
+    }
+
+    fn root_links(&mut self) -> Result<Vec<String>> {
+        // /sys/class/net of the sysfs mounted for nslab's own namespace: no process needed.
+        let mut v: Vec<String> = std::fs::read_dir("/sys/class/net")
+            .map_err(|e| crate::error::Error::io("/sys/class/net", e))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::{Placed, RouteSpec};
+
+    fn ns(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn namespaces_and_veths_share_one_root_batch_then_one_batch_per_namespace() {
+        let ops = vec![
+            Op::AddNetns { name: "a".into() },
+            Op::AddNetns { name: "b".into() },
+            Op::AddVeth {
+                a: Placed { ns: ns("a"), name: "v0".into() },
+                b: Placed { ns: ns("b"), name: "v1".into() },
+            },
+            Op::SetUp { ns: ns("a"), dev: "v0".into(), up: true },
+            Op::SetUp { ns: ns("b"), dev: "v1".into(), up: true },
+            Op::AddRoute {
+                ns: ns("a"),
+                route: RouteSpec { dst: "default".into(), via: Some("10.0.0.1".into()), ..Default::default() },
+            },
+            Op::Sysctl { ns: ns("b"), key: "net.ipv4.ip_forward".into(), value: "1".into() },
+        ];
+        let stages = compile(&ops);
+        assert_eq!(stages.len(), 1);
+        assert_eq!(stages[0].root.len(), 3);
+        assert_eq!(stages[0].per_ns.len(), 2);
+        assert_eq!(
+            stages[0].per_ns[0].1,
+            vec![Step::Batch {
+                ns: ns("a"),
+                lines: vec![
+                    "link set dev v0 up".into(),
+                    "route add default via 10.0.0.1".into()
+                ]
+            }]
+        );
+        assert_eq!(stages[0].per_ns[1].1.len(), 2);
+    }
+
+    #[test]
+    fn a_root_op_after_namespace_ops_starts_a_new_stage() {
+        let ops = vec![
+            Op::SetUp { ns: ns("a"), dev: "lo".into(), up: true },
+            Op::DelNetns { name: "a".into() },
+        ];
+        assert_eq!(compile(&ops).len(), 2);
+    }
+}

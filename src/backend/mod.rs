@@ -1,0 +1,36 @@
+//! Backends consume [`Op`]s and produce [`Snapshot`]s. The trait is object-safe and chosen at
+//! the CLI boundary (`&mut dyn Backend`): the real one shells out to iproute2, the script
+//! one prints the `ip` commands (`--dry-run`, `migrate`), the recording one keeps the Ops
+//! (tests).
+
+pub mod ipjson;
+pub mod iproute2;
+pub mod recording;
+pub mod script;
+
+use crate::error::Result;
+use crate::model::Snapshot;
+use crate::op::Op;
+
+pub trait Backend {
+    /// Apply the Ops in order. On error, Ops before the failing one may have been applied.
+    fn apply(&mut self, ops: &[Op]) -> Result<()>;
+
+    /// Read the state of one namespace (`None`: the one nslab runs in).
+    fn snapshot(&mut self, netns: Option<&str>) -> Result<Snapshot>;
+
+    /// Read several namespaces; backends may do it concurrently.
+    fn snapshots(&mut self, names: &[Option<String>]) -> Result<Vec<Snapshot>> {
+        names.iter().map(|n| self.snapshot(n.as_deref())).collect()
+    }
+
+    /// The named network namespaces that exist.
+    fn namespaces(&mut self) -> Result<Vec<String>>;
+
+    /// The names of the devices in the namespace nslab runs in.
+    fn root_links(&mut self) -> Result<Vec<String>>;
+}
+
+pub use iproute2::Iproute2;
+pub use recording::Recording;
+pub use script::Script;

@@ -1,0 +1,84 @@
+//! A test double: keeps every call as one [`Call`] in a `Vec`, answers snapshots and
+//! listings from canned data, and can be told to fail the N-th `apply`.
+
+use super::Backend;
+use crate::error::{Error, Exit, Result};
+use crate::model::Snapshot;
+use crate::op::Op;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Apply(Vec<Op>),
+    Snapshot(Option<String>),
+    Namespaces,
+    RootLinks,
+}
+
+#[derive(Debug, Default)]
+pub struct Recording {
+    pub calls: Vec<Call>,
+    pub snapshots: Vec<Snapshot>,
+    pub namespaces: Vec<String>,
+    pub root_links: Vec<String>,
+    /// Fail the apply call with this index (0-based), after recording it.
+    pub fail_apply: Option<usize>,
+}
+
+impl Recording {
+    /// Every Op applied so far, in order.
+    pub fn ops(&self) -> Vec<Op> {
+        self.calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::Apply(ops) => Some(ops.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+}
+
+impl Backend for Recording {
+    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+        let n = self
+            .calls
+            .iter()
+            .filter(|c| matches!(c, Call::Apply(_)))
+            .count();
+        self.calls.push(Call::Apply(ops.to_vec()));
+        if self.fail_apply == Some(n) {
+            return Err(Error::Command {
+                argv: vec!["ip".into(), "-batch".into(), "-".into()],
+                status: Exit::Code(1),
+                stderr: "RTNETLINK answers: Operation not permitted".into(),
+                line: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, netns: Option<&str>) -> Result<Snapshot> {
+        self.calls.push(Call::Snapshot(netns.map(str::to_string)));
+        Ok(self
+            .snapshots
+            .iter()
+            .find(|s| s.netns.as_deref() == netns)
+            .cloned()
+            .unwrap_or(Snapshot {
+                netns: netns.map(str::to_string),
+                links: vec![],
+                routes: vec![],
+                nsids: Default::default(),
+            }))
+    }
+
+    fn namespaces(&mut self) -> Result<Vec<String>> {
+        self.calls.push(Call::Namespaces);
+        Ok(self.namespaces.clone())
+    }
+
+    fn root_links(&mut self) -> Result<Vec<String>> {
+        self.calls.push(Call::RootLinks);
+        Ok(self.root_links.clone())
+    }
+}

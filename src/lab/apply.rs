@@ -1,0 +1,223 @@
+//! Bringing labs up and down with state and rollback.
+//!
+//! Before the first change, `up` writes `/run/nslab/LAB.json`: the whole lab, hence every
+//! namespace and root-namespace device that will exist. `down` works from that file alone,
+//! so it needs no lab file and works after a partial `up` or one killed at any moment.
+//! Changes happen under an exclusive `flock` on `/run/nslab/lock`. If a step fails, `up`
+//! removes everything the lab would have created that exists now (nothing existed before:
+//! validation refused any name already present) and reports the failing `ip` line.
+
+use super::file::Lab;
+use super::plan::{plan_down, plan_up};
+use crate::backend::Backend;
+use crate::error::{Error, IoContext, Result};
+use crate::netns::check_name;
+use crate::run::Cmd;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Directory of lab state files and the lock; `NSLAB_STATE_DIR` overrides it.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("NSLAB_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/nslab"))
+}
+
+/// What `/run/nslab/LAB.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// The lab file it came from, if any.
+    pub source: Option<String>,
+    pub lab: Lab,
+    /// Namespaces and root-namespace devices that exist while the lab is up.
+    pub namespaces: Vec<String>,
+    pub root_devices: Vec<String>,
+}
+
+impl State {
+    pub fn of(lab: &Lab, source: Option<&str>) -> State {
+        State {
+            source: source.map(str::to_string),
+            lab: lab.clone(),
+            namespaces: lab.host_names(),
+            root_devices: lab.root_devices(),
+        }
+    }
+
+    fn path(name: &str) -> Result<PathBuf> {
+        check_name(name).map_err(|m| Error::Usage(format!("bad lab name: {m}")))?;
+        Ok(state_dir().join(format!("{name}.json")))
+    }
+
+    /// Read a lab's state, or `None` if the lab is not up.
+    pub fn load(name: &str) -> Result<Option<State>> {
+        let path = State::path(name)?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                Error::lab(path.display().to_string(), format!("corrupt state file: {e}"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path.display().to_string(), e)),
+        }
+    }
+
+    /// Write atomically (temp file + rename) and durably enough for a crash of nslab.
+    fn save(&self) -> Result<()> {
+        let path = State::path(&self.lab.name)?;
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).expect("state serializes");
+        std::fs::write(&tmp, text).ctx_path(&tmp)?;
+        std::fs::rename(&tmp, &path).ctx_path(&path)
+    }
+
+    fn remove(name: &str) -> Result<()> {
+        let path = State::path(name)?;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path.display().to_string(), e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every lab that has a state file, sorted by name.
+    pub fn all() -> Result<Vec<State>> {
+        let mut names: Vec<String> = match std::fs::read_dir(state_dir()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+                .collect(),
+            Err(_) => vec![],
+        };
+        names.sort();
+        let mut out = Vec::new();
+        for n in names {
+            if let Some(s) = State::load(&n)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The exclusive lock held while labs change; released when dropped (or when nslab dies).
+pub struct Lock(#[allow(dead_code)] nix::fcntl::Flock<File>);
+
+pub fn lock() -> Result<Lock> {
+    let dir = state_dir();
+    std::fs::create_dir_all(&dir).ctx_path(&dir)?;
+    let path = dir.join("lock");
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .ctx_path(&path)?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
+        .map(Lock)
+        .map_err(|(_, e)| Error::io(path.display().to_string(), e.into()))
+}
+
+/// Refuse a lab whose namespaces or root-namespace devices already exist, or that is up.
+pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
+    if State::load(&lab.name)?.is_some() {
+        return Err(Error::Usage(format!(
+            "lab `{}` is already up (see `nslab status`; `nslab down {}` removes it)",
+            lab.name, lab.name
+        )));
+    }
+    let existing = backend.namespaces()?;
+    if let Some(h) = lab.host_names().into_iter().find(|h| existing.contains(h)) {
+        return Err(Error::Usage(format!(
+            "lab `{}`: namespace `{h}` already exists (not created by this lab)",
+            lab.name
+        )));
+    }
+    let root = backend.root_links()?;
+    if let Some(d) = lab.root_devices().into_iter().find(|d| root.contains(d)) {
+        return Err(Error::Usage(format!(
+            "lab `{}`: device `{d}` already exists in the root namespace",
+            lab.name
+        )));
+    }
+    Ok(())
+}
+
+/// Bring a validated lab up. On failure everything the lab would create is removed again.
+pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<()> {
+    let _lock = lock()?;
+    check_free(lab, backend)?;
+    let state = State::of(lab, source);
+    state.save()?;
+    let result = backend.apply(&plan_up(lab)).and_then(|()| run_commands(lab));
+    if let Err(error) = result {
+        return match teardown(&state, backend) {
+            Ok(()) => Err(error),
+            Err(undo) => Err(Error::Rollback {
+                error: Box::new(error),
+                undo: Box::new(undo),
+            }),
+        };
+    }
+    Ok(())
+}
+
+/// Run each host's `exec` commands inside it (fork, enter, exec: no `ip netns exec`).
+fn run_commands(lab: &Lab) -> Result<()> {
+    for h in &lab.hosts {
+        for c in &h.exec {
+            let argv = c.argv();
+            let out = Cmd::new(&argv[0]).args(&argv[1..]).in_netns(&h.name).run()?;
+            print!("{}", out.stdout);
+        }
+    }
+    Ok(())
+}
+
+/// Remove what a state lists and exists, then the state file.
+fn teardown(state: &State, backend: &mut dyn Backend) -> Result<()> {
+    let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
+    let applied = if ops.is_empty() { Ok(()) } else { backend.apply(&ops) };
+    // A namespace file left half-made by a killed `ip netns add` may refuse `netns del`;
+    // try once more one by one, then report what is left.
+    let left: Vec<String> = backend
+        .namespaces()?
+        .into_iter()
+        .filter(|n| state.namespaces.contains(n))
+        .collect();
+    for n in &left {
+        crate::netns::remove_stale(n)?;
+    }
+    if let Err(e) = applied {
+        let still = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
+        if !still.is_empty() {
+            return Err(e);
+        }
+    }
+    State::remove(&state.lab.name)
+}
+
+/// What `down` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Down {
+    Removed,
+    NotUp,
+}
+
+/// Tear a lab down from its state file. A lab that is not up is not an error.
+pub fn down(name: &str, backend: &mut dyn Backend) -> Result<Down> {
+    let _lock = lock()?;
+    match State::load(name)? {
+        None => Ok(Down::NotUp),
+        Some(state) => teardown(&state, backend).map(|()| Down::Removed),
+    }
+}
+
+/// Resolve `down`/`check`/`show` arguments: a path to a lab file, or a lab name.
+pub fn lab_name_of(arg: &str, prefix: &str) -> Result<String> {
+    if Path::new(arg).is_file() || arg.ends_with(".toml") || arg.ends_with(".json") {
+        let lab = Lab::load(arg)?.with_prefix(prefix);
+        Ok(lab.name)
+    } else {
+        Ok(format!("{prefix}{arg}"))
+    }
+}

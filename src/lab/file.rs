@@ -1,0 +1,540 @@
+//! The lab file: TOML, or JSON with the same schema (chosen by the `.json` extension).
+//! [`Lab::parse`] reads it and [`Lab::validate`] checks it as a whole before anything runs:
+//! names, addresses, references between hosts, bridges and links, duplicates. Every error
+//! is one line naming the file and the key (`links[2].a.host`) or the line.
+
+use crate::error::{Error, Result};
+use crate::netns::check_name;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// The default lab: the slides' four hosts on one bridge, compiled into the binary.
+pub const DEFAULT_LAB: &str = include_str!("../../labs/seed.toml");
+/// The name `labs/seed.toml` is reported under.
+pub const DEFAULT_LAB_PATH: &str = "labs/seed.toml (built in)";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    pub name: String,
+    #[serde(default)]
+    pub hosts: Vec<Host>,
+    #[serde(default)]
+    pub bridges: Vec<Bridge>,
+    #[serde(default)]
+    pub links: Vec<LinkDecl>,
+    /// Reachability expectations for `check`, on top of the defaults.
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub name: String,
+    #[serde(default)]
+    pub routes: Vec<RouteDecl>,
+    /// Namespaced sysctls (`net.*`), e.g. `"net.ipv4.ip_forward" = 1`.
+    #[serde(default)]
+    pub sysctl: BTreeMap<String, SysctlValue>,
+    /// Commands run in the host after everything is up (argv; a string is split on
+    /// whitespace, no shell).
+    #[serde(default)]
+    pub exec: Vec<CommandDecl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SysctlValue {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+}
+
+impl SysctlValue {
+    pub fn render(&self) -> String {
+        match self {
+            SysctlValue::Int(i) => i.to_string(),
+            SysctlValue::Bool(b) => (*b as u8).to_string(),
+            SysctlValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CommandDecl {
+    Line(String),
+    Argv(Vec<String>),
+}
+
+impl CommandDecl {
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            CommandDecl::Line(l) => l.split_whitespace().map(str::to_string).collect(),
+            CommandDecl::Argv(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bridge {
+    pub name: String,
+    /// The host whose namespace holds the bridge; none means the root namespace.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub addrs: Vec<String>,
+    #[serde(default)]
+    pub stp: bool,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    #[serde(default)]
+    pub mac: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDecl {
+    pub a: Endpoint,
+    pub b: Endpoint,
+}
+
+/// One end of a veth: an interface of a host, or a port on a bridge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub name: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub bridge: Option<String>,
+    #[serde(default)]
+    pub addrs: Vec<String>,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    #[serde(default)]
+    pub mac: Option<String>,
+    #[serde(default = "yes")]
+    pub up: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteDecl {
+    /// `default` or a prefix.
+    pub to: String,
+    #[serde(default)]
+    pub via: Option<String>,
+    #[serde(default)]
+    pub dev: Option<String>,
+    #[serde(default)]
+    pub metric: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub from: String,
+    pub to: String,
+    pub reach: bool,
+}
+
+/// An address with its prefix length, as written in a lab file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> std::result::Result<Cidr, String> {
+        let (a, l) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` has no prefix length (write it as ADDR/LEN)"))?;
+        let addr: IpAddr = a.parse().map_err(|_| format!("`{a}` is not an IP address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len: u8 = l
+            .parse()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| format!("`{l}` is not a prefix length for {addr} (0..={max})"))?;
+        Ok(Cidr { addr, len })
+    }
+
+    /// Whether `ip` falls in this prefix.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.len == 0 { 0 } else { u32::MAX << (32 - self.len) };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.len == 0 { 0 } else { u128::MAX << (128 - self.len) };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_usable_host(&self) -> bool {
+        !self.addr.is_loopback() && !self.addr.is_multicast() && !self.addr.is_unspecified()
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.len)
+    }
+}
+
+/// Where a lab file came from, for error messages.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Lab {
+    /// Parse a lab file's text; `path` decides the format (`.json` or TOML) and names errors.
+    pub fn parse(path: &str, text: &str) -> Result<Lab> {
+        if path.ends_with(".json") {
+            serde_json::from_str(text).map_err(|e| {
+                Error::lab(format!("{path}:{}", e.line()), first_line(&e.to_string()))
+            })
+        } else {
+            toml::from_str(text).map_err(|e| {
+                let place = match e.span() {
+                    Some(span) => format!("{path}:{}", line_of(text, span.start)),
+                    None => path.to_string(),
+                };
+                Error::lab(place, first_line(e.message()))
+            })
+        }
+    }
+
+    /// Read and parse a lab file from disk.
+    pub fn load(path: &str) -> Result<Lab> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::lab(path, format!("cannot read: {e}")))?;
+        Lab::parse(path, &text)
+    }
+
+    /// The built-in default lab.
+    pub fn default_lab() -> Lab {
+        Lab::parse(DEFAULT_LAB_PATH, DEFAULT_LAB).expect("the built-in lab parses")
+    }
+
+    /// Prefix the lab name, every host (namespace) name and every root-namespace device name,
+    /// so several copies of a lab can coexist (tests use this).
+    pub fn with_prefix(mut self, prefix: &str) -> Lab {
+        if prefix.is_empty() {
+            return self;
+        }
+        let p = |s: &mut String| *s = format!("{prefix}{s}");
+        p(&mut self.name);
+        let root_bridges: BTreeSet<String> = self
+            .bridges
+            .iter()
+            .filter(|b| b.host.is_none())
+            .map(|b| b.name.clone())
+            .collect();
+        for h in &mut self.hosts {
+            p(&mut h.name);
+        }
+        for b in &mut self.bridges {
+            match &mut b.host {
+                Some(h) => p(h),
+                None => p(&mut b.name),
+            }
+        }
+        for l in &mut self.links {
+            for e in [&mut l.a, &mut l.b] {
+                if let Some(h) = &mut e.host {
+                    p(h);
+                }
+                if let Some(b) = &mut e.bridge {
+                    if root_bridges.contains(b) {
+                        p(b);
+                        p(&mut e.name);
+                    }
+                }
+            }
+        }
+        for x in &mut self.expect {
+            p(&mut x.from);
+            p(&mut x.to);
+        }
+        self
+    }
+
+    /// The namespace an endpoint lives in (`None`: root), assuming a valid lab.
+    pub fn endpoint_ns(&self, e: &Endpoint) -> Option<String> {
+        match (&e.host, &e.bridge) {
+            (Some(h), _) => Some(h.clone()),
+            (None, Some(b)) => self
+                .bridges
+                .iter()
+                .find(|x| &x.name == b)
+                .and_then(|x| x.host.clone()),
+            (None, None) => None,
+        }
+    }
+
+    /// Devices this lab puts in the root namespace (bridges and veth ends).
+    pub fn root_devices(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .bridges
+            .iter()
+            .filter(|b| b.host.is_none())
+            .map(|b| b.name.clone())
+            .collect();
+        for l in &self.links {
+            for e in [&l.a, &l.b] {
+                if self.endpoint_ns(e).is_none() {
+                    v.push(e.name.clone());
+                }
+            }
+        }
+        v
+    }
+
+    pub fn host_names(&self) -> Vec<String> {
+        self.hosts.iter().map(|h| h.name.clone()).collect()
+    }
+
+    /// Addresses of a host: those of its interfaces and of the bridges in its namespace.
+    pub fn host_addrs(&self, host: &str) -> Vec<(String, Cidr)> {
+        let mut v = Vec::new();
+        for b in self.bridges.iter().filter(|b| b.host.as_deref() == Some(host)) {
+            v.extend(b.addrs.iter().filter_map(|a| Some((b.name.clone(), Cidr::parse(a).ok()?))));
+        }
+        for l in &self.links {
+            for e in [&l.a, &l.b] {
+                if e.host.as_deref() == Some(host) {
+                    v.extend(e.addrs.iter().filter_map(|a| Some((e.name.clone(), Cidr::parse(a).ok()?))));
+                }
+            }
+        }
+        v
+    }
+
+    /// Check the whole lab; the first problem is returned as a one-line error naming `path`
+    /// and the key.
+    pub fn validate(&self, path: &str) -> Result<()> {
+        let err = |key: String, msg: String| Error::lab(format!("{path}: {key}"), msg);
+        let name_ok = |key: String, n: &str| check_name(n).map_err(|m| err(key, m));
+
+        name_ok("name".into(), &self.name)?;
+        if self.hosts.is_empty() {
+            return Err(err("hosts".into(), "the lab has no hosts".into()));
+        }
+        let mut hosts = BTreeSet::new();
+        for (i, h) in self.hosts.iter().enumerate() {
+            name_ok(format!("hosts[{i}].name"), &h.name)?;
+            if !hosts.insert(h.name.as_str()) {
+                return Err(err(format!("hosts[{i}].name"), format!("host `{}` is declared twice", h.name)));
+            }
+        }
+        // Devices per namespace (None: root), to find duplicates and resolve `dev`.
+        let mut devices: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+        for h in &self.hosts {
+            devices.entry(Some(h.name.clone())).or_default().insert("lo".into());
+        }
+        let mut add_dev = |key: String, ns: Option<String>, dev: &str| -> Result<()> {
+            if !devices.entry(ns.clone()).or_default().insert(dev.to_string()) {
+                let place = ns.map_or("the root namespace".to_string(), |n| format!("host `{n}`"));
+                return Err(err(key, format!("interface `{dev}` already exists in {place}")));
+            }
+            Ok(())
+        };
+        let mut bridges = BTreeSet::new();
+        let mut seen_addrs: BTreeMap<IpAddr, String> = BTreeMap::new();
+        let mut check_addrs = |key: String, addrs: &[String]| -> Result<()> {
+            for (j, a) in addrs.iter().enumerate() {
+                let c = Cidr::parse(a).map_err(|m| err(format!("{key}[{j}]"), m))?;
+                if !c.is_usable_host() {
+                    return Err(err(format!("{key}[{j}]"), format!("`{a}` is not a host address")));
+                }
+                if let Some(prev) = seen_addrs.insert(c.addr, format!("{key}[{j}]")) {
+                    return Err(err(format!("{key}[{j}]"), format!("address {} is also used at {prev}", c.addr)));
+                }
+            }
+            Ok(())
+        };
+        for (i, b) in self.bridges.iter().enumerate() {
+            let key = format!("bridges[{i}]");
+            name_ok(format!("{key}.name"), &b.name)?;
+            if let Some(h) = &b.host {
+                if !hosts.contains(h.as_str()) {
+                    return Err(err(format!("{key}.host"), format!("no host named `{h}`")));
+                }
+            }
+            if b.host.is_none() && !bridges.iter().all(|x: &(Option<String>, String)| x.1 != b.name) {
+                return Err(err(format!("{key}.name"), format!("bridge `{}` is declared twice", b.name)));
+            }
+            bridges.insert((b.host.clone(), b.name.clone()));
+            add_dev(format!("{key}.name"), b.host.clone(), &b.name)?;
+            check_addrs(format!("{key}.addrs"), &b.addrs)?;
+            check_mtu(&err, format!("{key}.mtu"), b.mtu)?;
+            check_mac(&err, format!("{key}.mac"), b.mac.as_deref())?;
+        }
+        let bridge_ns = |name: &str| -> Vec<Option<String>> {
+            self.bridges.iter().filter(|b| b.name == name).map(|b| b.host.clone()).collect()
+        };
+        for (i, l) in self.links.iter().enumerate() {
+            for (side, e) in [("a", &l.a), ("b", &l.b)] {
+                let key = format!("links[{i}].{side}");
+                name_ok(format!("{key}.name"), &e.name)?;
+                let ns = match (&e.host, &e.bridge) {
+                    (Some(_), Some(_)) => {
+                        return Err(err(key, "an endpoint names a host or a bridge, not both".into()))
+                    }
+                    (None, None) => {
+                        return Err(err(key, "an endpoint needs `host` or `bridge`".into()))
+                    }
+                    (Some(h), None) => {
+                        if !hosts.contains(h.as_str()) {
+                            return Err(err(format!("{key}.host"), format!("no host named `{h}`")));
+                        }
+                        Some(h.clone())
+                    }
+                    (None, Some(b)) => match bridge_ns(b).as_slice() {
+                        [] => return Err(err(format!("{key}.bridge"), format!("no bridge named `{b}`"))),
+                        [ns] => ns.clone(),
+                        _ => {
+                            return Err(err(
+                                format!("{key}.bridge"),
+                                format!("bridge name `{b}` is ambiguous: it exists in several hosts"),
+                            ))
+                        }
+                    },
+                };
+                add_dev(format!("{key}.name"), ns, &e.name)?;
+                check_addrs(format!("{key}.addrs"), &e.addrs)?;
+                check_mtu(&err, format!("{key}.mtu"), e.mtu)?;
+                check_mac(&err, format!("{key}.mac"), e.mac.as_deref())?;
+            }
+        }
+        for (i, h) in self.hosts.iter().enumerate() {
+            let devs = devices.get(&Some(h.name.clone())).cloned().unwrap_or_default();
+            let own: Vec<Cidr> = self.host_addrs(&h.name).into_iter().map(|(_, c)| c).collect();
+            for (j, r) in h.routes.iter().enumerate() {
+                let key = format!("hosts[{i}].routes[{j}]");
+                let family_v4 = if r.to == "default" {
+                    None
+                } else {
+                    Some(Cidr::parse(&r.to).map_err(|m| err(format!("{key}.to"), m))?.addr.is_ipv4())
+                };
+                if r.via.is_none() && r.dev.is_none() {
+                    return Err(err(key, "a route needs `via` or `dev`".into()));
+                }
+                if let Some(v) = &r.via {
+                    let gw: IpAddr = v
+                        .parse()
+                        .map_err(|_| err(format!("{key}.via"), format!("`{v}` is not an IP address")))?;
+                    if family_v4.is_some_and(|f| f != gw.is_ipv4()) {
+                        return Err(err(format!("{key}.via"), format!("gateway {gw} is not of the family of `{}`", r.to)));
+                    }
+                    if r.dev.is_none() && !own.iter().any(|c| c.contains(gw)) {
+                        return Err(err(
+                            format!("{key}.via"),
+                            format!("gateway {gw} is on none of host `{}`'s subnets", h.name),
+                        ));
+                    }
+                }
+                if let Some(d) = &r.dev {
+                    if !devs.contains(d) {
+                        return Err(err(format!("{key}.dev"), format!("host `{}` has no interface `{d}`", h.name)));
+                    }
+                }
+            }
+            for k in h.sysctl.keys() {
+                let ok = k.starts_with("net.")
+                    && !k.contains("..")
+                    && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                if !ok {
+                    return Err(err(
+                        format!("hosts[{i}].sysctl.\"{k}\""),
+                        "only per-namespace `net.*` sysctls can be set in a host".into(),
+                    ));
+                }
+            }
+            for (j, c) in h.exec.iter().enumerate() {
+                if c.argv().is_empty() {
+                    return Err(err(format!("hosts[{i}].exec[{j}]"), "empty command".into()));
+                }
+            }
+        }
+        for (i, x) in self.expect.iter().enumerate() {
+            for (k, h) in [("from", &x.from), ("to", &x.to)] {
+                if !hosts.contains(h.as_str()) {
+                    return Err(err(format!("expect[{i}].{k}"), format!("no host named `{h}`")));
+                }
+            }
+            if x.from == x.to {
+                return Err(err(format!("expect[{i}]"), "`from` and `to` are the same host".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_mtu(err: &dyn Fn(String, String) -> Error, key: String, mtu: Option<u32>) -> Result<()> {
+    match mtu {
+        Some(m) if !(68..=65535).contains(&m) => Err(err(key, format!("MTU {m} is outside 68..=65535"))),
+        _ => Ok(()),
+    }
+}
+
+fn check_mac(err: &dyn Fn(String, String) -> Error, key: String, mac: Option<&str>) -> Result<()> {
+    let Some(mac) = mac else { return Ok(()) };
+    let octets: Vec<&str> = mac.split(':').collect();
+    let ok = octets.len() == 6
+        && octets.iter().all(|o| o.len() == 2 && u8::from_str_radix(o, 16).is_ok());
+    if !ok {
+        return Err(err(key, format!("`{mac}` is not a MAC address (xx:xx:xx:xx:xx:xx)")));
+    }
+    let first = u8::from_str_radix(octets[0], 16).unwrap_or(1);
+    if first & 1 == 1 || octets.iter().all(|o| *o == "00") {
+        return Err(err(key, format!("`{mac}` is a multicast or zero MAC address")));
+    }
+    Ok(())
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_lab_is_valid() {
+        Lab::default_lab().validate("seed").unwrap();
+    }
+
+    #[test]
+    fn prefix_applies_to_hosts_and_root_devices_only() {
+        let lab = Lab::default_lab().with_prefix("t1-");
+        assert_eq!(lab.name, "t1-seed");
+        assert_eq!(lab.hosts[0].name, "t1-ns1");
+        assert_eq!(lab.bridges[0].name, "br0");
+        assert_eq!(lab.bridges[0].host.as_deref(), Some("t1-ns1"));
+        lab.validate("x").unwrap();
+    }
+
+    #[test]
+    fn cidr_contains() {
+        let c = Cidr::parse("10.0.0.0/24").unwrap();
+        assert!(c.contains("10.0.0.9".parse().unwrap()));
+        assert!(!c.contains("10.0.1.9".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.1/33").is_err());
+        assert!(Cidr::parse("2001:db8::1/64").unwrap().contains("2001:db8::2".parse().unwrap()));
+    }
+}

@@ -1,0 +1,9 @@
+//! Labs: the file format, the plan (lab → Ops), applying it with state and rollback, and
+//! the reachability check.
+
+pub mod apply;
+pub mod check;
+pub mod file;
+pub mod plan;
+
+pub use file::Lab;

@@ -1,0 +1,128 @@
+//! Lab → ordered Ops. First the root-level work (namespaces, root bridges, veth pairs with
+//! both ends placed), then per namespace: bridges, MAC/MTU, enslaving, addresses, links up
+//! (loopback too), routes, sysctls. The iproute2 backend turns this into one root batch
+//! plus one batch per namespace.
+
+use super::file::{Cidr, Lab};
+use crate::op::{AddrSpec, BridgeSetting, LinkKind, Op, Placed, RouteSpec};
+
+fn addr_op(ns: &Option<String>, dev: &str, a: &str) -> Op {
+    let c = Cidr::parse(a).expect("validated address");
+    Op::AddAddr {
+        ns: ns.clone(),
+        dev: dev.to_string(),
+        addr: AddrSpec {
+            local: c.to_string(),
+            // IPv4 gets the conventional broadcast; IPv6 skips DAD so the lab is usable at once.
+            broadcast: (c.addr.is_ipv4() && c.len < 31).then(|| "+".to_string()),
+            nodad: c.addr.is_ipv6(),
+            ..Default::default()
+        },
+    }
+}
+
+/// The Ops that build `lab` (assumed valid).
+pub fn plan_up(lab: &Lab) -> Vec<Op> {
+    let mut root = Vec::new();
+    for h in &lab.hosts {
+        root.push(Op::AddNetns { name: h.name.clone() });
+    }
+    for l in &lab.links {
+        root.push(Op::AddVeth {
+            a: Placed { ns: lab.endpoint_ns(&l.a), name: l.a.name.clone() },
+            b: Placed { ns: lab.endpoint_ns(&l.b), name: l.b.name.clone() },
+        });
+    }
+    // Namespaces in a stable order: root first (if used), then hosts as declared.
+    let mut spaces: Vec<Option<String>> = vec![None];
+    spaces.extend(lab.hosts.iter().map(|h| Some(h.name.clone())));
+    let mut per_ns = Vec::new();
+    for ns in &spaces {
+        let mut create = Vec::new();
+        let mut config = Vec::new();
+        let mut ups = Vec::new();
+        let mut tail = Vec::new();
+        for b in lab.bridges.iter().filter(|b| &b.host == ns) {
+            create.push(Op::AddLink { ns: ns.clone(), name: b.name.clone(), kind: LinkKind::Bridge });
+            if let Some(mac) = &b.mac {
+                config.push(Op::SetMac { ns: ns.clone(), dev: b.name.clone(), mac: mac.clone() });
+            }
+            if let Some(mtu) = b.mtu {
+                config.push(Op::SetMtu { ns: ns.clone(), dev: b.name.clone(), mtu });
+            }
+            if b.stp {
+                config.push(Op::Bridge { ns: ns.clone(), dev: b.name.clone(), setting: BridgeSetting::StpState(1) });
+            }
+            config.extend(b.addrs.iter().map(|a| addr_op(ns, &b.name, a)));
+            ups.push(Op::SetUp { ns: ns.clone(), dev: b.name.clone(), up: true });
+        }
+        for l in &lab.links {
+            for e in [&l.a, &l.b] {
+                if &lab.endpoint_ns(e) != ns {
+                    continue;
+                }
+                if let Some(mac) = &e.mac {
+                    config.push(Op::SetMac { ns: ns.clone(), dev: e.name.clone(), mac: mac.clone() });
+                }
+                if let Some(mtu) = e.mtu {
+                    config.push(Op::SetMtu { ns: ns.clone(), dev: e.name.clone(), mtu });
+                }
+                if let Some(b) = &e.bridge {
+                    config.push(Op::SetMaster { ns: ns.clone(), dev: e.name.clone(), master: Some(b.clone()) });
+                }
+                config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
+                if e.up {
+                    ups.push(Op::SetUp { ns: ns.clone(), dev: e.name.clone(), up: true });
+                }
+            }
+        }
+        if let Some(name) = ns {
+            let host = lab.hosts.iter().find(|h| &h.name == name).expect("host");
+            ups.insert(0, Op::SetUp { ns: ns.clone(), dev: "lo".into(), up: true });
+            for r in &host.routes {
+                tail.push(Op::AddRoute {
+                    ns: ns.clone(),
+                    route: RouteSpec {
+                        dst: r.to.clone(),
+                        via: r.via.clone(),
+                        dev: r.dev.clone(),
+                        metric: r.metric,
+                        ..Default::default()
+                    },
+                });
+            }
+            for (k, v) in &host.sysctl {
+                tail.push(Op::Sysctl { ns: ns.clone(), key: k.clone(), value: v.render() });
+            }
+        }
+        per_ns.extend(create);
+        per_ns.extend(config);
+        per_ns.extend(ups);
+        per_ns.extend(tail);
+    }
+    // Root-namespace bridges must exist before veth ends are enslaved to them, which the
+    // per-namespace part does; creating them up front keeps that order.
+    let (root_bridges, rest): (Vec<Op>, Vec<Op>) = per_ns
+        .into_iter()
+        .partition(|op| matches!(op, Op::AddLink { ns: None, .. }));
+    root.extend(root_bridges);
+    root.extend(rest);
+    root
+}
+
+/// The Ops that remove what `plan_up` creates, given what exists now: root-namespace
+/// devices first (a veth end in the root namespace takes its peer with it), then namespaces.
+pub fn plan_down(lab: &Lab, existing_ns: &[String], existing_root: &[String]) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for d in lab.root_devices() {
+        if existing_root.contains(&d) {
+            ops.push(Op::DelLink { ns: None, dev: d });
+        }
+    }
+    for h in &lab.hosts {
+        if existing_ns.contains(&h.name) {
+            ops.push(Op::DelNetns { name: h.name.clone() });
+        }
+    }
+    ops
+}

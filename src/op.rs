@@ -1,0 +1,378 @@
+//! The vocabulary of kernel changes. Every front end (lab planner, legacy parsers, migrate)
+//! produces `Op`s; every backend consumes them. Each Op names its namespace explicitly
+//! (`None` is the root namespace) and renders as the arguments of one `ip` command, which is
+//! both a line of an `ip -batch` file and, prefixed by `ip [-n NS]`, a standalone command.
+
+use crate::run::shell_quote;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A namespace: `None` is the root (initial) network namespace.
+pub type Ns = Option<String>;
+
+/// A device placed in a namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placed {
+    pub ns: Ns,
+    pub name: String,
+}
+
+/// Kinds of link nslab can create (besides veth, which has two ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    Bridge,
+    Ifb,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Bridge => "bridge",
+            LinkKind::Ifb => "ifb",
+        }
+    }
+}
+
+/// An address to add: `local` is `ADDR/LEN` (IPv4 or IPv6).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AddrSpec {
+    pub local: String,
+    pub peer: Option<String>,
+    pub broadcast: Option<String>,
+    pub label: Option<String>,
+    pub scope: Option<String>,
+    /// Skip duplicate address detection (IPv6): the address is usable at once.
+    pub nodad: bool,
+}
+
+/// Link flags that `ip link set` can toggle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkFlag {
+    Arp,
+    Promisc,
+    Allmulticast,
+    Multicast,
+    Trailers,
+    Dynamic,
+}
+
+impl LinkFlag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkFlag::Arp => "arp",
+            LinkFlag::Promisc => "promisc",
+            LinkFlag::Allmulticast => "allmulticast",
+            LinkFlag::Multicast => "multicast",
+            LinkFlag::Trailers => "trailers",
+            LinkFlag::Dynamic => "dynamic",
+        }
+    }
+}
+
+/// A route. `dst` is a prefix or `default`; `kind` is a route type such as `unreachable`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RouteSpec {
+    pub dst: String,
+    pub kind: Option<String>,
+    pub via: Option<String>,
+    pub dev: Option<String>,
+    pub metric: Option<u32>,
+    pub src: Option<String>,
+}
+
+/// Bridge-wide settings, in the kernel's units (times in centiseconds, as `ip link` takes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BridgeSetting {
+    StpState(u32),
+    ForwardDelay(u64),
+    HelloTime(u64),
+    MaxAge(u64),
+    AgeingTime(u64),
+    Priority(u16),
+}
+
+/// Per-port settings of a bridge port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortSetting {
+    Cost(u32),
+    Priority(u16),
+    Hairpin(bool),
+}
+
+/// One kernel change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    AddNetns { name: String },
+    DelNetns { name: String },
+    /// A veth pair created with both ends already in their namespaces.
+    AddVeth { a: Placed, b: Placed },
+    AddLink { ns: Ns, name: String, kind: LinkKind },
+    DelLink { ns: Ns, dev: String },
+    /// Enslave to a bridge (`Some`) or release (`None`).
+    SetMaster { ns: Ns, dev: String, master: Option<String> },
+    SetUp { ns: Ns, dev: String, up: bool },
+    AddAddr { ns: Ns, dev: String, addr: AddrSpec },
+    DelAddr { ns: Ns, dev: String, local: String },
+    SetMtu { ns: Ns, dev: String, mtu: u32 },
+    SetMac { ns: Ns, dev: String, mac: String },
+    SetTxqlen { ns: Ns, dev: String, txqlen: u32 },
+    SetFlag { ns: Ns, dev: String, flag: LinkFlag, on: bool },
+    Rename { ns: Ns, dev: String, to: String },
+    /// Move a device to another named namespace.
+    MoveToNetns { ns: Ns, dev: String, to: String },
+    AddRoute { ns: Ns, route: RouteSpec },
+    DelRoute { ns: Ns, route: RouteSpec },
+    /// Write `/proc/sys/<key with dots as slashes>` inside the namespace.
+    Sysctl { ns: Ns, key: String, value: String },
+    Bridge { ns: Ns, dev: String, setting: BridgeSetting },
+    BridgePort { ns: Ns, dev: String, setting: PortSetting },
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+impl Op {
+    /// The namespace the Op acts in. Root-level Ops (namespaces, veth pairs) return `None`.
+    pub fn ns(&self) -> Option<&str> {
+        use Op::*;
+        match self {
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => None,
+            AddLink { ns, .. }
+            | DelLink { ns, .. }
+            | SetMaster { ns, .. }
+            | SetUp { ns, .. }
+            | AddAddr { ns, .. }
+            | DelAddr { ns, .. }
+            | SetMtu { ns, .. }
+            | SetMac { ns, .. }
+            | SetTxqlen { ns, .. }
+            | SetFlag { ns, .. }
+            | Rename { ns, .. }
+            | MoveToNetns { ns, .. }
+            | AddRoute { ns, .. }
+            | DelRoute { ns, .. }
+            | Sysctl { ns, .. }
+            | Bridge { ns, .. }
+            | BridgePort { ns, .. } => ns.as_deref(),
+        }
+    }
+
+    /// Ops that run from the root namespace because they name namespaces themselves.
+    pub fn is_root_level(&self) -> bool {
+        matches!(
+            self,
+            Op::AddNetns { .. } | Op::DelNetns { .. } | Op::AddVeth { .. }
+        )
+    }
+
+    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl, which is
+    /// not an `ip` command.
+    pub fn ip_args(&self) -> Option<Vec<String>> {
+        use Op::*;
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let dev_set = |dev: &str, rest: &[&str]| {
+            let mut v = s(&["link", "set", "dev", dev]);
+            v.extend(rest.iter().map(|x| x.to_string()));
+            v
+        };
+        Some(match self {
+            AddNetns { name } => s(&["netns", "add", name]),
+            DelNetns { name } => s(&["netns", "del", name]),
+            AddVeth { a, b } => {
+                let mut v = s(&["link", "add", "name", &a.name]);
+                if let Some(ns) = &a.ns {
+                    v.extend(s(&["netns", ns]));
+                }
+                v.extend(s(&["type", "veth", "peer", "name", &b.name]));
+                if let Some(ns) = &b.ns {
+                    v.extend(s(&["netns", ns]));
+                }
+                v
+            }
+            AddLink { name, kind, .. } => s(&["link", "add", "name", name, "type", kind.as_str()]),
+            DelLink { dev, .. } => s(&["link", "del", "dev", dev]),
+            SetMaster { dev, master, .. } => match master {
+                Some(m) => dev_set(dev, &["master", m]),
+                None => dev_set(dev, &["nomaster"]),
+            },
+            SetUp { dev, up, .. } => dev_set(dev, &[if *up { "up" } else { "down" }]),
+            AddAddr { dev, addr, .. } => {
+                let mut v = s(&["addr", "add", &addr.local]);
+                if let Some(p) = &addr.peer {
+                    v.extend(s(&["peer", p]));
+                }
+                if let Some(b) = &addr.broadcast {
+                    v.extend(s(&["broadcast", b]));
+                }
+                if let Some(l) = &addr.label {
+                    v.extend(s(&["label", l]));
+                }
+                if let Some(sc) = &addr.scope {
+                    v.extend(s(&["scope", sc]));
+                }
+                if addr.nodad {
+                    v.push("nodad".into());
+                }
+                v.extend(s(&["dev", dev]));
+                v
+            }
+            DelAddr { dev, local, .. } => s(&["addr", "del", local, "dev", dev]),
+            SetMtu { dev, mtu, .. } => dev_set(dev, &["mtu", &mtu.to_string()]),
+            SetMac { dev, mac, .. } => dev_set(dev, &["address", mac]),
+            SetTxqlen { dev, txqlen, .. } => dev_set(dev, &["txqueuelen", &txqlen.to_string()]),
+            SetFlag { dev, flag, on, .. } => dev_set(dev, &[flag.as_str(), on_off(*on)]),
+            Rename { dev, to, .. } => dev_set(dev, &["name", to]),
+            MoveToNetns { dev, to, .. } => dev_set(dev, &["netns", to]),
+            AddRoute { route, .. } => route_args("add", route),
+            DelRoute { route, .. } => route_args("del", route),
+            Sysctl { .. } => return None,
+            Bridge { dev, setting, .. } => {
+                let (k, v) = match setting {
+                    BridgeSetting::StpState(x) => ("stp_state", x.to_string()),
+                    BridgeSetting::ForwardDelay(x) => ("forward_delay", x.to_string()),
+                    BridgeSetting::HelloTime(x) => ("hello_time", x.to_string()),
+                    BridgeSetting::MaxAge(x) => ("max_age", x.to_string()),
+                    BridgeSetting::AgeingTime(x) => ("ageing_time", x.to_string()),
+                    BridgeSetting::Priority(x) => ("priority", x.to_string()),
+                };
+                dev_set(dev, &["type", "bridge", k, &v])
+            }
+            BridgePort { dev, setting, .. } => {
+                let (k, v) = match setting {
+                    PortSetting::Cost(x) => ("cost", x.to_string()),
+                    PortSetting::Priority(x) => ("priority", x.to_string()),
+                    PortSetting::Hairpin(x) => ("hairpin", on_off(*x).to_string()),
+                };
+                dev_set(dev, &["type", "bridge_slave", k, &v])
+            }
+        })
+    }
+
+    /// The Op that undoes this one, where the inverse does not depend on earlier state.
+    pub fn inverse(&self) -> Option<Op> {
+        use Op::*;
+        Some(match self {
+            AddNetns { name } => DelNetns { name: name.clone() },
+            AddVeth { a, .. } => DelLink {
+                ns: a.ns.clone(),
+                dev: a.name.clone(),
+            },
+            AddLink { ns, name, .. } => DelLink {
+                ns: ns.clone(),
+                dev: name.clone(),
+            },
+            SetMaster {
+                ns,
+                dev,
+                master: Some(_),
+            } => SetMaster {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                master: None,
+            },
+            SetUp { ns, dev, up } => SetUp {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                up: !up,
+            },
+            AddAddr { ns, dev, addr } => DelAddr {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                local: addr.local.clone(),
+            },
+            SetFlag { ns, dev, flag, on } => SetFlag {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                flag: *flag,
+                on: !on,
+            },
+            Rename { ns, dev, to } => Rename {
+                ns: ns.clone(),
+                dev: to.clone(),
+                to: dev.clone(),
+            },
+            AddRoute { ns, route } => DelRoute {
+                ns: ns.clone(),
+                route: route.clone(),
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
+    let mut v = vec!["route".to_string(), verb.to_string()];
+    if let Some(k) = &r.kind {
+        v.push(k.clone());
+    }
+    v.push(r.dst.clone());
+    if let Some(g) = &r.via {
+        v.extend(["via".to_string(), g.clone()]);
+    }
+    if let Some(d) = &r.dev {
+        v.extend(["dev".to_string(), d.clone()]);
+    }
+    if let Some(m) = r.metric {
+        v.extend(["metric".to_string(), m.to_string()]);
+    }
+    if let Some(s) = &r.src {
+        v.extend(["src".to_string(), s.clone()]);
+    }
+    v
+}
+
+/// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |v: Vec<String>| v.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ");
+        match (self.ip_args(), self) {
+            (Some(args), op) => {
+                write!(f, "ip ")?;
+                if let (false, Some(ns)) = (op.is_root_level(), op.ns()) {
+                    write!(f, "-n {} ", shell_quote(ns))?;
+                }
+                write!(f, "{}", quoted(args))
+            }
+            (None, Op::Sysctl { ns, key, value }) => {
+                if let Some(ns) = ns {
+                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
+                }
+                write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
+            }
+            (None, _) => unreachable!("only sysctl has no ip form"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn veth_is_created_with_both_ends_placed() {
+        let op = Op::AddVeth {
+            a: Placed { ns: Some("ns2".into()), name: "veth0".into() },
+            b: Placed { ns: Some("ns1".into()), name: "bveth2".into() },
+        };
+        assert_eq!(
+            op.to_string(),
+            "ip link add name veth0 netns ns2 type veth peer name bveth2 netns ns1"
+        );
+    }
+
+    #[test]
+    fn inverse_of_inverse_is_identity_for_reversible_ops() {
+        let op = Op::SetUp { ns: Some("a".into()), dev: "x".into(), up: true };
+        assert_eq!(op.inverse().unwrap().inverse().unwrap(), op);
+    }
+}

@@ -1,0 +1,264 @@
+//! The only place nslab spawns processes. Commands are data ([`Cmd`]): an argv, optional
+//! stdin text and an optional namespace to enter; they render shell-quoted with `Display`,
+//! which is what `--verbose` prints. No shell is ever involved: argv goes to execve as is.
+//! Binaries are found with `which`; a missing one is an error naming the package to install.
+//! Every spawn is counted, so `--verbose` can report the process cost of a command.
+
+use crate::error::{Error, Exit, Result};
+use crate::netns;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+
+/// Turn on printing of every spawned command line on stderr.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Whether `--verbose` is on.
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// How many processes this nslab process has spawned so far.
+pub fn spawned() -> usize {
+    SPAWNED.load(Ordering::Relaxed)
+}
+
+/// The Debian package that provides a binary nslab runs.
+fn package_of(binary: &str) -> &'static str {
+    match binary {
+        "ip" | "bridge" => "iproute2",
+        "ping" => "iputils-ping",
+        "ifconfig" | "route" | "arp" => "net-tools",
+        "brctl" => "bridge-utils",
+        _ => "the package that provides it",
+    }
+}
+
+/// Find a binary on PATH (then in the sbin directories, which a non-root PATH may lack).
+pub fn find_binary(binary: &str) -> Result<PathBuf> {
+    static CACHE: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(p) = cache.lock().expect("binary cache").get(binary) {
+        return Ok(p.clone());
+    }
+    let found = which::which(binary).or_else(|_| {
+        which::which_in(binary, Some("/usr/sbin:/sbin:/usr/bin:/bin"), "/")
+    });
+    match found {
+        Ok(p) => {
+            cache
+                .lock()
+                .expect("binary cache")
+                .insert(binary.to_string(), p.clone());
+            Ok(p)
+        }
+        Err(_) => Err(Error::MissingBinary {
+            binary: binary.to_string(),
+            package: package_of(binary).to_string(),
+        }),
+    }
+}
+
+/// A command to run: data until [`Cmd::run`] is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: String,
+    pub args: Vec<String>,
+    pub stdin: Option<String>,
+    /// Enter this named network namespace (with `ip netns exec` semantics) before exec.
+    pub netns: Option<String>,
+}
+
+/// What a finished command left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub status: Option<Exit>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status.is_none()
+    }
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<String>) -> Self {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            stdin: None,
+            netns: None,
+        }
+    }
+
+    /// `ip [-n NS] ARGS…`: the netns is passed to `ip` itself, not entered by nslab.
+    pub fn ip(netns: Option<&str>, args: &[&str]) -> Self {
+        let mut c = Cmd::new("ip");
+        if let Some(ns) = netns {
+            c = c.arg("-n").arg(ns);
+        }
+        c.args(args)
+    }
+
+    pub fn arg(mut self, a: impl Into<String>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<S: AsRef<str>>(mut self, a: &[S]) -> Self {
+        self.args.extend(a.iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    pub fn in_netns(mut self, ns: impl Into<String>) -> Self {
+        self.netns = Some(ns.into());
+        self
+    }
+
+    /// The argv as strings, program first.
+    pub fn argv(&self) -> Vec<String> {
+        std::iter::once(self.program.clone())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+
+    /// Run and require success; a failure carries the argv, status and stderr. For an
+    /// `ip -batch -` command the failing batch line is named too.
+    pub fn run(&self) -> Result<Output> {
+        let out = self.run_unchecked()?;
+        match &out.status {
+            None => Ok(out),
+            Some(status) => Err(Error::Command {
+                argv: self.argv(),
+                status: status.clone(),
+                line: self.failed_batch_line(&out.stderr),
+                stderr: out.stderr.clone(),
+            }),
+        }
+    }
+
+    /// Run and return whatever happened; only a failure to start is an error.
+    pub fn run_unchecked(&self) -> Result<Output> {
+        let path = find_binary(&self.program)?;
+        if verbose() {
+            match &self.stdin {
+                Some(text) if !text.is_empty() => {
+                    eprintln!("+ {self} <<EOF\n{}EOF", text)
+                }
+                _ => eprintln!("+ {self}"),
+            }
+        }
+        let mut expr = duct::cmd(&path, &self.args)
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked();
+        expr = match &self.stdin {
+            Some(text) => expr.stdin_bytes(text.as_bytes().to_vec()),
+            None => expr.stdin_null(),
+        };
+        let ns = self.netns.clone();
+        expr = expr.before_spawn(move |command| {
+            netns::prepare_child(command, ns.as_deref());
+            Ok(())
+        });
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let out = expr.run().map_err(|source| Error::Spawn {
+            argv: self.argv(),
+            source,
+        })?;
+        Ok(Output {
+            status: exit_of(out.status),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// `ip -batch` reports `Command failed -:N`; map N back to the line we sent.
+    fn failed_batch_line(&self, stderr: &str) -> Option<String> {
+        let text = self.stdin.as_ref()?;
+        let n: usize = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("Command failed -:"))?
+            .trim()
+            .parse()
+            .ok()?;
+        let line = text.lines().nth(n.checked_sub(1)?)?;
+        let mut shown = vec!["ip".to_string()];
+        let mut it = self.args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "-batch" => {
+                    it.next();
+                }
+                "-force" => {}
+                _ => shown.push(a.clone()),
+            }
+        }
+        Some(format!("{} {}", shown.join(" "), line))
+    }
+}
+
+fn exit_of(status: std::process::ExitStatus) -> Option<Exit> {
+    use std::os::unix::process::ExitStatusExt;
+    if status.success() {
+        None
+    } else if let Some(code) = status.code() {
+        Some(Exit::Code(code))
+    } else {
+        Some(Exit::Signal(status.signal().unwrap_or(0)))
+    }
+}
+
+/// Quote a word for a POSIX shell, only when needed.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(ns) = &self.netns {
+            write!(f, "ip netns exec {} ", shell_quote(ns))?;
+        }
+        let words: Vec<String> = self.argv().iter().map(|w| shell_quote(w)).collect();
+        write!(f, "{}", words.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_only_what_needs_it() {
+        let c = Cmd::new("ip").args(&["-n", "ns1", "addr", "add", "10.0.0.1/24", "it's"]);
+        assert_eq!(c.to_string(), "ip -n ns1 addr add 10.0.0.1/24 'it'\\''s'");
+    }
+
+    #[test]
+    fn missing_binary_names_the_package() {
+        let e = find_binary("nslab-surely-missing-binary").unwrap_err();
+        assert!(e.to_string().contains("not found: install"), "{e}");
+    }
+}
