@@ -1,0 +1,114 @@
+//! Shared helpers for integration tests: privilege check (a failure in CI, never a silent
+//! skip), names unique to the run, namespace guards that clean up in `Drop`, the nslab
+//! binary, and insta settings that put snapshots in the top-level `snapshots/`.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// True when tests may touch the kernel. Outside CI, a non-root run skips with a note; in CI
+/// (`CI=true`) not being able to create a namespace is a failure.
+pub fn kernel_tests_allowed() -> bool {
+    let root = nix_is_root();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if !root {
+        if ci {
+            panic!("CI=true but tests are not running as root: cannot create namespaces");
+        }
+        eprintln!("skipping kernel test: not root");
+        return false;
+    }
+    // Prove we can create a namespace at all.
+    let probe = unique("tp");
+    let ok = Command::new("ip").args(["netns", "add", &probe]).status().is_ok_and(|s| s.success());
+    let _ = Command::new("ip").args(["netns", "del", &probe]).status();
+    if !ok {
+        if ci {
+            panic!("CI=true but `ip netns add` fails: cannot create namespaces");
+        }
+        eprintln!("skipping kernel test: cannot create namespaces");
+    }
+    ok
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A name unique to this test run: `prefix` (≤ 4 chars) + pid + a counter; ≤ 15 bytes.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    assert!(prefix.len() <= 4, "prefix too long");
+    let name = format!("{prefix}{}{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    assert!(name.len() <= 15, "{name} is too long");
+    name
+}
+
+/// A named namespace, deleted (with everything in it) when dropped.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new(prefix: &str) -> Netns {
+        let name = unique(prefix);
+        run_ok("ip", &["netns", "add", &name]);
+        Netns { name }
+    }
+
+    /// Run `ip -n NS ARGS…` and require success.
+    pub fn ip(&self, args: &[&str]) -> String {
+        let mut v = vec!["-n", &self.name];
+        v.extend_from_slice(args);
+        run_ok("ip", &v)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+    }
+}
+
+/// Run a program and require success; returns stdout.
+pub fn run_ok(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The nslab binary under test.
+pub fn nslab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nslab"))
+}
+
+/// Run nslab with arguments.
+pub fn nslab_run(args: &[&str]) -> Output {
+    nslab().args(args).output().expect("spawn nslab")
+}
+
+/// insta settings: snapshots live in the top-level `snapshots/` directory.
+pub fn insta_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// Every named namespace that exists now.
+pub fn netns_list() -> Vec<String> {
+    std::fs::read_dir("/run/netns")
+        .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default()
+}
