@@ -100,9 +100,7 @@ pub enum Command {
         prefix: String,
     },
     /// Print a shell completion script.
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     Man,
 }
@@ -115,7 +113,10 @@ fn print_json<T: serde::Serialize>(v: &T) {
 fn lab_for_up(file: Option<&str>, prefix: &str) -> Result<(Lab, String)> {
     let (lab, place) = match file {
         Some(f) => (Lab::load(f)?, f.to_string()),
-        None => (Lab::default_lab(), crate::lab::file::DEFAULT_LAB_PATH.to_string()),
+        None => (
+            Lab::default_lab(),
+            crate::lab::file::DEFAULT_LAB_PATH.to_string(),
+        ),
     };
     let lab = lab.with_prefix(prefix);
     lab.validate(&place)?;
@@ -130,7 +131,9 @@ fn lab_for(arg: Option<&str>, prefix: &str) -> Result<Lab> {
     };
     match State::load(&name)? {
         Some(s) => Ok(s.lab),
-        None => Err(Error::Usage(format!("lab `{name}` is not up (see `nslab status`)"))),
+        None => Err(Error::Usage(format!(
+            "lab `{name}` is not up (see `nslab status`)"
+        ))),
     }
 }
 
@@ -146,7 +149,11 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
     match cmd {
-        Command::Up { file, dry_run, prefix } => {
+        Command::Up {
+            file,
+            dry_run,
+            prefix,
+        } => {
             let (lab, _) = lab_for_up(file.as_deref(), &prefix)?;
             if dry_run {
                 apply::check_free(&lab, backend)?;
@@ -191,7 +198,13 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             }
             Ok(())
         }
-        Command::Check { lab, json, ping, timeout, prefix } => {
+        Command::Check {
+            lab,
+            json,
+            ping,
+            timeout,
+            prefix,
+        } => {
             let lab = lab_for(lab.as_deref(), &prefix)?;
             let prober = if ping { Prober::Ping } else { Prober::Socket };
             let report = check::check(&lab, prober, Duration::from_millis(timeout))?;
@@ -202,8 +215,16 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             }
             report.verdict()
         }
-        Command::Exec { ns, no_mount, command } => {
-            let entry = if no_mount { netns::Entry::NetOnly } else { netns::Entry::Full };
+        Command::Exec {
+            ns,
+            no_mount,
+            command,
+        } => {
+            let entry = if no_mount {
+                netns::Entry::NetOnly
+            } else {
+                netns::Entry::Full
+            };
             Err(netns::exec(&ns, &command, entry))
         }
         Command::Demo { prefix } => demo(&prefix, backend),
@@ -252,7 +273,11 @@ fn status(json: bool, _backend: &mut dyn Backend) -> Result<()> {
             .iter()
             .map(|h| {
                 let n = h["name"].as_str().unwrap_or("?");
-                if h["present"] == true { n.to_string() } else { format!("{n} (missing)") }
+                if h["present"] == true {
+                    n.to_string()
+                } else {
+                    format!("{n} (missing)")
+                }
             })
             .collect();
         println!(

@@ -23,7 +23,10 @@ type Personality = fn(Vec<OsString>) -> error::Result<()>;
 const PERSONALITIES: &[(&str, Personality)] = &[("nslab", cli::main)];
 
 fn personality(name: &str) -> Option<Personality> {
-    PERSONALITIES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    PERSONALITIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
 }
 
 /// Run nslab with these arguments and return the process exit code.
@@ -34,7 +37,11 @@ pub fn dispatch(mut args: Vec<OsString>) -> i32 {
         .and_then(|a| Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut name = if personality(&called).is_some() { called } else { "nslab".to_string() };
+    let mut name = if personality(&called).is_some() {
+        called
+    } else {
+        "nslab".to_string()
+    };
     if name == "nslab" {
         let first = args.get(1).map(|a| a.to_string_lossy().into_owned());
         if let Some(first) = first.filter(|f| f != "nslab" && personality(f).is_some()) {

@@ -90,7 +90,11 @@ pub fn open_netns(name: &str) -> Result<OwnedFd> {
                 format!("namespace `{name}`"),
                 format!(
                     "does not exist (named namespaces: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             )
         } else {
@@ -350,9 +354,14 @@ mod icmp {
             } else {
                 (AddressFamily::Inet, SockProtocol::Icmp)
             };
-            socket(fam, SockType::Raw, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, proto)
-                .map(Some)
-                .map_err(|e| Error::netns("raw ICMP socket", errno_msg(e)))
+            socket(
+                fam,
+                SockType::Raw,
+                SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+                proto,
+            )
+            .map(Some)
+            .map_err(|e| Error::netns("raw ICMP socket", errno_msg(e)))
         };
         let sock4 = mk(false)?;
         let sock6 = mk(true)?;
@@ -393,10 +402,15 @@ mod icmp {
                 }
                 next_send = now + Duration::from_millis(200);
             }
-            let wait = deadline.min(next_send).saturating_duration_since(Instant::now());
+            let wait = deadline
+                .min(next_send)
+                .saturating_duration_since(Instant::now());
             let mut fds: Vec<PollFd> = [&sock4, &sock6]
                 .iter()
-                .filter_map(|s| s.as_ref().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)))
+                .filter_map(|s| {
+                    s.as_ref()
+                        .map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN))
+                })
                 .collect();
             let ms = PollTimeout::try_from(wait.as_millis().min(10_000) as u32 + 1)
                 .unwrap_or(PollTimeout::MAX);
@@ -447,23 +461,6 @@ mod icmp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::check_name;
-
-    #[test]
-    fn names_are_checked_for_length_and_charset() {
-        assert!(check_name("ns1").is_ok());
-        assert!(check_name("abcdefghijklmno").is_ok());
-        assert!(check_name("abcdefghijklmnop").is_err());
-        assert!(check_name("a/b").is_err());
-        assert!(check_name("a b").is_err());
-        assert!(check_name("-a").is_err());
-        assert!(check_name("..").is_err());
-        assert!(check_name("").is_err());
-    }
-}
-
 /// Remove a namespace file that `ip netns del` left (or that a killed `ip netns add` left
 /// half made): detach the bind mount if there is one, then unlink. Missing is fine.
 pub fn remove_stale(name: &str) -> Result<()> {
@@ -485,5 +482,80 @@ pub fn restore_sigpipe() {
     // thread exists.
     unsafe {
         let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
+    }
+}
+
+/// Make the kernel process pending link events for these devices now, so operstate (and a
+/// bridge port's readiness, which follows it) is current. Link events are otherwise applied
+/// by the kernel's linkwatch up to a second later, during which a fresh bridge port drops
+/// frames. An ETHTOOL_GLINK ioctl runs `linkwatch_sync_dev` for the device (kernel
+/// `ethtool_op_get_link`). Devices without ethtool support are skipped.
+pub fn sync_links(ns: Option<&str>, devs: &[String]) -> Result<()> {
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+    let work = || -> Result<()> {
+        let sock = socket(
+            AddressFamily::Inet,
+            SockType::Datagram,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(|e| Error::netns("socket for ETHTOOL_GLINK", e.desc()))?;
+        for dev in devs {
+            ethtool_glink(&sock, dev);
+        }
+        Ok(())
+    };
+    match ns {
+        Some(ns) => in_netns(ns, work)?,
+        None => work(),
+    }
+}
+
+#[repr(C)]
+struct EthtoolValue {
+    cmd: u32,
+    data: u32,
+}
+
+const ETHTOOL_GLINK: u32 = 0x0000_000a;
+
+fn ethtool_glink(sock: &OwnedFd, dev: &str) {
+    use nix::libc;
+    use std::os::fd::AsRawFd;
+    if dev.len() >= libc::IFNAMSIZ {
+        return;
+    }
+    let mut value = EthtoolValue {
+        cmd: ETHTOOL_GLINK,
+        data: 0,
+    };
+    // SAFETY: ifreq is a plain C struct for which all-zero bytes are a valid value.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in ifr.ifr_name.iter_mut().zip(dev.bytes()) {
+        *dst = src as libc::c_char;
+    }
+    ifr.ifr_ifru.ifru_data = (&mut value as *mut EthtoolValue).cast();
+    // SAFETY: SIOCETHTOOL reads the NUL-terminated name in `ifr` and writes one
+    // `ethtool_value` through `ifru_data`, which points at `value`, alive for the call.
+    // A failure (no such device, no ethtool support) only means nothing to sync.
+    unsafe {
+        libc::ioctl(sock.as_raw_fd(), libc::SIOCETHTOOL as _, &mut ifr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn names_are_checked_for_length_and_charset() {
+        assert!(check_name("ns1").is_ok());
+        assert!(check_name("abcdefghijklmno").is_ok());
+        assert!(check_name("abcdefghijklmnop").is_err());
+        assert!(check_name("a/b").is_err());
+        assert!(check_name("a b").is_err());
+        assert!(check_name("-a").is_err());
+        assert!(check_name("..").is_err());
+        assert!(check_name("").is_err());
     }
 }

@@ -107,30 +107,103 @@ pub enum PortSetting {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-    AddNetns { name: String },
-    DelNetns { name: String },
+    AddNetns {
+        name: String,
+    },
+    DelNetns {
+        name: String,
+    },
     /// A veth pair created with both ends already in their namespaces.
-    AddVeth { a: Placed, b: Placed },
-    AddLink { ns: Ns, name: String, kind: LinkKind },
-    DelLink { ns: Ns, dev: String },
+    AddVeth {
+        a: Placed,
+        b: Placed,
+    },
+    AddLink {
+        ns: Ns,
+        name: String,
+        kind: LinkKind,
+    },
+    DelLink {
+        ns: Ns,
+        dev: String,
+    },
     /// Enslave to a bridge (`Some`) or release (`None`).
-    SetMaster { ns: Ns, dev: String, master: Option<String> },
-    SetUp { ns: Ns, dev: String, up: bool },
-    AddAddr { ns: Ns, dev: String, addr: AddrSpec },
-    DelAddr { ns: Ns, dev: String, local: String },
-    SetMtu { ns: Ns, dev: String, mtu: u32 },
-    SetMac { ns: Ns, dev: String, mac: String },
-    SetTxqlen { ns: Ns, dev: String, txqlen: u32 },
-    SetFlag { ns: Ns, dev: String, flag: LinkFlag, on: bool },
-    Rename { ns: Ns, dev: String, to: String },
+    SetMaster {
+        ns: Ns,
+        dev: String,
+        master: Option<String>,
+    },
+    SetUp {
+        ns: Ns,
+        dev: String,
+        up: bool,
+    },
+    AddAddr {
+        ns: Ns,
+        dev: String,
+        addr: AddrSpec,
+    },
+    DelAddr {
+        ns: Ns,
+        dev: String,
+        local: String,
+    },
+    SetMtu {
+        ns: Ns,
+        dev: String,
+        mtu: u32,
+    },
+    SetMac {
+        ns: Ns,
+        dev: String,
+        mac: String,
+    },
+    SetTxqlen {
+        ns: Ns,
+        dev: String,
+        txqlen: u32,
+    },
+    SetFlag {
+        ns: Ns,
+        dev: String,
+        flag: LinkFlag,
+        on: bool,
+    },
+    Rename {
+        ns: Ns,
+        dev: String,
+        to: String,
+    },
     /// Move a device to another named namespace.
-    MoveToNetns { ns: Ns, dev: String, to: String },
-    AddRoute { ns: Ns, route: RouteSpec },
-    DelRoute { ns: Ns, route: RouteSpec },
+    MoveToNetns {
+        ns: Ns,
+        dev: String,
+        to: String,
+    },
+    AddRoute {
+        ns: Ns,
+        route: RouteSpec,
+    },
+    DelRoute {
+        ns: Ns,
+        route: RouteSpec,
+    },
     /// Write `/proc/sys/<key with dots as slashes>` inside the namespace.
-    Sysctl { ns: Ns, key: String, value: String },
-    Bridge { ns: Ns, dev: String, setting: BridgeSetting },
-    BridgePort { ns: Ns, dev: String, setting: PortSetting },
+    Sysctl {
+        ns: Ns,
+        key: String,
+        value: String,
+    },
+    Bridge {
+        ns: Ns,
+        dev: String,
+        setting: BridgeSetting,
+    },
+    BridgePort {
+        ns: Ns,
+        dev: String,
+        setting: PortSetting,
+    },
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -334,7 +407,12 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
 /// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quoted = |v: Vec<String>| v.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ");
+        let quoted = |v: Vec<String>| {
+            v.iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         match (self.ip_args(), self) {
             (Some(args), op) => {
                 write!(f, "ip ")?;
@@ -361,8 +439,14 @@ mod tests {
     #[test]
     fn veth_is_created_with_both_ends_placed() {
         let op = Op::AddVeth {
-            a: Placed { ns: Some("ns2".into()), name: "veth0".into() },
-            b: Placed { ns: Some("ns1".into()), name: "bveth2".into() },
+            a: Placed {
+                ns: Some("ns2".into()),
+                name: "veth0".into(),
+            },
+            b: Placed {
+                ns: Some("ns1".into()),
+                name: "bveth2".into(),
+            },
         };
         assert_eq!(
             op.to_string(),
@@ -372,7 +456,11 @@ mod tests {
 
     #[test]
     fn inverse_of_inverse_is_identity_for_reversible_ops() {
-        let op = Op::SetUp { ns: Some("a".into()), dev: "x".into(), up: true };
+        let op = Op::SetUp {
+            ns: Some("a".into()),
+            dev: "x".into(),
+            up: true,
+        };
         assert_eq!(op.inverse().unwrap().inverse().unwrap(), op);
     }
 }

@@ -48,9 +48,8 @@ pub fn find_binary(binary: &str) -> Result<PathBuf> {
     if let Some(p) = cache.lock().expect("binary cache").get(binary) {
         return Ok(p.clone());
     }
-    let found = which::which(binary).or_else(|_| {
-        which::which_in(binary, Some("/usr/sbin:/sbin:/usr/bin:/bin"), "/")
-    });
+    let found = which::which(binary)
+        .or_else(|_| which::which_in(binary, Some("/usr/sbin:/sbin:/usr/bin:/bin"), "/"));
     match found {
         Ok(p) => {
             cache

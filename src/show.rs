@@ -53,7 +53,10 @@ fn peer_of(s: &Snapshot, l: &crate::model::Link, all: &[Snapshot]) -> Option<Pee
         return None;
     }
     if let Some(name) = &l.peer_name {
-        return Some(PeerView { name: Some(name.clone()), netns: s.netns.clone() });
+        return Some(PeerView {
+            name: Some(name.clone()),
+            netns: s.netns.clone(),
+        });
     }
     let idx = l.peer_ifindex?;
     let target_ns: Option<String> = match l.peer_netnsid {
@@ -64,7 +67,9 @@ fn peer_of(s: &Snapshot, l: &crate::model::Link, all: &[Snapshot]) -> Option<Pee
                 // An id without a name: the root namespace if a root snapshot has the peer.
                 let root = all.iter().find(|x| x.netns.is_none());
                 return Some(PeerView {
-                    name: root.and_then(|r| r.link_by_index(idx)).map(|p| p.name.clone()),
+                    name: root
+                        .and_then(|r| r.link_by_index(idx))
+                        .map(|p| p.name.clone()),
                     netns: None,
                 });
             }
@@ -75,7 +80,10 @@ fn peer_of(s: &Snapshot, l: &crate::model::Link, all: &[Snapshot]) -> Option<Pee
         .find(|x| x.netns == target_ns)
         .and_then(|x| x.link_by_index(idx))
         .map(|p| p.name.clone());
-    Some(PeerView { name, netns: target_ns })
+    Some(PeerView {
+        name,
+        netns: target_ns,
+    })
 }
 
 /// Build views for `names`, reading peer namespaces too so veth peers get names.
@@ -123,7 +131,11 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
                 kind: r.kind.clone(),
             })
             .collect();
-        out.push(NsView { name: s.netns.clone(), interfaces, routes });
+        out.push(NsView {
+            name: s.netns.clone(),
+            interfaces,
+            routes,
+        });
     }
     Ok(out)
 }
@@ -132,7 +144,13 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|x| x.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|x| x.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut s = String::new();
     for r in rows {
@@ -154,10 +172,22 @@ pub fn render(views: &[NsView]) -> String {
         if i > 0 {
             s.push('\n');
         }
-        s.push_str(&format!("== {}\n", v.name.as_deref().unwrap_or("(root namespace)")));
-        let mut rows = vec![["IFACE", "KIND", "STATE", "MTU", "MAC", "MASTER", "PEER", "ADDRESSES"]
-            .map(String::from)
-            .to_vec()];
+        s.push_str(&format!(
+            "== {}\n",
+            v.name.as_deref().unwrap_or("(root namespace)")
+        ));
+        let mut rows = vec![[
+            "IFACE",
+            "KIND",
+            "STATE",
+            "MTU",
+            "MAC",
+            "MASTER",
+            "PEER",
+            "ADDRESSES",
+        ]
+        .map(String::from)
+        .to_vec()];
         for f in &v.interfaces {
             let peer = f.peer.as_ref().map(|p| {
                 format!(
@@ -166,7 +196,11 @@ pub fn render(views: &[NsView]) -> String {
                     p.netns.as_deref().unwrap_or("root")
                 )
             });
-            let state = if f.up { f.state.clone() } else { "down".to_string() };
+            let state = if f.up {
+                f.state.clone()
+            } else {
+                "down".to_string()
+            };
             rows.push(vec![
                 f.name.clone(),
                 f.kind.clone(),
@@ -175,14 +209,24 @@ pub fn render(views: &[NsView]) -> String {
                 dash(&f.mac),
                 dash(&f.master),
                 dash(&peer),
-                if f.addresses.is_empty() { "-".into() } else { f.addresses.join(" ") },
+                if f.addresses.is_empty() {
+                    "-".into()
+                } else {
+                    f.addresses.join(" ")
+                },
             ]);
         }
         s.push_str(&table(&rows));
         if !v.routes.is_empty() {
-            let mut rows = vec![["ROUTE", "VIA", "DEV", "PROTO", "METRIC"].map(String::from).to_vec()];
+            let mut rows = vec![["ROUTE", "VIA", "DEV", "PROTO", "METRIC"]
+                .map(String::from)
+                .to_vec()];
             for r in &v.routes {
-                let dst = if r.kind == "unicast" { r.dst.clone() } else { format!("{} {}", r.kind, r.dst) };
+                let dst = if r.kind == "unicast" {
+                    r.dst.clone()
+                } else {
+                    format!("{} {}", r.kind, r.dst)
+                };
                 rows.push(vec![
                     dst,
                     dash(&r.via),

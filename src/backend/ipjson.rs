@@ -152,9 +152,7 @@ pub fn documents(what: &str, text: &str) -> Result<Vec<serde_json::Value>> {
     for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
         out.push(doc.map_err(|e| Error::Parse {
             what: what.to_string(),
-            message: format!(
-                "{e} (is this iproute2 older than 4.17, without JSON output for it?)"
-            ),
+            message: format!("{e} (is this iproute2 older than 4.17, without JSON output for it?)"),
         })?);
     }
     Ok(out)
@@ -246,7 +244,10 @@ impl From<WireLink> for Link {
             (None, Some("none")) => "tun".to_string(),
             _ => "device".to_string(),
         };
-        let bridge = match (info_kind.as_deref(), info.and_then(|i| i.info_data.as_ref())) {
+        let bridge = match (
+            info_kind.as_deref(),
+            info.and_then(|i| i.info_data.as_ref()),
+        ) {
             (Some("bridge"), Some(d)) => Some(BridgeInfo {
                 forward_delay: num(d, "forward_delay").unwrap_or(0.0) as u64,
                 hello_time: num(d, "hello_time").unwrap_or(0.0) as u64,
@@ -259,8 +260,7 @@ impl From<WireLink> for Link {
                 root_port: num(d, "root_port").unwrap_or(0.0) as u32,
                 root_path_cost: num(d, "root_path_cost").unwrap_or(0.0) as u32,
                 topology_change: num(d, "topology_change").unwrap_or(0.0) as u32,
-                topology_change_detected: num(d, "topology_change_detected").unwrap_or(0.0)
-                    as u32,
+                topology_change_detected: num(d, "topology_change_detected").unwrap_or(0.0) as u32,
                 hello_timer: num(d, "hello_timer").unwrap_or(0.0),
                 tcn_timer: num(d, "tcn_timer").unwrap_or(0.0),
                 topology_change_timer: num(d, "topology_change_timer").unwrap_or(0.0),
@@ -313,7 +313,11 @@ impl From<WireLink> for Link {
             peer_ifindex: w.link_index,
             peer_name: w.link,
             peer_netnsid: w.link_netnsid,
-            addrs: w.addr_info.into_iter().filter_map(Addr::from_wire).collect(),
+            addrs: w
+                .addr_info
+                .into_iter()
+                .filter_map(Addr::from_wire)
+                .collect(),
             stats,
             bridge,
             port,

@@ -17,8 +17,15 @@ pub struct Iproute2;
 /// One unit of execution in a namespace: a batch of `ip` lines or an in-process sysctl.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Batch { ns: Option<String>, lines: Vec<String> },
-    Sysctl { ns: Option<String>, key: String, value: String },
+    Batch {
+        ns: Option<String>,
+        lines: Vec<String>,
+    },
+    Sysctl {
+        ns: Option<String>,
+        key: String,
+        value: String,
+    },
 }
 
 /// A stage: root-level lines first, then each namespace's steps (namespaces are independent
@@ -159,6 +166,10 @@ impl Backend for Iproute2 {
         Ok(out)
     }
 
+    fn settle(&mut self, ns: Option<&str>, devs: &[String]) -> Result<()> {
+        netns::sync_links(ns, devs)
+    }
+
     fn namespaces(&mut self) -> Result<Vec<String>> {
         Ok(netns::list())
     }
@@ -189,16 +200,38 @@ mod tests {
             Op::AddNetns { name: "a".into() },
             Op::AddNetns { name: "b".into() },
             Op::AddVeth {
-                a: Placed { ns: ns("a"), name: "v0".into() },
-                b: Placed { ns: ns("b"), name: "v1".into() },
+                a: Placed {
+                    ns: ns("a"),
+                    name: "v0".into(),
+                },
+                b: Placed {
+                    ns: ns("b"),
+                    name: "v1".into(),
+                },
             },
-            Op::SetUp { ns: ns("a"), dev: "v0".into(), up: true },
-            Op::SetUp { ns: ns("b"), dev: "v1".into(), up: true },
+            Op::SetUp {
+                ns: ns("a"),
+                dev: "v0".into(),
+                up: true,
+            },
+            Op::SetUp {
+                ns: ns("b"),
+                dev: "v1".into(),
+                up: true,
+            },
             Op::AddRoute {
                 ns: ns("a"),
-                route: RouteSpec { dst: "default".into(), via: Some("10.0.0.1".into()), ..Default::default() },
+                route: RouteSpec {
+                    dst: "default".into(),
+                    via: Some("10.0.0.1".into()),
+                    ..Default::default()
+                },
             },
-            Op::Sysctl { ns: ns("b"), key: "net.ipv4.ip_forward".into(), value: "1".into() },
+            Op::Sysctl {
+                ns: ns("b"),
+                key: "net.ipv4.ip_forward".into(),
+                value: "1".into(),
+            },
         ];
         let stages = compile(&ops);
         assert_eq!(stages.len(), 1);
@@ -220,7 +253,11 @@ mod tests {
     #[test]
     fn a_root_op_after_namespace_ops_starts_a_new_stage() {
         let ops = vec![
-            Op::SetUp { ns: ns("a"), dev: "lo".into(), up: true },
+            Op::SetUp {
+                ns: ns("a"),
+                dev: "lo".into(),
+                up: true,
+            },
             Op::DelNetns { name: "a".into() },
         ];
         assert_eq!(compile(&ops).len(), 2);

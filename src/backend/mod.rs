@@ -24,6 +24,12 @@ pub trait Backend {
         names.iter().map(|n| self.snapshot(n.as_deref())).collect()
     }
 
+    /// Bring the kernel's view of these devices' link state up to date (operstate, bridge
+    /// port readiness), which otherwise lags by up to a second. A no-op where not real.
+    fn settle(&mut self, _netns: Option<&str>, _devs: &[String]) -> Result<()> {
+        Ok(())
+    }
+
     /// The named network namespaces that exist.
     fn namespaces(&mut self) -> Result<Vec<String>>;
 

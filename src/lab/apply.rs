@@ -55,7 +55,10 @@ impl State {
         let path = State::path(name)?;
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                Error::lab(path.display().to_string(), format!("corrupt state file: {e}"))
+                Error::lab(
+                    path.display().to_string(),
+                    format!("corrupt state file: {e}"),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path.display().to_string(), e)),
@@ -73,8 +76,12 @@ impl State {
 
     fn remove(name: &str) -> Result<()> {
         let path = State::path(name)?;
+        // A temp file left by an `up` killed between write and rename.
+        let _ = std::fs::remove_file(path.with_extension("json.tmp"));
         match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path.display().to_string(), e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io(path.display().to_string(), e))
+            }
             _ => Ok(()),
         }
     }
@@ -148,7 +155,10 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     check_free(lab, backend)?;
     let state = State::of(lab, source);
     state.save()?;
-    let result = backend.apply(&plan_up(lab)).and_then(|()| run_commands(lab));
+    let result = backend
+        .apply(&plan_up(lab))
+        .and_then(|()| settle(lab, backend))
+        .and_then(|()| run_commands(lab));
     if let Err(error) = result {
         return match teardown(&state, backend) {
             Ok(()) => Err(error),
@@ -161,12 +171,36 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     Ok(())
 }
 
+/// Make every lab device's link state current, so the lab forwards as soon as `up` returns.
+fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
+    let mut per_ns: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut add = |ns: Option<String>, dev: &str| match per_ns.iter_mut().find(|(n, _)| *n == ns) {
+        Some((_, v)) => v.push(dev.to_string()),
+        None => per_ns.push((ns, vec![dev.to_string()])),
+    };
+    for b in &lab.bridges {
+        add(b.host.clone(), &b.name);
+    }
+    for l in &lab.links {
+        for e in [&l.a, &l.b] {
+            add(lab.endpoint_ns(e), &e.name);
+        }
+    }
+    for (ns, devs) in &per_ns {
+        backend.settle(ns.as_deref(), devs)?;
+    }
+    Ok(())
+}
+
 /// Run each host's `exec` commands inside it (fork, enter, exec: no `ip netns exec`).
 fn run_commands(lab: &Lab) -> Result<()> {
     for h in &lab.hosts {
         for c in &h.exec {
             let argv = c.argv();
-            let out = Cmd::new(&argv[0]).args(&argv[1..]).in_netns(&h.name).run()?;
+            let out = Cmd::new(&argv[0])
+                .args(&argv[1..])
+                .in_netns(&h.name)
+                .run()?;
             print!("{}", out.stdout);
         }
     }
@@ -176,7 +210,11 @@ fn run_commands(lab: &Lab) -> Result<()> {
 /// Remove what a state lists and exists, then the state file.
 fn teardown(state: &State, backend: &mut dyn Backend) -> Result<()> {
     let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
-    let applied = if ops.is_empty() { Ok(()) } else { backend.apply(&ops) };
+    let applied = if ops.is_empty() {
+        Ok(())
+    } else {
+        backend.apply(&ops)
+    };
     // A namespace file left half-made by a killed `ip netns add` may refuse `netns del`;
     // try once more one by one, then report what is left.
     let left: Vec<String> = backend
@@ -207,7 +245,10 @@ pub enum Down {
 pub fn down(name: &str, backend: &mut dyn Backend) -> Result<Down> {
     let _lock = lock()?;
     match State::load(name)? {
-        None => Ok(Down::NotUp),
+        None => {
+            State::remove(name)?;
+            Ok(Down::NotUp)
+        }
         Some(state) => teardown(&state, backend).map(|()| Down::Removed),
     }
 }

@@ -64,7 +64,7 @@ fn has_route(lab: &Lab, from: &str, addr: IpAddr) -> bool {
         h.routes.iter().any(|r| {
             let family_ok = |gw: Option<&String>| {
                 gw.and_then(|g| g.parse::<IpAddr>().ok())
-                    .map_or(true, |g| g.is_ipv4() == addr.is_ipv4())
+                    .is_none_or(|g| g.is_ipv4() == addr.is_ipv4())
             };
             if r.to == "default" {
                 family_ok(r.via.as_ref())
@@ -79,7 +79,12 @@ fn has_route(lab: &Lab, from: &str, addr: IpAddr) -> bool {
 
 /// The expectation for one ordered pair.
 pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
-    if let Some(x) = lab.expect.iter().rev().find(|x| x.from == from && x.to == to) {
+    if let Some(x) = lab
+        .expect
+        .iter()
+        .rev()
+        .find(|x| x.from == from && x.to == to)
+    {
         return x.reach;
     }
     let back: Vec<IpAddr> = targets(lab, from);
@@ -95,7 +100,7 @@ pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
-    let per_source: Vec<Result<Vec<(usize, Vec<IpAddr>)>>> = std::thread::scope(|s| {
+    let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
         let handles: Vec<_> = hosts
             .iter()
             .map(|from| {
@@ -135,6 +140,9 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     })
 }
 
+/// For each other host (by index), the addresses of it that answered.
+type Answers = Vec<(usize, Vec<IpAddr>)>;
+
 /// From one source host: for each other host, the addresses that answered.
 fn probe_from(
     lab: &Lab,
@@ -142,7 +150,7 @@ fn probe_from(
     from: &str,
     prober: Prober,
     timeout: Duration,
-) -> Result<Vec<(usize, Vec<IpAddr>)>> {
+) -> Result<Answers> {
     let mut flat: Vec<(usize, IpAddr)> = Vec::new();
     for (i, to) in hosts.iter().enumerate() {
         if to != from {
@@ -221,7 +229,11 @@ impl Report {
             s.push('\n');
         }
         let reached = self.pairs.iter().filter(|p| p.reached).count();
-        let good = self.pairs.iter().filter(|p| p.reached == p.expected).count();
+        let good = self
+            .pairs
+            .iter()
+            .filter(|p| p.reached == p.expected)
+            .count();
         s.push_str(&format!(
             "{}/{} pairs reach; {}/{} as expected ({} prober, {:.1} ms)\n",
             reached,
@@ -248,7 +260,11 @@ impl Report {
                     "{} -> {} {}",
                     p.from,
                     p.to,
-                    if p.reached { "reaches but must not" } else { "does not reach" }
+                    if p.reached {
+                        "reaches but must not"
+                    } else {
+                        "does not reach"
+                    }
                 )
             })
             .collect();

@@ -158,7 +158,9 @@ impl Cidr {
         let (a, l) = s
             .split_once('/')
             .ok_or_else(|| format!("`{s}` has no prefix length (write it as ADDR/LEN)"))?;
-        let addr: IpAddr = a.parse().map_err(|_| format!("`{a}` is not an IP address"))?;
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("`{a}` is not an IP address"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let len: u8 = l
             .parse()
@@ -172,14 +174,30 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = if self.len == 0 { 0 } else { u32::MAX << (32 - self.len) };
+                let mask = if self.len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.len)
+                };
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = if self.len == 0 { 0 } else { u128::MAX << (128 - self.len) };
+                let mask = if self.len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.len)
+                };
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,
+        }
+    }
+
+    /// Whether the address has no bits set past the prefix (a route destination).
+    pub fn is_network(&self) -> bool {
+        match self.addr {
+            IpAddr::V4(a) => self.len == 32 || u32::from(a) << self.len == 0,
+            IpAddr::V6(a) => self.len == 128 || u128::from(a) << self.len == 0,
         }
     }
 
@@ -203,9 +221,8 @@ impl Lab {
     /// Parse a lab file's text; `path` decides the format (`.json` or TOML) and names errors.
     pub fn parse(path: &str, text: &str) -> Result<Lab> {
         if path.ends_with(".json") {
-            serde_json::from_str(text).map_err(|e| {
-                Error::lab(format!("{path}:{}", e.line()), first_line(&e.to_string()))
-            })
+            serde_json::from_str(text)
+                .map_err(|e| Error::lab(format!("{path}:{}", e.line()), first_line(&e.to_string())))
         } else {
             toml::from_str(text).map_err(|e| {
                 let place = match e.span() {
@@ -310,13 +327,25 @@ impl Lab {
     /// Addresses of a host: those of its interfaces and of the bridges in its namespace.
     pub fn host_addrs(&self, host: &str) -> Vec<(String, Cidr)> {
         let mut v = Vec::new();
-        for b in self.bridges.iter().filter(|b| b.host.as_deref() == Some(host)) {
-            v.extend(b.addrs.iter().filter_map(|a| Some((b.name.clone(), Cidr::parse(a).ok()?))));
+        for b in self
+            .bridges
+            .iter()
+            .filter(|b| b.host.as_deref() == Some(host))
+        {
+            v.extend(
+                b.addrs
+                    .iter()
+                    .filter_map(|a| Some((b.name.clone(), Cidr::parse(a).ok()?))),
+            );
         }
         for l in &self.links {
             for e in [&l.a, &l.b] {
                 if e.host.as_deref() == Some(host) {
-                    v.extend(e.addrs.iter().filter_map(|a| Some((e.name.clone(), Cidr::parse(a).ok()?))));
+                    v.extend(
+                        e.addrs
+                            .iter()
+                            .filter_map(|a| Some((e.name.clone(), Cidr::parse(a).ok()?))),
+                    );
                 }
             }
         }
@@ -337,18 +366,31 @@ impl Lab {
         for (i, h) in self.hosts.iter().enumerate() {
             name_ok(format!("hosts[{i}].name"), &h.name)?;
             if !hosts.insert(h.name.as_str()) {
-                return Err(err(format!("hosts[{i}].name"), format!("host `{}` is declared twice", h.name)));
+                return Err(err(
+                    format!("hosts[{i}].name"),
+                    format!("host `{}` is declared twice", h.name),
+                ));
             }
         }
         // Devices per namespace (None: root), to find duplicates and resolve `dev`.
         let mut devices: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
         for h in &self.hosts {
-            devices.entry(Some(h.name.clone())).or_default().insert("lo".into());
+            devices
+                .entry(Some(h.name.clone()))
+                .or_default()
+                .insert("lo".into());
         }
         let mut add_dev = |key: String, ns: Option<String>, dev: &str| -> Result<()> {
-            if !devices.entry(ns.clone()).or_default().insert(dev.to_string()) {
+            if !devices
+                .entry(ns.clone())
+                .or_default()
+                .insert(dev.to_string())
+            {
                 let place = ns.map_or("the root namespace".to_string(), |n| format!("host `{n}`"));
-                return Err(err(key, format!("interface `{dev}` already exists in {place}")));
+                return Err(err(
+                    key,
+                    format!("interface `{dev}` already exists in {place}"),
+                ));
             }
             Ok(())
         };
@@ -358,10 +400,16 @@ impl Lab {
             for (j, a) in addrs.iter().enumerate() {
                 let c = Cidr::parse(a).map_err(|m| err(format!("{key}[{j}]"), m))?;
                 if !c.is_usable_host() {
-                    return Err(err(format!("{key}[{j}]"), format!("`{a}` is not a host address")));
+                    return Err(err(
+                        format!("{key}[{j}]"),
+                        format!("`{a}` is not a host address"),
+                    ));
                 }
                 if let Some(prev) = seen_addrs.insert(c.addr, format!("{key}[{j}]")) {
-                    return Err(err(format!("{key}[{j}]"), format!("address {} is also used at {prev}", c.addr)));
+                    return Err(err(
+                        format!("{key}[{j}]"),
+                        format!("address {} is also used at {prev}", c.addr),
+                    ));
                 }
             }
             Ok(())
@@ -374,8 +422,15 @@ impl Lab {
                     return Err(err(format!("{key}.host"), format!("no host named `{h}`")));
                 }
             }
-            if b.host.is_none() && !bridges.iter().all(|x: &(Option<String>, String)| x.1 != b.name) {
-                return Err(err(format!("{key}.name"), format!("bridge `{}` is declared twice", b.name)));
+            if b.host.is_none()
+                && !bridges
+                    .iter()
+                    .all(|x: &(Option<String>, String)| x.1 != b.name)
+            {
+                return Err(err(
+                    format!("{key}.name"),
+                    format!("bridge `{}` is declared twice", b.name),
+                ));
             }
             bridges.insert((b.host.clone(), b.name.clone()));
             add_dev(format!("{key}.name"), b.host.clone(), &b.name)?;
@@ -384,7 +439,11 @@ impl Lab {
             check_mac(&err, format!("{key}.mac"), b.mac.as_deref())?;
         }
         let bridge_ns = |name: &str| -> Vec<Option<String>> {
-            self.bridges.iter().filter(|b| b.name == name).map(|b| b.host.clone()).collect()
+            self.bridges
+                .iter()
+                .filter(|b| b.name == name)
+                .map(|b| b.host.clone())
+                .collect()
         };
         for (i, l) in self.links.iter().enumerate() {
             for (side, e) in [("a", &l.a), ("b", &l.b)] {
@@ -392,7 +451,10 @@ impl Lab {
                 name_ok(format!("{key}.name"), &e.name)?;
                 let ns = match (&e.host, &e.bridge) {
                     (Some(_), Some(_)) => {
-                        return Err(err(key, "an endpoint names a host or a bridge, not both".into()))
+                        return Err(err(
+                            key,
+                            "an endpoint names a host or a bridge, not both".into(),
+                        ))
                     }
                     (None, None) => {
                         return Err(err(key, "an endpoint needs `host` or `bridge`".into()))
@@ -403,16 +465,23 @@ impl Lab {
                         }
                         Some(h.clone())
                     }
-                    (None, Some(b)) => match bridge_ns(b).as_slice() {
-                        [] => return Err(err(format!("{key}.bridge"), format!("no bridge named `{b}`"))),
-                        [ns] => ns.clone(),
-                        _ => {
-                            return Err(err(
+                    (None, Some(b)) => {
+                        match bridge_ns(b).as_slice() {
+                            [] => {
+                                return Err(err(
+                                    format!("{key}.bridge"),
+                                    format!("no bridge named `{b}`"),
+                                ))
+                            }
+                            [ns] => ns.clone(),
+                            _ => return Err(err(
                                 format!("{key}.bridge"),
-                                format!("bridge name `{b}` is ambiguous: it exists in several hosts"),
-                            ))
+                                format!(
+                                    "bridge name `{b}` is ambiguous: it exists in several hosts"
+                                ),
+                            )),
                         }
-                    },
+                    }
                 };
                 add_dev(format!("{key}.name"), ns, &e.name)?;
                 check_addrs(format!("{key}.addrs"), &e.addrs)?;
@@ -421,24 +490,41 @@ impl Lab {
             }
         }
         for (i, h) in self.hosts.iter().enumerate() {
-            let devs = devices.get(&Some(h.name.clone())).cloned().unwrap_or_default();
-            let own: Vec<Cidr> = self.host_addrs(&h.name).into_iter().map(|(_, c)| c).collect();
+            let devs = devices
+                .get(&Some(h.name.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let own: Vec<Cidr> = self
+                .host_addrs(&h.name)
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect();
             for (j, r) in h.routes.iter().enumerate() {
                 let key = format!("hosts[{i}].routes[{j}]");
                 let family_v4 = if r.to == "default" {
                     None
                 } else {
-                    Some(Cidr::parse(&r.to).map_err(|m| err(format!("{key}.to"), m))?.addr.is_ipv4())
+                    let c = Cidr::parse(&r.to).map_err(|m| err(format!("{key}.to"), m))?;
+                    if !c.is_network() {
+                        return Err(err(
+                            format!("{key}.to"),
+                            format!("`{}` has host bits set beyond /{}", r.to, c.len),
+                        ));
+                    }
+                    Some(c.addr.is_ipv4())
                 };
                 if r.via.is_none() && r.dev.is_none() {
                     return Err(err(key, "a route needs `via` or `dev`".into()));
                 }
                 if let Some(v) = &r.via {
-                    let gw: IpAddr = v
-                        .parse()
-                        .map_err(|_| err(format!("{key}.via"), format!("`{v}` is not an IP address")))?;
+                    let gw: IpAddr = v.parse().map_err(|_| {
+                        err(format!("{key}.via"), format!("`{v}` is not an IP address"))
+                    })?;
                     if family_v4.is_some_and(|f| f != gw.is_ipv4()) {
-                        return Err(err(format!("{key}.via"), format!("gateway {gw} is not of the family of `{}`", r.to)));
+                        return Err(err(
+                            format!("{key}.via"),
+                            format!("gateway {gw} is not of the family of `{}`", r.to),
+                        ));
                     }
                     if r.dev.is_none() && !own.iter().any(|c| c.contains(gw)) {
                         return Err(err(
@@ -449,14 +535,18 @@ impl Lab {
                 }
                 if let Some(d) = &r.dev {
                     if !devs.contains(d) {
-                        return Err(err(format!("{key}.dev"), format!("host `{}` has no interface `{d}`", h.name)));
+                        return Err(err(
+                            format!("{key}.dev"),
+                            format!("host `{}` has no interface `{d}`", h.name),
+                        ));
                     }
                 }
             }
             for k in h.sysctl.keys() {
                 let ok = k.starts_with("net.")
                     && !k.contains("..")
-                    && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
                 if !ok {
                     return Err(err(
                         format!("hosts[{i}].sysctl.\"{k}\""),
@@ -473,11 +563,17 @@ impl Lab {
         for (i, x) in self.expect.iter().enumerate() {
             for (k, h) in [("from", &x.from), ("to", &x.to)] {
                 if !hosts.contains(h.as_str()) {
-                    return Err(err(format!("expect[{i}].{k}"), format!("no host named `{h}`")));
+                    return Err(err(
+                        format!("expect[{i}].{k}"),
+                        format!("no host named `{h}`"),
+                    ));
                 }
             }
             if x.from == x.to {
-                return Err(err(format!("expect[{i}]"), "`from` and `to` are the same host".into()));
+                return Err(err(
+                    format!("expect[{i}]"),
+                    "`from` and `to` are the same host".into(),
+                ));
             }
         }
         Ok(())
@@ -486,7 +582,9 @@ impl Lab {
 
 fn check_mtu(err: &dyn Fn(String, String) -> Error, key: String, mtu: Option<u32>) -> Result<()> {
     match mtu {
-        Some(m) if !(68..=65535).contains(&m) => Err(err(key, format!("MTU {m} is outside 68..=65535"))),
+        Some(m) if !(68..=65535).contains(&m) => {
+            Err(err(key, format!("MTU {m} is outside 68..=65535")))
+        }
         _ => Ok(()),
     }
 }
@@ -495,13 +593,21 @@ fn check_mac(err: &dyn Fn(String, String) -> Error, key: String, mac: Option<&st
     let Some(mac) = mac else { return Ok(()) };
     let octets: Vec<&str> = mac.split(':').collect();
     let ok = octets.len() == 6
-        && octets.iter().all(|o| o.len() == 2 && u8::from_str_radix(o, 16).is_ok());
+        && octets
+            .iter()
+            .all(|o| o.len() == 2 && u8::from_str_radix(o, 16).is_ok());
     if !ok {
-        return Err(err(key, format!("`{mac}` is not a MAC address (xx:xx:xx:xx:xx:xx)")));
+        return Err(err(
+            key,
+            format!("`{mac}` is not a MAC address (xx:xx:xx:xx:xx:xx)"),
+        ));
     }
     let first = u8::from_str_radix(octets[0], 16).unwrap_or(1);
     if first & 1 == 1 || octets.iter().all(|o| *o == "00") {
-        return Err(err(key, format!("`{mac}` is a multicast or zero MAC address")));
+        return Err(err(
+            key,
+            format!("`{mac}` is a multicast or zero MAC address"),
+        ));
     }
     Ok(())
 }
@@ -535,6 +641,8 @@ mod tests {
         assert!(c.contains("10.0.0.9".parse().unwrap()));
         assert!(!c.contains("10.0.1.9".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.1/33").is_err());
-        assert!(Cidr::parse("2001:db8::1/64").unwrap().contains("2001:db8::2".parse().unwrap()));
+        assert!(Cidr::parse("2001:db8::1/64")
+            .unwrap()
+            .contains("2001:db8::2".parse().unwrap()));
     }
 }

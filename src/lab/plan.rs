@@ -25,12 +25,20 @@ fn addr_op(ns: &Option<String>, dev: &str, a: &str) -> Op {
 pub fn plan_up(lab: &Lab) -> Vec<Op> {
     let mut root = Vec::new();
     for h in &lab.hosts {
-        root.push(Op::AddNetns { name: h.name.clone() });
+        root.push(Op::AddNetns {
+            name: h.name.clone(),
+        });
     }
     for l in &lab.links {
         root.push(Op::AddVeth {
-            a: Placed { ns: lab.endpoint_ns(&l.a), name: l.a.name.clone() },
-            b: Placed { ns: lab.endpoint_ns(&l.b), name: l.b.name.clone() },
+            a: Placed {
+                ns: lab.endpoint_ns(&l.a),
+                name: l.a.name.clone(),
+            },
+            b: Placed {
+                ns: lab.endpoint_ns(&l.b),
+                name: l.b.name.clone(),
+            },
         });
     }
     // Namespaces in a stable order: root first (if used), then hosts as declared.
@@ -43,18 +51,38 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
         let mut ups = Vec::new();
         let mut tail = Vec::new();
         for b in lab.bridges.iter().filter(|b| &b.host == ns) {
-            create.push(Op::AddLink { ns: ns.clone(), name: b.name.clone(), kind: LinkKind::Bridge });
+            create.push(Op::AddLink {
+                ns: ns.clone(),
+                name: b.name.clone(),
+                kind: LinkKind::Bridge,
+            });
             if let Some(mac) = &b.mac {
-                config.push(Op::SetMac { ns: ns.clone(), dev: b.name.clone(), mac: mac.clone() });
+                config.push(Op::SetMac {
+                    ns: ns.clone(),
+                    dev: b.name.clone(),
+                    mac: mac.clone(),
+                });
             }
             if let Some(mtu) = b.mtu {
-                config.push(Op::SetMtu { ns: ns.clone(), dev: b.name.clone(), mtu });
+                config.push(Op::SetMtu {
+                    ns: ns.clone(),
+                    dev: b.name.clone(),
+                    mtu,
+                });
             }
             if b.stp {
-                config.push(Op::Bridge { ns: ns.clone(), dev: b.name.clone(), setting: BridgeSetting::StpState(1) });
+                config.push(Op::Bridge {
+                    ns: ns.clone(),
+                    dev: b.name.clone(),
+                    setting: BridgeSetting::StpState(1),
+                });
             }
             config.extend(b.addrs.iter().map(|a| addr_op(ns, &b.name, a)));
-            ups.push(Op::SetUp { ns: ns.clone(), dev: b.name.clone(), up: true });
+            ups.push(Op::SetUp {
+                ns: ns.clone(),
+                dev: b.name.clone(),
+                up: true,
+            });
         }
         for l in &lab.links {
             for e in [&l.a, &l.b] {
@@ -62,23 +90,46 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
                     continue;
                 }
                 if let Some(mac) = &e.mac {
-                    config.push(Op::SetMac { ns: ns.clone(), dev: e.name.clone(), mac: mac.clone() });
+                    config.push(Op::SetMac {
+                        ns: ns.clone(),
+                        dev: e.name.clone(),
+                        mac: mac.clone(),
+                    });
                 }
                 if let Some(mtu) = e.mtu {
-                    config.push(Op::SetMtu { ns: ns.clone(), dev: e.name.clone(), mtu });
+                    config.push(Op::SetMtu {
+                        ns: ns.clone(),
+                        dev: e.name.clone(),
+                        mtu,
+                    });
                 }
                 if let Some(b) = &e.bridge {
-                    config.push(Op::SetMaster { ns: ns.clone(), dev: e.name.clone(), master: Some(b.clone()) });
+                    config.push(Op::SetMaster {
+                        ns: ns.clone(),
+                        dev: e.name.clone(),
+                        master: Some(b.clone()),
+                    });
                 }
                 config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
                 if e.up {
-                    ups.push(Op::SetUp { ns: ns.clone(), dev: e.name.clone(), up: true });
+                    ups.push(Op::SetUp {
+                        ns: ns.clone(),
+                        dev: e.name.clone(),
+                        up: true,
+                    });
                 }
             }
         }
         if let Some(name) = ns {
             let host = lab.hosts.iter().find(|h| &h.name == name).expect("host");
-            ups.insert(0, Op::SetUp { ns: ns.clone(), dev: "lo".into(), up: true });
+            ups.insert(
+                0,
+                Op::SetUp {
+                    ns: ns.clone(),
+                    dev: "lo".into(),
+                    up: true,
+                },
+            );
             for r in &host.routes {
                 tail.push(Op::AddRoute {
                     ns: ns.clone(),
@@ -92,7 +143,11 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
                 });
             }
             for (k, v) in &host.sysctl {
-                tail.push(Op::Sysctl { ns: ns.clone(), key: k.clone(), value: v.render() });
+                tail.push(Op::Sysctl {
+                    ns: ns.clone(),
+                    key: k.clone(),
+                    value: v.render(),
+                });
             }
         }
         per_ns.extend(create);
@@ -121,7 +176,9 @@ pub fn plan_down(lab: &Lab, existing_ns: &[String], existing_root: &[String]) ->
     }
     for h in &lab.hosts {
         if existing_ns.contains(&h.name) {
-            ops.push(Op::DelNetns { name: h.name.clone() });
+            ops.push(Op::DelNetns {
+                name: h.name.clone(),
+            });
         }
     }
     ops

@@ -20,7 +20,10 @@ pub fn kernel_tests_allowed() -> bool {
     }
     // Prove we can create a namespace at all.
     let probe = unique("tp");
-    let ok = Command::new("ip").args(["netns", "add", &probe]).status().is_ok_and(|s| s.success());
+    let ok = Command::new("ip")
+        .args(["netns", "add", &probe])
+        .status()
+        .is_ok_and(|s| s.success());
     let _ = Command::new("ip").args(["netns", "del", &probe]).status();
     if !ok {
         if ci {
@@ -46,7 +49,11 @@ fn nix_is_root() -> bool {
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     assert!(prefix.len() <= 4, "prefix too long");
-    let name = format!("{prefix}{}{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{prefix}{}{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
     assert!(name.len() <= 15, "{name} is too long");
     name
 }
@@ -73,7 +80,9 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
@@ -109,6 +118,9 @@ pub fn insta_settings() -> insta::Settings {
 /// Every named namespace that exists now.
 pub fn netns_list() -> Vec<String> {
     std::fs::read_dir("/run/netns")
-        .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Lab build benchmark, in one run with paired rounds (each round times every contender once,
+# in turn, so machine drift hits them alike). Prints medians and ratios.
+#
+#   default lab (4 hosts) up+down:
+#     nslab          nslab up + nslab down
+#     (a) slides     one process per command as typed: ip netns add, ip netns exec NS ip link
+#                    add … peer …, ip link set … netns, ip netns exec NS ifconfig …, brctl
+#     (b) ip-batch   a hand-written minimal `ip -batch` script (1 root + 1 per namespace)
+#   star labs (100 and 500 hosts on one bridge in a hub namespace): nslab vs (b)
+#   nslab check on the 4-host and the 100-host labs (all ordered pairs)
+#
+# Usage (as root): bench/lab.sh [ROUNDS]   (needs a release build: cargo build --release)
+# Needs: iproute2, net-tools, bridge-utils.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-7}
+NSLAB=${NSLAB:-target/release/nslab}
+[ -x "$NSLAB" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+P="b$(( $$ % 10000 ))"         # every name this script makes starts with this (short: names <= 15 bytes)
+TMP=$(mktemp -d)
+cleanup() {
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$P" || true); do ip netns del "$ns" 2>/dev/null || true; done
+  for l in $("$NSLAB" status --json | grep -o "\"name\": \"$P[^\"]*\"" | cut -d\" -f4 | grep -v "^$P.*ns\|h[0-9]\|hub" || true); do "$NSLAB" down "$l" >/dev/null 2>&1 || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+now() { date +%s%N; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# --- the default lab three ways --------------------------------------------------------------
+slides_up() {
+  local p=$1 i
+  for i in 1 2 3 4; do ip netns add "${p}ns$i"; done
+  for i in 1 2 3 4; do
+    ip netns exec "${p}ns$i" ip link add veth0 type veth peer name "bveth$i"
+    ip netns exec "${p}ns$i" ip link set "bveth$i" netns "${p}ns1"
+  done
+  for i in 1 2 3 4; do
+    ip netns exec "${p}ns$i" ifconfig veth0 "10.0.0.$i/24"
+    ip netns exec "${p}ns$i" ifconfig lo up
+  done
+  ip netns exec "${p}ns1" brctl addbr br0
+  ip netns exec "${p}ns1" ifconfig br0 up
+  for i in 1 2 3 4; do
+    ip netns exec "${p}ns1" brctl addif br0 "bveth$i"
+    ip netns exec "${p}ns1" ifconfig "bveth$i" up
+  done
+}
+slides_down() { local p=$1 i; for i in 1 2 3 4; do ip netns del "${p}ns$i"; done; }
+
+# (b): star lab of N hosts h1..hN around bridge br0 in namespace hub (N=3 with ns names of the
+# default lab is the default lab itself, so one generator serves both).
+batch_root() { # prefix hub hosts... -> root batch text
+  local p=$1 hub=$2; shift 2
+  echo "netns add $p$hub"
+  local h; for h in "$@"; do echo "netns add $p$h"; done
+  local i=0; for h in "$@"; do i=$((i + 1)); echo "link add name veth0 netns $p$h type veth peer name bveth$i netns $p$hub"; done
+}
+batch_up() { # prefix hub hostaddr-of-hub hosts...
+  local p=$1 hub=$2 hubaddr=$3; shift 3
+  {
+    echo "link add name br0 type bridge"
+    [ -n "$hubaddr" ] && echo "addr add $hubaddr broadcast + dev veth0"
+    local i=0 h; for h in "$@"; do i=$((i + 1)); echo "link set dev bveth$i master br0"; done
+    echo "link set dev lo up"; echo "link set dev br0 up"
+    [ -n "$hubaddr" ] && echo "link set dev veth0 up"
+    i=0; for h in "$@"; do i=$((i + 1)); echo "link set dev bveth$i up"; done
+  } > "$TMP/hub.batch"
+  batch_root "$p" "$hub" "$@" | ip -batch -
+  ip -n "$p$hub" -batch - < "$TMP/hub.batch"
+  local n=0; for h in "$@"; do
+    n=$((n + 1))
+    printf 'addr add %s broadcast + dev veth0\nlink set dev lo up\nlink set dev veth0 up\n' "$(addr_of "$n")" | ip -n "$p$h" -batch -
+  done
+}
+batch_down() { # prefix names...
+  local p=$1; shift
+  local h; for h in "$@"; do echo "netns del $p$h"; done | ip -batch -
+}
+addr_of() { echo "10.$(( ($1 + 1) / 250 )).$(( ($1 + 1) % 250 )).$(( $1 % 200 + 1 ))/8"; }
+
+# The default lab by hand: hub ns1 holds br0 and is itself host 1 (veth0 10.0.0.1 <-> bveth1).
+default_batch_up() {
+  local p=$1
+  printf 'netns add %sns1\nnetns add %sns2\nnetns add %sns3\nnetns add %sns4\n' "$p" "$p" "$p" "$p" > "$TMP/root.batch"
+  for i in 1 2 3 4; do echo "link add name veth0 netns ${p}ns$i type veth peer name bveth$i netns ${p}ns1"; done >> "$TMP/root.batch"
+  ip -batch - < "$TMP/root.batch"
+  {
+    echo "link add name br0 type bridge"
+    echo "addr add 10.0.0.1/24 broadcast + dev veth0"
+    for i in 1 2 3 4; do echo "link set dev bveth$i master br0"; done
+    echo "link set dev lo up"; echo "link set dev br0 up"; echo "link set dev veth0 up"
+    for i in 1 2 3 4; do echo "link set dev bveth$i up"; done
+  } | ip -n "${p}ns1" -batch -
+  for i in 2 3 4; do
+    printf 'addr add 10.0.0.%s/24 broadcast + dev veth0\nlink set dev lo up\nlink set dev veth0 up\n' "$i" | ip -n "${p}ns$i" -batch -
+  done
+}
+
+# Star lab file for nslab: hub with the bridge, hosts h1..hN.
+star_lab() { # N file
+  local n=$1 f=$2 i
+  {
+    echo "name = \"st$n\""
+    echo '[[hosts]]'; echo 'name = "hub"'
+    for i in $(seq 1 "$n"); do echo '[[hosts]]'; echo "name = \"h$i\""; done
+    echo '[[bridges]]'; echo 'name = "br0"'; echo 'host = "hub"'
+    for i in $(seq 1 "$n"); do
+      echo '[[links]]'
+      echo "a = { host = \"h$i\", name = \"veth0\", addrs = [\"$(addr_of "$i")\"] }"
+      echo "b = { bridge = \"br0\", name = \"bveth$i\" }"
+    done
+  } > "$f"
+}
+
+declare -A T
+record() { T[$1]+="$2 "; }
+med() { tr ' ' '\n' <<< "${T[$1]}" | grep . | median; }
+
+echo "== default lab (4 hosts): up+down, $ROUNDS paired rounds"
+for r in $(seq 1 "$ROUNDS"); do
+  p="${P}n$r-"; a=$(now); "$NSLAB" up --prefix "$p" 2>/dev/null; "$NSLAB" down --prefix "$p" 2>/dev/null; b=$(now); record nslab "$(ms "$a" "$b")"
+  p="${P}s$r-"; a=$(now); slides_up "$p"; slides_down "$p"; b=$(now); record slides "$(ms "$a" "$b")"
+  p="${P}b$r-"; a=$(now); default_batch_up "$p"; batch_down "$p" ns1 ns2 ns3 ns4; b=$(now); record batch "$(ms "$a" "$b")"
+done
+procs=$("$NSLAB" -v up --prefix "${P}v-" 2>&1 | sed -n 's/.*: \([0-9]*\) processes spawned/\1/p'); "$NSLAB" down --prefix "${P}v-" 2>/dev/null
+n=$(med nslab); s=$(med slides); b=$(med batch)
+printf '  nslab      %8.2f ms  (%s processes for up)\n' "$n" "$procs"
+printf '  (a) slides %8.2f ms  (38 processes)\n' "$s"
+printf '  (b) batch  %8.2f ms  (6 processes)\n' "$b"
+awk -v n="$n" -v s="$s" -v b="$b" 'BEGIN { printf "  slides/nslab = %.1fx faster (goal >= 10x); nslab/batch = %.2f (goal <= 1.25)\n", s / n, n / b }'
+
+for N in 100 500; do
+  star_lab "$N" "$TMP/star$N.toml"
+  hosts=$(seq 1 "$N" | sed 's/^/h/' | tr '\n' ' ')
+  R=$(( N >= 500 ? (ROUNDS + 1) / 2 : ROUNDS ))
+  echo "== star lab, $N hosts: up+down, $R paired rounds"
+  for r in $(seq 1 "$R"); do
+    p="${P}$r-"
+    a=$(now); "$NSLAB" up "$TMP/star$N.toml" --prefix "$p" 2>/dev/null; "$NSLAB" down "st$N" --prefix "$p" 2>/dev/null; b=$(now); record "n$N" "$(ms "$a" "$b")"
+    a=$(now); batch_up "$p" hub "" $hosts; batch_down "$p" hub $hosts; b=$(now); record "b$N" "$(ms "$a" "$b")"
+  done
+  n=$(med "n$N"); b=$(med "b$N")
+  printf '  nslab      %8.2f ms\n  (b) batch  %8.2f ms\n' "$n" "$b"
+  awk -v n="$n" -v b="$b" 'BEGIN { printf "  nslab/batch = %.2f (goal <= 1.25)\n", n / b }'
+done
+
+echo "== nslab check (all ordered pairs, socket prober)"
+"$NSLAB" up --prefix "${P}c-" 2>/dev/null
+for r in $(seq 1 "$ROUNDS"); do a=$(now); "$NSLAB" check --prefix "${P}c-" >/dev/null; b=$(now); record c4 "$(ms "$a" "$b")"; done
+"$NSLAB" down --prefix "${P}c-" 2>/dev/null
+cp "$TMP/star100.toml" "$TMP/c100.toml"
+"$NSLAB" up "$TMP/c100.toml" --prefix "${P}c-" 2>/dev/null
+for r in $(seq 1 "$ROUNDS"); do a=$(now); "$NSLAB" check st100 --prefix "${P}c-" >/dev/null; b=$(now); record c100 "$(ms "$a" "$b")"; done
+"$NSLAB" check st100 --prefix "${P}c-" | tail -1 | sed 's/^/  100 hosts: /'
+"$NSLAB" down st100 --prefix "${P}c-" 2>/dev/null
+printf '  4 hosts   (12 pairs):   %8.2f ms\n' "$(med c4)"
+printf '  100 hosts (9900 pairs): %8.2f ms (goal < 2000)\n' "$(med c100)"

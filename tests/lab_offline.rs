@@ -1,0 +1,175 @@
+//! Offline tests: parsed recordings from compat/lab, the dry-run plan of every example lab,
+//! and the one-line error for each kind of broken lab file. No kernel needed.
+
+mod common;
+
+use nslab::backend::Script;
+use nslab::backend::{ipjson, Backend, Recording};
+use nslab::lab::plan::plan_up;
+use nslab::lab::Lab;
+
+fn recorded(case: &str) -> nslab::model::Snapshot {
+    let dir = format!("{}/compat/lab/{case}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(format!("{dir}/ip-batch.json")).unwrap();
+    let meta = std::fs::read_to_string(format!("{dir}/meta")).unwrap();
+    let ns = meta
+        .lines()
+        .find_map(|l| l.strip_prefix("namespace: "))
+        .unwrap()
+        .to_string();
+    let docs = ipjson::documents("recording", &text).unwrap();
+    ipjson::snapshot_from(Some(&ns), docs).unwrap()
+}
+
+#[test]
+fn parse_recorded_snapshots() {
+    for case in ["seed-ns1", "seed-ns2", "router-r", "router-h1"] {
+        let snap = recorded(case);
+        common::insta_settings().bind(|| {
+            insta::assert_json_snapshot!(format!("lab_snapshot_{case}"), snap);
+        });
+    }
+}
+
+#[test]
+fn show_resolves_veth_peers_across_recorded_namespaces() {
+    let mut rec = Recording::default();
+    for case in ["seed-ns1", "seed-ns2"] {
+        let s = recorded(case);
+        rec.namespaces.push(s.netns.clone().unwrap());
+        rec.snapshots.push(s);
+    }
+    let names: Vec<Option<String>> = rec.namespaces.iter().cloned().map(Some).collect();
+    let views = nslab::show::views(&names, &mut rec).unwrap();
+    let ns2 = &views[1];
+    let veth = ns2.interfaces.iter().find(|i| i.name == "veth0").unwrap();
+    let peer = veth.peer.as_ref().unwrap();
+    assert_eq!(peer.name.as_deref(), Some("bveth2"));
+    assert_eq!(peer.netns.as_deref(), views[0].name.as_deref());
+    let port = views[0]
+        .interfaces
+        .iter()
+        .find(|i| i.name == "bveth2")
+        .unwrap();
+    assert_eq!(port.master.as_deref(), Some("br0"));
+    common::insta_settings().bind(|| {
+        insta::assert_snapshot!("lab_show_seed", nslab::show::render(&views));
+    });
+}
+
+#[test]
+fn dry_run_of_every_example_lab() {
+    let dir = format!("{}/labs", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3);
+    for f in files {
+        let path = f.to_str().unwrap();
+        let lab = Lab::load(path).unwrap();
+        lab.validate(path).unwrap();
+        let stem = f.file_stem().unwrap().to_str().unwrap().to_string();
+        common::insta_settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("lab_dry_run_{stem}"),
+                Script::render(&plan_up(&lab))
+            );
+        });
+    }
+}
+
+#[test]
+fn the_script_backend_prints_what_it_is_given() {
+    let lab = Lab::default_lab();
+    let mut out = Vec::new();
+    Script::new(&mut out, None).apply(&plan_up(&lab)).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        Script::render(&plan_up(&lab))
+    );
+}
+
+const BASE: &str = r#"name = "t"
+[[hosts]]
+name = "a"
+[[hosts]]
+name = "b"
+[[links]]
+a = { host = "a", name = "eth0", addrs = ["10.0.0.1/24"] }
+b = { host = "b", name = "eth0", addrs = ["10.0.0.2/24"] }
+"#;
+
+/// (case, file name, text): one broken lab per kind of mistake.
+fn broken() -> Vec<(&'static str, &'static str, String)> {
+    let r = |from: &str, to: &str| BASE.replacen(from, to, 1);
+    vec![
+        ("toml_syntax", "x.toml", r("[[hosts]]", "[[hosts]")),
+        ("unknown_key", "x.toml", r("name = \"a\"", "name = \"a\"\ncolour = \"red\"")),
+        ("wrong_type", "x.toml", r("name = \"a\"", "name = 5")),
+        ("json_syntax", "x.json", "{\"name\": \"t\", \"hosts\": [".to_string()),
+        ("no_hosts", "x.toml", "name = \"t\"\n".to_string()),
+        ("lab_name_too_long", "x.toml", r("name = \"t\"", "name = \"a-very-long-lab-name\"")),
+        ("host_name_with_slash", "x.toml", r("name = \"a\"", "name = \"a/b\"")),
+        ("host_name_with_space", "x.toml", r("name = \"a\"", "name = \"a b\"")),
+        ("host_name_leading_dash", "x.toml", r("name = \"a\"", "name = \"-a\"")),
+        ("host_name_empty", "x.toml", r("name = \"a\"", "name = \"\"")),
+        ("duplicate_host", "x.toml", r("name = \"b\"", "name = \"a\"")),
+        ("endpoint_unknown_host", "x.toml", r("host = \"b\"", "host = \"zz\"")),
+        ("endpoint_unknown_bridge", "x.toml", r("host = \"b\",", "bridge = \"br9\",")),
+        ("endpoint_host_and_bridge", "x.toml", r("host = \"b\",", "host = \"b\", bridge = \"br9\",")),
+        ("endpoint_neither", "x.toml", r("host = \"b\", ", "")),
+        ("duplicate_interface", "x.toml", format!("{BASE}[[links]]\na = {{ host = \"a\", name = \"eth0\" }}\nb = {{ host = \"b\", name = \"eth1\" }}\n")),
+        ("interface_named_lo", "x.toml", r("host = \"a\", name = \"eth0\"", "host = \"a\", name = \"lo\"")),
+        ("interface_name_too_long", "x.toml", r("name = \"eth0\"", "name = \"eth0123456789abcd\"")),
+        ("address_without_prefix", "x.toml", r("10.0.0.1/24", "10.0.0.1")),
+        ("address_bad", "x.toml", r("10.0.0.1/24", "10.0.0.300/24")),
+        ("prefix_too_long", "x.toml", r("10.0.0.1/24", "10.0.0.1/33")),
+        ("ipv6_prefix_too_long", "x.toml", r("10.0.0.1/24", "2001:db8::1/129")),
+        ("address_used_twice", "x.toml", r("10.0.0.2/24", "10.0.0.1/24")),
+        ("loopback_address", "x.toml", r("10.0.0.1/24", "127.0.0.2/8")),
+        ("mtu_too_small", "x.toml", r("addrs = [\"10.0.0.1/24\"]", "mtu = 10")),
+        ("mac_bad", "x.toml", r("addrs = [\"10.0.0.1/24\"]", "mac = \"02:00:00:00:00\"")),
+        ("mac_multicast", "x.toml", r("addrs = [\"10.0.0.1/24\"]", "mac = \"01:00:5e:00:00:01\"")),
+        ("route_bad_prefix", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"10.9.0.0/99\", via = \"10.0.0.2\" }]")),
+        ("route_host_bits", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"10.9.0.1/24\", via = \"10.0.0.2\" }]")),
+        ("route_gateway_not_ip", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"default\", via = \"gw\" }]")),
+        ("route_gateway_off_subnet", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"default\", via = \"10.5.0.1\" }]")),
+        ("route_gateway_wrong_family", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"2001:db8::/64\", via = \"10.0.0.2\" }]")),
+        ("route_unknown_dev", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"default\", dev = \"eth9\" }]")),
+        ("route_no_via_no_dev", "x.toml", r("name = \"a\"", "name = \"a\"\nroutes = [{ to = \"default\" }]")),
+        ("sysctl_not_net", "x.toml", r("name = \"a\"", "name = \"a\"\nsysctl = { \"kernel.panic\" = 1 }")),
+        ("sysctl_path_escape", "x.toml", r("name = \"a\"", "name = \"a\"\nsysctl = { \"net/../../x\" = 1 }")),
+        ("empty_command", "x.toml", r("name = \"a\"", "name = \"a\"\nexec = [\"\"]")),
+        ("bridge_unknown_host", "x.toml", format!("{BASE}[[bridges]]\nname = \"br0\"\nhost = \"q\"\n")),
+        ("bridge_twice_in_root", "x.toml", format!("{BASE}[[bridges]]\nname = \"br0\"\n[[bridges]]\nname = \"br0\"\n")),
+        ("expect_unknown_host", "x.toml", format!("{BASE}[[expect]]\nfrom = \"a\"\nto = \"q\"\nreach = true\n")),
+        ("expect_same_host", "x.toml", format!("{BASE}[[expect]]\nfrom = \"a\"\nto = \"a\"\nreach = true\n")),
+    ]
+}
+
+#[test]
+fn every_kind_of_broken_lab_gets_a_one_line_error() {
+    let mut report = String::new();
+    for (case, file, text) in broken() {
+        let err = Lab::parse(file, &text).and_then(|lab| lab.validate(file));
+        let err = match err {
+            Ok(()) => panic!("{case}: accepted"),
+            Err(e) => e,
+        };
+        let line = err.to_string();
+        assert_eq!(line.lines().count(), 1, "{case}: {line}");
+        assert_eq!(err.exit_code(), 2, "{case}");
+        assert!(line.starts_with(file), "{case}: {line}");
+        report.push_str(&format!("{case}: {line}\n"));
+    }
+    common::insta_settings().bind(|| insta::assert_snapshot!("lab_errors", report));
+}
+
+#[test]
+fn prefixed_names_that_grow_too_long_are_refused() {
+    let lab = Lab::default_lab().with_prefix("abcdefghijkl-");
+    let e = lab.validate("seed").unwrap_err().to_string();
+    assert!(e.contains("longer than 15 bytes"), "{e}");
+}
