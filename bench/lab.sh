@@ -7,7 +7,7 @@
 #     (a) slides     one process per command as typed: ip netns add, ip netns exec NS ip link
 #                    add … peer …, ip link set … netns, ip netns exec NS ifconfig …, brctl
 #     (b) ip-batch   a hand-written minimal `ip -batch` script (1 root + 1 per namespace)
-#   star labs (100 and 500 hosts on one bridge in a hub namespace): nslab vs (b)
+#   star labs (100 and 500 spokes routed by a hub namespace): nslab vs (b)
 #   nslab check on the 4-host and the 100-host labs (all ordered pairs)
 #
 # Usage (as root): bench/lab.sh [ROUNDS]   (needs a release build: cargo build --release)
@@ -21,7 +21,7 @@ P="b$(( $$ % 10000 ))"         # every name this script makes starts with this (
 TMP=$(mktemp -d)
 cleanup() {
   for ns in $(ip netns list | awk '{print $1}' | grep "^$P" || true); do ip netns del "$ns" 2>/dev/null || true; done
-  for l in $("$NSLAB" status --json | grep -o "\"name\": \"$P[^\"]*\"" | cut -d\" -f4 | grep -v "^$P.*ns\|h[0-9]\|hub" || true); do "$NSLAB" down "$l" >/dev/null 2>&1 || true; done
+  for f in /run/nslab/"$P"*.json; do [ -e "$f" ] && "$NSLAB" down "$(basename "$f" .json)" >/dev/null 2>&1; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -51,36 +51,35 @@ slides_up() {
 }
 slides_down() { local p=$1 i; for i in 1 2 3 4; do ip netns del "${p}ns$i"; done; }
 
-# (b): star lab of N hosts h1..hN around bridge br0 in namespace hub (N=3 with ns names of the
-# default lab is the default lab itself, so one generator serves both).
-batch_root() { # prefix hub hosts... -> root batch text
-  local p=$1 hub=$2; shift 2
-  echo "netns add $p$hub"
-  local h; for h in "$@"; do echo "netns add $p$h"; done
-  local i=0; for h in "$@"; do i=$((i + 1)); echo "link add name veth0 netns $p$h type veth peer name bveth$i netns $p$hub"; done
-}
-batch_up() { # prefix hub hostaddr-of-hub hosts...
-  local p=$1 hub=$2 hubaddr=$3; shift 3
-  {
-    echo "link add name br0 type bridge"
-    [ -n "$hubaddr" ] && echo "addr add $hubaddr broadcast + dev veth0"
-    local i=0 h; for h in "$@"; do i=$((i + 1)); echo "link set dev bveth$i master br0"; done
-    echo "link set dev lo up"; echo "link set dev br0 up"
-    [ -n "$hubaddr" ] && echo "link set dev veth0 up"
-    i=0; for h in "$@"; do i=$((i + 1)); echo "link set dev bveth$i up"; done
-  } > "$TMP/hub.batch"
-  batch_root "$p" "$hub" "$@" | ip -batch -
-  ip -n "$p$hub" -batch - < "$TMP/hub.batch"
-  local n=0; for h in "$@"; do
-    n=$((n + 1))
-    printf 'addr add %s broadcast + dev veth0\nlink set dev lo up\nlink set dev veth0 up\n' "$(addr_of "$n")" | ip -n "$p$h" -batch -
+# (b) for the star labs of N hosts: a hub namespace routing for N-1 spokes, each spoke on its own
+# /24 (10.X.Y.0/24: spoke .2, hub .1) with a default route via the hub. (A flat bridge with
+# hundreds of hosts cannot be checked all-pairs: the kernel's ARP table holds at most
+# gc_thresh3 = 1024 entries across all namespaces.)
+net_of() { echo "10.$(( $1 / 250 )).$(( $1 % 250 ))"; }
+star_batch_up() { # prefix N
+  local p=$1 n=$2 i
+  { echo "netns add ${p}hub"
+    for i in $(seq 1 "$n"); do echo "netns add ${p}h$i"; done
+    for i in $(seq 1 "$n"); do echo "link add name veth0 netns ${p}h$i type veth peer name e$i netns ${p}hub"; done
+  } | ip -batch -
+  { for i in $(seq 1 "$n"); do echo "addr add $(net_of "$i").1/24 broadcast + dev e$i"; done
+    echo "link set dev lo up"
+    for i in $(seq 1 "$n"); do echo "link set dev e$i up"; done
+  } | ip -n "${p}hub" -batch -
+  ip netns exec "${p}hub" sysctl -qw net.ipv4.ip_forward=1
+  for i in $(seq 1 "$n"); do
+    printf 'addr add %s.2/24 broadcast + dev veth0\nlink set dev lo up\nlink set dev veth0 up\nroute add default via %s.1\n' \
+      "$(net_of "$i")" "$(net_of "$i")" | ip -n "${p}h$i" -batch -
   done
+}
+star_batch_down() { # prefix N
+  local p=$1 n=$2 i
+  { echo "netns del ${p}hub"; for i in $(seq 1 "$n"); do echo "netns del ${p}h$i"; done; } | ip -batch -
 }
 batch_down() { # prefix names...
   local p=$1; shift
   local h; for h in "$@"; do echo "netns del $p$h"; done | ip -batch -
 }
-addr_of() { echo "10.$(( ($1 + 1) / 250 )).$(( ($1 + 1) % 250 )).$(( $1 % 200 + 1 ))/8"; }
 
 # The default lab by hand: hub ns1 holds br0 and is itself host 1 (veth0 10.0.0.1 <-> bveth1).
 default_batch_up() {
@@ -100,18 +99,20 @@ default_batch_up() {
   done
 }
 
-# Star lab file for nslab: hub with the bridge, hosts h1..hN.
-star_lab() { # N file
-  local n=$1 f=$2 i
+# The same star lab as a lab file for nslab.
+star_lab() { # N file: the hub and N-1 spokes, N hosts in all
+  local n=$(( $1 - 1 )) f=$2 i
   {
-    echo "name = \"st$n\""
-    echo '[[hosts]]'; echo 'name = "hub"'
-    for i in $(seq 1 "$n"); do echo '[[hosts]]'; echo "name = \"h$i\""; done
-    echo '[[bridges]]'; echo 'name = "br0"'; echo 'host = "hub"'
+    echo "name = \"st$1\""
+    echo '[[hosts]]'; echo 'name = "hub"'; echo 'sysctl = { "net.ipv4.ip_forward" = 1 }'
+    for i in $(seq 1 "$n"); do
+      echo '[[hosts]]'; echo "name = \"h$i\""
+      echo "routes = [{ to = \"default\", via = \"$(net_of "$i").1\" }]"
+    done
     for i in $(seq 1 "$n"); do
       echo '[[links]]'
-      echo "a = { host = \"h$i\", name = \"veth0\", addrs = [\"$(addr_of "$i")\"] }"
-      echo "b = { bridge = \"br0\", name = \"bveth$i\" }"
+      echo "a = { host = \"h$i\", name = \"veth0\", addrs = [\"$(net_of "$i").2/24\"] }"
+      echo "b = { host = \"hub\", name = \"e$i\", addrs = [\"$(net_of "$i").1/24\"] }"
     done
   } > "$f"
 }
@@ -135,13 +136,12 @@ awk -v n="$n" -v s="$s" -v b="$b" 'BEGIN { printf "  slides/nslab = %.1fx faster
 
 for N in 100 500; do
   star_lab "$N" "$TMP/star$N.toml"
-  hosts=$(seq 1 "$N" | sed 's/^/h/' | tr '\n' ' ')
   R=$(( N >= 500 ? (ROUNDS + 1) / 2 : ROUNDS ))
   echo "== star lab, $N hosts: up+down, $R paired rounds"
   for r in $(seq 1 "$R"); do
     p="${P}$r-"
     a=$(now); "$NSLAB" up "$TMP/star$N.toml" --prefix "$p" 2>/dev/null; "$NSLAB" down "st$N" --prefix "$p" 2>/dev/null; b=$(now); record "n$N" "$(ms "$a" "$b")"
-    a=$(now); batch_up "$p" hub "" $hosts; batch_down "$p" hub $hosts; b=$(now); record "b$N" "$(ms "$a" "$b")"
+    a=$(now); star_batch_up "$p" $((N - 1)); star_batch_down "$p" $((N - 1)); b=$(now); record "b$N" "$(ms "$a" "$b")"
   done
   n=$(med "n$N"); b=$(med "b$N")
   printf '  nslab      %8.2f ms\n  (b) batch  %8.2f ms\n' "$n" "$b"

@@ -302,8 +302,8 @@ pub fn write_sysctl(ns: Option<&str>, key: &str, value: &str) -> Result<()> {
 }
 
 /// Send ICMP echo requests from inside `ns` to every target and wait until each has
-/// answered or `timeout` has passed; requests are repeated every 200 ms. Returns, per
-/// target, whether it answered. One raw socket per address family.
+/// answered or `timeout` has passed since it was first probed; requests are repeated every
+/// 200 ms. Returns, per target, whether it answered. One raw socket per address family.
 pub fn probe(ns: &str, targets: &[IpAddr], timeout: Duration) -> Result<Vec<bool>> {
     let targets = targets.to_vec();
     in_netns(ns, move || icmp::probe_here(&targets, timeout))?
@@ -343,6 +343,22 @@ mod icmp {
         p
     }
 
+    /// Where one target stands.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Target {
+        Waiting,
+        Sent { first: Instant, last: Instant },
+        Done(bool),
+    }
+
+    /// At most this many targets are in their first moments (unanswered, sent less than
+    /// `FRESH` ago) per prober: sends are clocked by answers, so a lab of a hundred hosts
+    /// probing all pairs at once does not flood its bridge with ARP broadcasts and overflow
+    /// the kernel's backlog queue (drops there cost a one-second ARP retransmit).
+    const WINDOW: usize = 8;
+    const FRESH: Duration = Duration::from_millis(50);
+    const RESEND: Duration = Duration::from_millis(200);
+
     pub(super) fn probe_here(targets: &[IpAddr], timeout: Duration) -> Result<Vec<bool>> {
         let id = (std::process::id() as u16) ^ (nix::unistd::gettid().as_raw() as u16);
         let mk = |v6: bool| -> Result<Option<OwnedFd>> {
@@ -365,46 +381,70 @@ mod icmp {
         };
         let sock4 = mk(false)?;
         let sock6 = mk(true)?;
-        let mut answered = vec![false; targets.len()];
-        let deadline = Instant::now() + timeout;
-        let mut next_send = Instant::now();
+        let send = |i: usize| -> bool {
+            let seq = i as u16;
+            let sent = match targets[i] {
+                IpAddr::V4(a) => sock4.as_ref().map(|s| {
+                    sendto(
+                        std::os::fd::AsRawFd::as_raw_fd(s),
+                        &echo(false, id, seq),
+                        &SockaddrIn::from(SocketAddrV4::new(a, 0)),
+                        MsgFlags::empty(),
+                    )
+                }),
+                IpAddr::V6(a) => sock6.as_ref().map(|s| {
+                    sendto(
+                        std::os::fd::AsRawFd::as_raw_fd(s),
+                        &echo(true, id, seq),
+                        &SockaddrIn6::from(SocketAddrV6::new(a, 0, 0, 0)),
+                        MsgFlags::empty(),
+                    )
+                }),
+            };
+            // An error (no route, unreachable network) means this target cannot answer.
+            matches!(sent, Some(Ok(_)))
+        };
+        let mut state = vec![Target::Waiting; targets.len()];
         let mut buf = [0u8; 2048];
         loop {
             let now = Instant::now();
-            if answered.iter().all(|a| *a) || now >= deadline {
-                break;
-            }
-            if now >= next_send {
-                for (i, t) in targets.iter().enumerate() {
-                    if answered[i] {
-                        continue;
+            // Expire, resend, and count the fresh ones.
+            let mut fresh = 0;
+            for (i, st) in state.iter_mut().enumerate() {
+                if let Target::Sent { first, last } = *st {
+                    if now.duration_since(first) >= timeout {
+                        *st = Target::Done(false);
+                    } else {
+                        if now.duration_since(last) >= RESEND {
+                            send(i);
+                            *st = Target::Sent { first, last: now };
+                        }
+                        if now.duration_since(first) < FRESH {
+                            fresh += 1;
+                        }
                     }
-                    let seq = i as u16;
-                    // A send error (no route, …) just means no answer for that target.
-                    let _ = match t {
-                        IpAddr::V4(a) => sock4.as_ref().map(|s| {
-                            sendto(
-                                std::os::fd::AsRawFd::as_raw_fd(s),
-                                &echo(false, id, seq),
-                                &SockaddrIn::from(SocketAddrV4::new(*a, 0)),
-                                MsgFlags::empty(),
-                            )
-                        }),
-                        IpAddr::V6(a) => sock6.as_ref().map(|s| {
-                            sendto(
-                                std::os::fd::AsRawFd::as_raw_fd(s),
-                                &echo(true, id, seq),
-                                &SockaddrIn6::from(SocketAddrV6::new(*a, 0, 0, 0)),
-                                MsgFlags::empty(),
-                            )
-                        }),
+                }
+            }
+            // Start new targets while the window has room.
+            for (i, st) in state.iter_mut().enumerate() {
+                if fresh >= WINDOW {
+                    break;
+                }
+                if *st == Target::Waiting {
+                    *st = if send(i) {
+                        fresh += 1;
+                        Target::Sent {
+                            first: now,
+                            last: now,
+                        }
+                    } else {
+                        Target::Done(false)
                     };
                 }
-                next_send = now + Duration::from_millis(200);
             }
-            let wait = deadline
-                .min(next_send)
-                .saturating_duration_since(Instant::now());
+            if state.iter().all(|s| matches!(s, Target::Done(_))) {
+                break;
+            }
             let mut fds: Vec<PollFd> = [&sock4, &sock6]
                 .iter()
                 .filter_map(|s| {
@@ -412,9 +452,7 @@ mod icmp {
                         .map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN))
                 })
                 .collect();
-            let ms = PollTimeout::try_from(wait.as_millis().min(10_000) as u32 + 1)
-                .unwrap_or(PollTimeout::MAX);
-            if poll(&mut fds, ms).is_err() {
+            if poll(&mut fds, PollTimeout::from(5u8)).is_err() {
                 continue;
             }
             for (v6, sock) in [(false, &sock4), (true, &sock6)] {
@@ -442,12 +480,12 @@ mod icmp {
                             .or_else(|| f.as_sockaddr_in6().map(|a| IpAddr::V6(a.ip())))
                     });
                     if seq < targets.len() && src == Some(targets[seq]) {
-                        answered[seq] = true;
+                        state[seq] = Target::Done(true);
                     }
                 }
             }
         }
-        Ok(answered)
+        Ok(state.iter().map(|s| *s == Target::Done(true)).collect())
     }
 
     #[cfg(test)]

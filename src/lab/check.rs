@@ -268,6 +268,11 @@ impl Report {
                 )
             })
             .collect();
-        Err(Error::Check(format!("check failed: {}", bad.join(", "))))
+        let shown = bad.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let more = match bad.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        Err(Error::Check(format!("check failed: {shown}{more}")))
     }
 }

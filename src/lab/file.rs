@@ -465,23 +465,23 @@ impl Lab {
                         }
                         Some(h.clone())
                     }
-                    (None, Some(b)) => {
-                        match bridge_ns(b).as_slice() {
-                            [] => {
-                                return Err(err(
-                                    format!("{key}.bridge"),
-                                    format!("no bridge named `{b}`"),
-                                ))
-                            }
-                            [ns] => ns.clone(),
-                            _ => return Err(err(
+                    (None, Some(b)) => match bridge_ns(b).as_slice() {
+                        [] => {
+                            return Err(err(
+                                format!("{key}.bridge"),
+                                format!("no bridge named `{b}`"),
+                            ))
+                        }
+                        [ns] => ns.clone(),
+                        _ => {
+                            return Err(err(
                                 format!("{key}.bridge"),
                                 format!(
                                     "bridge name `{b}` is ambiguous: it exists in several hosts"
                                 ),
-                            )),
+                            ))
                         }
-                    }
+                    },
                 };
                 add_dev(format!("{key}.name"), ns, &e.name)?;
                 check_addrs(format!("{key}.addrs"), &e.addrs)?;
