@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# What it costs to run `true` inside a network namespace:
+#   nslab exec NS true              (the semantics of ip netns exec)
+#   ip netns exec NS true
+#   nsenter --net=/run/netns/NS true
+#   nslab exec --no-mount NS true   (the semantics of nsenter --net)
+#   /bin/true                       (the floor: one exec of a small dynamic binary)
+# once with a few named namespaces on the system and once with 500 more: each is a bind
+# mount under /run/netns, which unshare(CLONE_NEWNS) copies, so the mount steps get slower.
+# The commands are timed in alternating rounds (hyperfine, ROUNDS × RUNS/ROUNDS runs each)
+# so that load from other processes falls on all of them alike; medians are over all runs.
+# Goals: nslab exec <= 0.85 × ip netns exec; nslab exec --no-mount <= nsenter --net.
+# Needs root, hyperfine and jq; builds and uses the release binary.
+#
+#   bench/exec.sh [RUNS] [ROUNDS]      (defaults: 1000 runs per command, 10 rounds)
+set -euo pipefail
+
+runs=${1:-1000}
+rounds=${2:-10}
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "bench/exec.sh: needs root" >&2; exit 1; }
+for t in hyperfine jq ip nsenter; do
+    command -v "$t" >/dev/null || { echo "bench/exec.sh: needs $t" >&2; exit 1; }
+done
+cargo build --release --quiet
+nslab=$PWD/target/release/nslab
+
+tag="bx$$"        # unique to this run; names stay within 15 bytes
+ns="${tag}a"
+many=500
+tmp=$(mktemp -d)
+cleanup() {
+    for i in $(seq 1 "$many"); do echo "netns del ${tag}m$i"; done | ip -force -batch - 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+# bench LABEL: time the five commands, print medians (µs) and ratios.
+bench() {
+    local label=$1 r
+    echo "== $label: $(ls /run/netns | wc -l) named namespaces, $(wc -l </proc/self/mountinfo) mounts; load $(cut -d' ' -f1 /proc/loadavg)"
+    for r in $(seq 1 "$rounds"); do
+        hyperfine -N --style none --warmup 5 --runs $((runs / rounds)) \
+            --export-json "$tmp/$label.$r.json" \
+            -n "nslab exec" "$nslab exec $ns true" \
+            -n "ip netns exec" "ip netns exec $ns true" \
+            -n "nsenter --net" "nsenter --net=/run/netns/$ns true" \
+            -n "nslab exec --no-mount" "$nslab exec --no-mount $ns true" \
+            -n "/bin/true" "/bin/true" >/dev/null 2>"$tmp/err" \
+            || { cat "$tmp/err" >&2; exit 1; }
+    done
+    jq -rs '
+        def median: sort | if length % 2 == 1 then .[length / 2 | floor]
+                           else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+        def us: . * 1e6 | round;
+        def r2: . * 100 | round / 100;
+        (map(.results[]) | group_by(.command)
+         | map({key: .[0].command, value: (map(.times[]) | median)}) | from_entries) as $m
+        | ("nslab exec", "ip netns exec", "nsenter --net", "nslab exec --no-mount", "/bin/true"
+           | "  \(. + " " * (24 - length)) median \($m[.] | us) µs"),
+          "  nslab exec / ip netns exec            \($m["nslab exec"] / $m["ip netns exec"] | r2)  (goal <= 0.85)",
+          "  nslab exec --no-mount / nsenter --net \($m["nslab exec --no-mount"] / $m["nsenter --net"] | r2)  (goal <= 1.00)",
+          "  above /bin/true: nslab exec \($m["nslab exec"] - $m["/bin/true"] | us) µs, ip netns exec \($m["ip netns exec"] - $m["/bin/true"] | us) µs"
+    ' "$tmp/$label".*.json
+}
+
+bench few
+for i in $(seq 1 "$many"); do echo "netns add ${tag}m$i"; done | ip -batch -
+bench many
