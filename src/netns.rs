@@ -37,6 +37,7 @@ use std::ffi::{CStr, CString, OsString};
 use std::net::IpAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where `ip netns` keeps its namespace files.
@@ -274,8 +275,8 @@ pub struct ChildSetup<'a> {
     pub netns: Option<&'a str>,
     pub entry: Entry,
     /// Be killed when nslab dies (so a SIGKILLed `nslab up` leaves no `ip` running behind
-    /// `nslab down`'s back). Off for `nslab exec --all`, whose commands outlive it like
-    /// those of `ip -all netns exec`.
+    /// `nslab down`'s back). Off for the commands of `nslab exec --lab/--all`: they outlive
+    /// nslab like those of `ip -all netns exec`, and get SIGPIPE as nslab's caller left it.
     pub die_with_parent: bool,
 }
 
@@ -320,13 +321,16 @@ pub fn setup_child(command: &mut std::process::Command, setup: ChildSetup<'_>) {
             return;
         }
     };
-    // SAFETY: between fork and exec the closure makes only plain syscalls (prctl, setns,
-    // unshare, mount, umount2, statvfs, write, _exit) on data prepared before the fork; it
-    // neither allocates nor takes a lock.
+    // SAFETY: between fork and exec the closure makes only plain syscalls (prctl, sigaction,
+    // setns, unshare, mount, umount2, statvfs, write, _exit) on data prepared before the
+    // fork; it neither allocates nor takes a lock.
     unsafe {
         command.pre_exec(move || {
             if die_with_parent {
                 let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            } else {
+                // A command of `nslab exec`: SIGPIPE as nslab's caller left it.
+                ignore_sigpipe_as_found();
             }
             if let Some((fd, source, binds)) = &target {
                 if let Err((step, e)) = enter(fd.as_fd(), source, entry, Etc::Listed(binds)) {
@@ -370,6 +374,7 @@ pub fn exec(name: &str, argv: &[OsString], entry: Entry) -> Error {
             code: 255,
         };
     }
+    restore_as_found();
     let e = match nix::unistd::execvp(&args[0], &args) {
         Ok(never) => match never {},
         Err(e) => e,
@@ -651,14 +656,72 @@ pub fn remove_stale(name: &str) -> Result<()> {
     }
 }
 
-/// Let a closed pipe end nslab quietly (`nslab show | head -1`), as C tools do: Rust
-/// ignores SIGPIPE by default, which turns it into a write error.
-pub fn restore_sigpipe() {
+/// How nslab found its process, for [`exec`] to hand on unchanged. Bit 0: SIGPIPE was
+/// ignored; bits 1–3: fd 0, 1, 2 was closed.
+static AS_FOUND: AtomicU8 = AtomicU8::new(0);
+
+/// Set up the process, first thing in main. The binary is `no_main` (see main.rs), so
+/// Rust's runtime set-up has not run; this does the two parts of it nslab needs:
+/// - SIGPIPE to its default action, so a closed pipe ends nslab quietly
+///   (`nslab show | head -1`), as C tools do;
+/// - fds 0–2 open (on /dev/null if they were closed), so that no file nslab opens becomes
+///   its stdout.
+///
+/// What it changed is undone just before [`exec`] execs, so the command gets SIGPIPE and
+/// fds 0–2 as nslab's caller left them, as with `ip netns exec`.
+pub fn process_setup() {
     use nix::sys::signal::{signal, SigHandler, Signal};
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let mut found = 0u8;
     // SAFETY: SIG_DFL installs no handler code; this runs first thing in main, before any
     // thread exists.
-    unsafe {
-        let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
+    if let Ok(SigHandler::SigIgn) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        found |= 1;
+    }
+    // open(2) takes the lowest free fd: each fd below 3 that /dev/null gets was closed.
+    let null = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+    };
+    while let Ok(f) = null() {
+        let fd = f.as_raw_fd();
+        if fd > 2 {
+            break;
+        }
+        found |= 2 << fd;
+        // Keep it open as that fd.
+        let _ = f.into_raw_fd();
+    }
+    AS_FOUND.store(found, Ordering::Relaxed);
+}
+
+/// Whether SIGPIPE was ignored when nslab started.
+fn sigpipe_was_ignored() -> bool {
+    AS_FOUND.load(Ordering::Relaxed) & 1 != 0
+}
+
+/// Ignore SIGPIPE again if nslab's caller did (after [`process_setup`]; before an exec).
+fn ignore_sigpipe_as_found() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    if sigpipe_was_ignored() {
+        // SAFETY: SIG_IGN installs no handler code; this runs in a process about to exec
+        // (single-threaded, or a forked child), where nothing else uses signals.
+        unsafe {
+            let _ = signal(Signal::SIGPIPE, SigHandler::SigIgn);
+        }
+    }
+}
+
+/// Undo [`process_setup`] just before exec.
+fn restore_as_found() {
+    ignore_sigpipe_as_found();
+    let found = AS_FOUND.load(Ordering::Relaxed);
+    for fd in 0..3 {
+        if found & (2 << fd) != 0 {
+            let _ = nix::unistd::close(fd);
+        }
     }
 }
 

@@ -55,12 +55,10 @@ fn run(program: &str, prefix: &[&str], p: &Probe) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(p.stdin.as_bytes())
-        .expect("write stdin");
+    // A command that does not read its stdin may be gone before this is written.
+    if let Err(e) = child.stdin.take().expect("stdin").write_all(p.stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     child.wait_with_output().expect("wait")
 }
 
@@ -121,6 +119,23 @@ fn exec_prints_what_ip_netns_exec_prints() {
             ip.status.signal(),
             "signal of {argv:?}"
         );
+    }
+
+    // What the caller leaves to the command reaches it unchanged: an ignored SIGPIPE, a
+    // closed stdin or stderr (nslab's runtime set-up undoes itself before exec).
+    let report = "grep ^SigIgn /proc/self/status; ls /proc/self/fd | tr '\\n' ' '";
+    for caller in ["", "trap '' PIPE;", "exec 0<&-;", "exec 2>&-;"] {
+        let under = |launcher: &[&str]| {
+            let mut argv = vec!["sh", "-c", "eval \"$1\"; shift; exec \"$@\"", "sh", caller];
+            argv.extend_from_slice(launcher);
+            argv.extend_from_slice(&["sh", "-c", report]);
+            let out = Command::new(argv[0]).args(&argv[1..]).output().expect("run sh");
+            (text(&out.stdout), out.status.code())
+        };
+        let ip = under(&["ip", "netns", "exec", &ns.name]);
+        let ours = under(&[NSLAB, "exec", &ns.name]);
+        assert!(ip.0.contains("SigIgn"), "{ip:?}");
+        assert_eq!(ours, ip, "with `{caller}` in the caller");
     }
 
     // The probes did see the namespace, so the comparison above means something.
