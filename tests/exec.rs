@@ -361,13 +361,15 @@ impl Lab {
         let state = std::env::temp_dir().join(format!("nslab-state-{prefix}"));
         std::fs::create_dir_all(&state).expect("state dir");
         let file = state.join("lab.toml");
-        std::fs::write(
-            &file,
-            "name = \"lab\"\n[[hosts]]\nname = \"h1\"\n[[hosts]]\nname = \"h2\"\n\n\
-             [[links]]\na = { host = \"h1\", name = \"e0\", addrs = [\"10.0.0.1/24\"] }\n\
-             b = { host = \"h2\", name = \"e0\", addrs = [\"10.0.0.2/24\"] }\n",
-        )
-        .expect("write lab file");
+        // h1's post-up commands show where they ran.
+        let toml = format!(
+            "name = \"lab\"\n\
+             [[hosts]]\nname = \"h1\"\nexec = [[\"{NSLAB}\", \"identify\"], \"ls /sys/class/net\"]\n\
+             [[hosts]]\nname = \"h2\"\n\
+             [[links]]\na = {{ host = \"h1\", name = \"e0\", addrs = [\"10.0.0.1/24\"] }}\n\
+             b = {{ host = \"h2\", name = \"e0\", addrs = [\"10.0.0.2/24\"] }}\n"
+        );
+        std::fs::write(&file, toml).expect("write lab file");
         let lab = Lab {
             name: format!("{prefix}lab"),
             hosts: vec![format!("{prefix}h1"), format!("{prefix}h2")],
@@ -375,6 +377,8 @@ impl Lab {
         };
         let out = lab.nslab(&["up", file.to_str().expect("utf-8"), "--prefix", &prefix]);
         assert!(out.status.success(), "nslab up: {}", text(&out.stderr));
+        // Post-up commands ran inside h1, entered like `ip netns exec` (its own /sys).
+        assert_eq!(text(&out.stdout), format!("{}\ne0\nlo\n", lab.hosts[0]));
         lab
     }
 
