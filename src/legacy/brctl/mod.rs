@@ -284,7 +284,10 @@ fn showstp(ctx: &mut Context, name: &str) -> i32 {
         Err(ENODEV) => fail!(ctx, "bridge {name} does not exist!"),
         Err(_) => fail!(ctx, "device {name} is not a bridge!"),
     };
-    let info = ctx.sys.bridge_info(&found.dev);
+    let mut info = ctx.sys.bridge_info(&found.dev);
+    if found.by_ioctl {
+        info = info.as_ioctl(sysfs::kernel_hz());
+    }
     let mut ports = Vec::new();
     for p in ports_of(&ctx.sys, &found) {
         // libbridge stops at a port it cannot read (one released meanwhile).

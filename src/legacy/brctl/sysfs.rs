@@ -27,10 +27,14 @@ pub struct BridgeInfo {
     pub bridge_id: BridgeId,
     pub root_path_cost: i32,
     pub root_port: i32,
-    /// libbridge fills both the "current" and the "bridge" values from the same file.
+    /// Through sysfs, libbridge fills both the "current" and the "bridge" values from the
+    /// same file; through the ioctl, some come in raw jiffies (see [`BridgeInfo::as_ioctl`]).
     pub max_age: i64,
     pub hello_time: i64,
     pub forward_delay: i64,
+    pub bridge_max_age: i64,
+    pub bridge_hello_time: i64,
+    pub bridge_forward_delay: i64,
     pub ageing_time: i64,
     pub hello_timer: i64,
     pub tcn_timer: i64,
@@ -39,6 +43,51 @@ pub struct BridgeInfo {
     pub stp_enabled: bool,
     pub topology_change: bool,
     pub topology_change_detected: bool,
+}
+
+impl BridgeInfo {
+    /// The values as the old `BRCTL_GET_BRIDGE_INFO` ioctl returns them (what brctl shows
+    /// for a bridge named by a name longer than 15 bytes): the kernel copies `forward_delay`,
+    /// `bridge_max_age` and `bridge_hello_time` in raw jiffies, and brctl still reads them as
+    /// centiseconds. Sysfs only has clock ticks, so the jiffies are recomputed with the
+    /// kernel's HZ (`hz`); the configured ("bridge") values are taken to be the current ones,
+    /// which they are unless another bridge is the STP root.
+    pub fn as_ioctl(&self, hz: Option<i64>) -> BridgeInfo {
+        let Some(hz) = hz else { return self.clone() };
+        let raw = |c: i64| c * hz / 100;
+        BridgeInfo {
+            forward_delay: raw(self.forward_delay),
+            bridge_max_age: raw(self.max_age),
+            bridge_hello_time: raw(self.hello_time),
+            bridge_forward_delay: self.forward_delay,
+            ..self.clone()
+        }
+    }
+}
+
+/// The kernel's HZ, from `/proc/timer_list` (root only): jiffies start at
+/// 2³² − 300·HZ at boot, so `jiffies = 2³² + HZ·(now − 300 s)`. The nearest of the usual
+/// values (100, 250, 300, 1000) that fits wins. `None` when the file cannot be read.
+pub fn kernel_hz() -> Option<i64> {
+    let text = fs::read_to_string("/proc/timer_list").ok()?;
+    let now_ns: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("now at "))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let jiffies: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("jiffies: "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let now = now_ns / 1e9;
+    [100i64, 250, 300, 1000].into_iter().min_by(|a, b| {
+        let err = |hz: i64| (jiffies - (4_294_967_296.0 + hz as f64 * (now - 300.0))).abs();
+        err(*a).total_cmp(&err(*b))
+    })
 }
 
 /// One port's STP information (`/sys/class/net/PORT/brport/*`).
@@ -253,6 +302,9 @@ impl SysNet {
             max_age: int("max_age"),
             hello_time: int("hello_time"),
             forward_delay: int("forward_delay"),
+            bridge_max_age: int("max_age"),
+            bridge_hello_time: int("hello_time"),
+            bridge_forward_delay: int("forward_delay"),
             ageing_time: int("ageing_time"),
             hello_timer: int("hello_timer"),
             tcn_timer: int("tcn_timer"),
