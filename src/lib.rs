@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod compat;
 pub mod error;
 pub mod lab;
 pub mod legacy;
