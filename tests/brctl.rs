@@ -51,10 +51,17 @@ fn recordings() -> Vec<Recorded> {
         }
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect(f);
         let meta = read("meta");
-        let args_line = meta.lines().find(|l| l.starts_with("args")).expect("args line");
+        let args_line = meta
+            .lines()
+            .find(|l| l.starts_with("args"))
+            .expect("args line");
         v.push(Recorded {
             case: dir.file_name().unwrap().to_string_lossy().into_owned(),
-            args: args_line.split_whitespace().skip(1).map(str::to_string).collect(),
+            args: args_line
+                .split_whitespace()
+                .skip(1)
+                .map(str::to_string)
+                .collect(),
             stdout: read("stdout"),
             stderr: read("stderr"),
             status: read("status").trim().parse().expect("status"),
@@ -92,15 +99,40 @@ fn run_offline(sys: &Path, args: &[String]) -> (String, String, i32, Recording) 
 #[test]
 fn recordings_render_exactly_like_the_real_brctl() {
     let recs = recordings();
-    assert!(recs.len() >= 40, "only {} recordings in compat/brctl", recs.len());
+    assert!(
+        recs.len() >= 40,
+        "only {} recordings in compat/brctl",
+        recs.len()
+    );
     for r in &recs {
         let (out, err, code, backend) = run_offline(&r.sys, &r.args);
-        assert_eq!(out, r.stdout, "stdout of case {} (brctl {:?})", r.case, r.args);
-        assert_eq!(err, r.stderr, "stderr of case {} (brctl {:?})", r.case, r.args);
-        assert_eq!(code, r.status, "status of case {} (brctl {:?})", r.case, r.args);
-        assert!(backend.ops().is_empty(), "case {} changed something: {:?}", r.case, backend.ops());
-        let shown = format!("$ brctl {}\n{out}[stderr]\n{err}[rc={code}]\n", r.args.join(" "));
-        common::insta_settings().bind(|| insta::assert_snapshot!(format!("brctl_{}", r.case), shown));
+        assert_eq!(
+            out, r.stdout,
+            "stdout of case {} (brctl {:?})",
+            r.case, r.args
+        );
+        assert_eq!(
+            err, r.stderr,
+            "stderr of case {} (brctl {:?})",
+            r.case, r.args
+        );
+        assert_eq!(
+            code, r.status,
+            "status of case {} (brctl {:?})",
+            r.case, r.args
+        );
+        assert!(
+            backend.ops().is_empty(),
+            "case {} changed something: {:?}",
+            r.case,
+            backend.ops()
+        );
+        let shown = format!(
+            "$ brctl {}\n{out}[stderr]\n{err}[rc={code}]\n",
+            r.args.join(" ")
+        );
+        common::insta_settings()
+            .bind(|| insta::assert_snapshot!(format!("brctl_{}", r.case), shown));
     }
 }
 
@@ -109,16 +141,21 @@ fn recordings_cover_every_display_format() {
     let recs = recordings();
     for needle in ["show", "showmacs", "showstp"] {
         assert!(
-            recs.iter().any(|r| r.args.first().map(String::as_str) == Some(needle) && r.status == 0
-                && !r.stdout.is_empty()),
+            recs.iter()
+                .any(|r| r.args.first().map(String::as_str) == Some(needle)
+                    && r.status == 0
+                    && !r.stdout.is_empty()),
             "no successful `{needle}` recording"
         );
     }
     // Learned entries (ageing timer > 0) and the hairpin line are in there.
+    assert!(recs.iter().any(|r| r
+        .stdout
+        .lines()
+        .any(|l| l.contains("\tno\t\t") && !l.ends_with(" 0.00"))));
     assert!(recs
         .iter()
-        .any(|r| r.stdout.lines().any(|l| l.contains("\tno\t\t") && !l.ends_with(" 0.00"))));
-    assert!(recs.iter().any(|r| r.stdout.contains(" hairpin mode\t\t   1")));
+        .any(|r| r.stdout.contains(" hairpin mode\t\t   1")));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -175,7 +212,12 @@ fn ip_batch(ns: &str, lines: &[String]) {
         .spawn()
         .expect("spawn ip");
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -251,7 +293,8 @@ fn matches_between(n: &Run, a: &Run, b: &Run) -> bool {
     };
     // When only one real run has the same text (a timer wrapped, a port changed state between
     // the runs), its timers must be within 0.1 s.
-    let near = |r: &[i64]| vn.len() == r.len() && vn.iter().zip(r).all(|(v, x)| (v - x).abs() <= 10);
+    let near =
+        |r: &[i64]| vn.len() == r.len() && vn.iter().zip(r).all(|(v, x)| (v - x).abs() <= 10);
     (sn == sa && sn == sb && within(&va, &vb)) || (sn == sa && near(&va)) || (sn == sb && near(&vb))
 }
 
@@ -259,9 +302,17 @@ fn line_diff(what: &str, real: &str, ours: &str) -> String {
     let mut s = format!("{what} differs:\n");
     let (r, o): (Vec<&str>, Vec<&str>) = (real.split('\n').collect(), ours.split('\n').collect());
     for i in 0..r.len().max(o.len()) {
-        let (x, y) = (r.get(i).copied().unwrap_or("<none>"), o.get(i).copied().unwrap_or("<none>"));
+        let (x, y) = (
+            r.get(i).copied().unwrap_or("<none>"),
+            o.get(i).copied().unwrap_or("<none>"),
+        );
         if x != y {
-            s.push_str(&format!("  line {}: real {:?}\n          nslab {:?}\n", i + 1, x, y));
+            s.push_str(&format!(
+                "  line {}: real {:?}\n          nslab {:?}\n",
+                i + 1,
+                x,
+                y
+            ));
         }
     }
     s
@@ -284,7 +335,11 @@ done < "$T/cmds"
 
 fn read_run(dir: &Path, i: usize, who: &str) -> Run {
     let r = |ext: &str| std::fs::read_to_string(dir.join(format!("{i}.{who}.{ext}"))).unwrap();
-    Run { out: r("out"), err: r("err"), rc: r("rc").trim().parse().unwrap() }
+    Run {
+        out: r("out"),
+        err: r("err"),
+        rc: r("rc").trim().parse().unwrap(),
+    }
 }
 
 #[test]
@@ -303,15 +358,36 @@ fn generated_bridge_states_display_like_the_real_brctl() {
     let mut setup = vec!["link set lo up".to_string()];
     for (k, h) in hosts.iter().enumerate() {
         let k = k + 1;
-        run_ok("ip", &["link", "add", "name", &format!("hp{k}"), "netns", &s.name, "address",
-            &format!("02:bc:00:00:00:0{k}"), "type", "veth", "peer", "name", "eth0", "netns", &h.name,
-            "address", &format!("02:bc:00:00:01:0{k}")]);
+        run_ok(
+            "ip",
+            &[
+                "link",
+                "add",
+                "name",
+                &format!("hp{k}"),
+                "netns",
+                &s.name,
+                "address",
+                &format!("02:bc:00:00:00:0{k}"),
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                &h.name,
+                "address",
+                &format!("02:bc:00:00:01:0{k}"),
+            ],
+        );
         h.ip(&["addr", "add", &format!("10.77.0.{k}/24"), "dev", "eth0"]);
         h.ip(&["link", "set", "eth0", "up"]);
         h.ip(&["link", "set", "lo", "up"]);
     }
     for k in 0..4 {
-        setup.push(format!("link add name v{k} address 02:bc:00:00:02:0{k} type veth peer name v{k}p"));
+        setup.push(format!(
+            "link add name v{k} address 02:bc:00:00:02:0{k} type veth peer name v{k}p"
+        ));
         setup.push(format!("link set v{k}p up"));
     }
     let bridges = ["bcb0", "bcb1", "bcBR", "bcbridge_long_n"];
@@ -324,38 +400,66 @@ fn generated_bridge_states_display_like_the_real_brctl() {
     let mut stp = [false; 4];
     let mut up = [false; 4];
     let mut port_up = [false; 6];
-    let macs = ["02:dd:00:00:00:01", "02:dd:00:00:00:02", "00:aa:00:00:00:09", "02:ee:00:00:00:01"];
+    let macs = [
+        "02:dd:00:00:00:01",
+        "02:dd:00:00:00:02",
+        "00:aa:00:00:00:09",
+        "02:ee:00:00:00:01",
+    ];
 
     let states = 200;
     let mut compared = 0;
+    let mut retried = 0;
     // Coverage of what the states exercised (counted on the real tool's output).
-    let (mut learned, mut local, mut static_entries, mut stp_on, mut hairpin_on, mut long_ports) = (0, 0, 0, 0, 0, 0);
+    let (mut learned, mut local, mut static_entries, mut stp_on, mut hairpin_on, mut long_ports) =
+        (0, 0, 0, 0, 0, 0);
     for state in 0..states {
         // Mutate.
         let mut lines = Vec::new();
         for (bi, b) in bridges.iter().enumerate() {
             if rng.chance(30) {
-                lines.push(format!("link set dev {b} type bridge forward_delay {}", rng.range(200, 3000)));
+                lines.push(format!(
+                    "link set dev {b} type bridge forward_delay {}",
+                    rng.range(200, 3000)
+                ));
             }
             if rng.chance(20) {
-                lines.push(format!("link set dev {b} type bridge hello_time {}", rng.range(100, 1000)));
+                lines.push(format!(
+                    "link set dev {b} type bridge hello_time {}",
+                    rng.range(100, 1000)
+                ));
             }
             if rng.chance(20) {
-                lines.push(format!("link set dev {b} type bridge max_age {}", rng.range(600, 4000)));
+                lines.push(format!(
+                    "link set dev {b} type bridge max_age {}",
+                    rng.range(600, 4000)
+                ));
             }
             if rng.chance(20) {
-                lines.push(format!("link set dev {b} type bridge ageing_time {}", rng.range(1000, 60000)));
+                lines.push(format!(
+                    "link set dev {b} type bridge ageing_time {}",
+                    rng.range(1000, 60000)
+                ));
             }
             if rng.chance(25) {
-                lines.push(format!("link set dev {b} type bridge priority {}", rng.range(0, 65535)));
+                lines.push(format!(
+                    "link set dev {b} type bridge priority {}",
+                    rng.range(0, 65535)
+                ));
             }
             if rng.chance(20) {
                 stp[bi] = !stp[bi];
-                lines.push(format!("link set dev {b} type bridge stp_state {}", u8::from(stp[bi])));
+                lines.push(format!(
+                    "link set dev {b} type bridge stp_state {}",
+                    u8::from(stp[bi])
+                ));
             }
             if rng.chance(25) {
                 up[bi] = !up[bi];
-                lines.push(format!("link set dev {b} {}", if up[bi] { "up" } else { "down" }));
+                lines.push(format!(
+                    "link set dev {b} {}",
+                    if up[bi] { "up" } else { "down" }
+                ));
             }
             if rng.chance(5) {
                 lines.push(format!("link set dev {b} address 02:bc:ff:00:00:0{bi}"));
@@ -363,7 +467,11 @@ fn generated_bridge_states_display_like_the_real_brctl() {
         }
         for (pi, p) in ports.iter().enumerate() {
             if rng.chance(30) {
-                let m = if rng.chance(25) { None } else { Some(rng.below(bridges.len())) };
+                let m = if rng.chance(25) {
+                    None
+                } else {
+                    Some(rng.below(bridges.len()))
+                };
                 if m != master[pi] {
                     master[pi] = m;
                     lines.push(match m {
@@ -374,17 +482,29 @@ fn generated_bridge_states_display_like_the_real_brctl() {
             }
             if rng.chance(25) {
                 port_up[pi] = !port_up[pi];
-                lines.push(format!("link set dev {p} {}", if port_up[pi] { "up" } else { "down" }));
+                lines.push(format!(
+                    "link set dev {p} {}",
+                    if port_up[pi] { "up" } else { "down" }
+                ));
             }
             if master[pi].is_some() {
                 if rng.chance(20) {
-                    lines.push(format!("link set dev {p} type bridge_slave cost {}", rng.range(1, 65535)));
+                    lines.push(format!(
+                        "link set dev {p} type bridge_slave cost {}",
+                        rng.range(1, 65535)
+                    ));
                 }
                 if rng.chance(20) {
-                    lines.push(format!("link set dev {p} type bridge_slave priority {}", rng.range(0, 63)));
+                    lines.push(format!(
+                        "link set dev {p} type bridge_slave priority {}",
+                        rng.range(0, 63)
+                    ));
                 }
                 if rng.chance(20) {
-                    lines.push(format!("link set dev {p} type bridge_slave hairpin {}", if rng.chance(50) { "on" } else { "off" }));
+                    lines.push(format!(
+                        "link set dev {p} type bridge_slave hairpin {}",
+                        if rng.chance(50) { "on" } else { "off" }
+                    ));
                 }
             }
         }
@@ -393,7 +513,10 @@ fn generated_bridge_states_display_like_the_real_brctl() {
         for (pi, p) in ports.iter().enumerate() {
             if master[pi].is_some() && rng.chance(15) {
                 let kind = if rng.chance(50) { " static" } else { "" };
-                fdb.push(format!("fdb replace {} dev {p} master{kind}", rng.pick(&macs)));
+                fdb.push(format!(
+                    "fdb replace {} dev {p} master{kind}",
+                    rng.pick(&macs)
+                ));
             }
         }
         if !fdb.is_empty() {
@@ -406,14 +529,29 @@ fn generated_bridge_states_display_like_the_real_brctl() {
                 .spawn()
                 .unwrap();
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
             child.wait().unwrap();
         }
         // Traffic through a bridge, so that it learns the hosts' addresses.
         if let (Some(a), Some(b)) = (master[0], master[1]) {
             if a == b && up[a] && !stp[a] && port_up[0] && port_up[1] && rng.chance(70) {
                 let _ = Command::new("ip")
-                    .args(["netns", "exec", &hosts[0].name, "ping", "-c", "1", "-W", "1", "10.77.0.2"])
+                    .args([
+                        "netns",
+                        "exec",
+                        &hosts[0].name,
+                        "ping",
+                        "-c",
+                        "1",
+                        "-W",
+                        "1",
+                        "10.77.0.2",
+                    ])
                     .output();
             }
         }
@@ -430,14 +568,61 @@ fn generated_bridge_states_display_like_the_real_brctl() {
         }
         std::fs::write(tmp.0.join("cmds"), cmds.join("\n") + "\n").unwrap();
         for e in std::fs::read_dir(&tmp.0).unwrap().flatten() {
-            if e.file_name().to_string_lossy().chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            if e.file_name()
+                .to_string_lossy()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+            {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        run_ok("ip", &["netns", "exec", &s.name, "sh", &tmp.0.join("runner.sh").to_string_lossy(),
-            &tmp.0.to_string_lossy(), NSLAB]);
+        run_ok(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &s.name,
+                "sh",
+                &tmp.0.join("runner.sh").to_string_lossy(),
+                &tmp.0.to_string_lossy(),
+                NSLAB,
+            ],
+        );
         for (i, c) in cmds.iter().enumerate() {
-            let (a, n, b) = (read_run(&tmp.0, i, "r1"), read_run(&tmp.0, i, "n"), read_run(&tmp.0, i, "r2"));
+            let (mut a, mut n, mut b) = (
+                read_run(&tmp.0, i, "r1"),
+                read_run(&tmp.0, i, "n"),
+                read_run(&tmp.0, i, "r2"),
+            );
+            // The live state can change under the three runs (an fdb entry learned and
+            // flushed, a port changing STP state): try that command again, twice at most. A
+            // rendering difference repeats; a race does not.
+            for _ in 0..2 {
+                if matches_between(&n, &a, &b) {
+                    break;
+                }
+                retried += 1;
+                let one = TempDir::new("bcrt");
+                std::fs::write(one.0.join("cmds"), format!("{c}\n")).unwrap();
+                run_ok(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        &s.name,
+                        "sh",
+                        &tmp.0.join("runner.sh").to_string_lossy(),
+                        &one.0.to_string_lossy(),
+                        NSLAB,
+                    ],
+                );
+                (a, n, b) = (
+                    read_run(&one.0, 0, "r1"),
+                    read_run(&one.0, 0, "n"),
+                    read_run(&one.0, 0, "r2"),
+                );
+            }
             assert!(
                 matches_between(&n, &a, &b),
                 "state {state}, `brctl {c}`: nslab differs from the real brctl (run before and after)\n{}{}{}real rc {} / nslab rc {}",
@@ -469,12 +654,18 @@ fn generated_bridge_states_display_like_the_real_brctl() {
         }
     }
     eprintln!(
-        "{states} states, {compared} commands compared; fdb rows: {learned} learned, {local} local, \
+        "{states} states, {compared} commands compared ({retried} retried after a race); fdb rows: {learned} learned, {local} local, \
          {static_entries} static; {stp_on} bridges with STP on; {hairpin_on} hairpin ports; \
          {long_ports} long-name showstp with ports"
     );
-    for (what, n) in [("learned", learned), ("local", local), ("static", static_entries),
-        ("stp on", stp_on), ("hairpin", hairpin_on), ("long-name ports", long_ports)] {
+    for (what, n) in [
+        ("learned", learned),
+        ("local", local),
+        ("static", static_entries),
+        ("stp on", stp_on),
+        ("hairpin", hairpin_on),
+        ("long-name ports", long_ports),
+    ] {
         assert!(n > 0, "no state exercised {what}: widen the generator");
     }
 }
@@ -517,10 +708,35 @@ fn brctl_both(real: &str, ours: &str, args: &[String]) -> (Run, Run) {
 fn kernel_state(ns: &str) -> serde_json::Value {
     let text = run_ok("ip", &["-n", ns, "-j", "-d", "link", "show"]);
     let links: Vec<serde_json::Value> = serde_json::from_str(&text).expect("ip -j");
-    let keep_bridge = ["forward_delay", "hello_time", "max_age", "ageing_time", "stp_state", "priority",
-        "bridge_id", "root_id", "root_port", "root_path_cost", "vlan_filtering", "group_fwd_mask"];
-    let keep_port = ["priority", "cost", "hairpin", "guard", "root_block", "fastleave", "learning",
-        "flood", "designated_port", "designated_cost", "bridge_id", "root_id", "no"];
+    let keep_bridge = [
+        "forward_delay",
+        "hello_time",
+        "max_age",
+        "ageing_time",
+        "stp_state",
+        "priority",
+        "bridge_id",
+        "root_id",
+        "root_port",
+        "root_path_cost",
+        "vlan_filtering",
+        "group_fwd_mask",
+    ];
+    let keep_port = [
+        "priority",
+        "cost",
+        "hairpin",
+        "guard",
+        "root_block",
+        "fastleave",
+        "learning",
+        "flood",
+        "designated_port",
+        "designated_cost",
+        "bridge_id",
+        "root_id",
+        "no",
+    ];
     let mut v: Vec<serde_json::Value> = links
         .iter()
         .map(|l| {
@@ -570,14 +786,51 @@ fn reset(ns: &str, ports: &[&str]) {
 /// One generated brctl command line (or an `ip link set … up|down` step, marked `ip`).
 fn gen_command(rng: &mut Rng) -> Vec<String> {
     // Mostly names that exist, so that sequences build state; the rest exercise the errors.
-    const BR: &[&str] = &["bc0", "bc0", "bc0", "bc0", "bc0", "bc0", "bc1", "bc1", "bc1", "bcbridge_long_name",
-        "bcbridge_long_name", "p0", "lo", "nosuch", "", "a:b", "bc%d"];
-    const IF: &[&str] = &["p0", "p0", "p0", "p1", "p1", "p1", "p2", "p2", "p0x", "p1x", "lo", "nosuch", "bc0",
-        "bc1", "if_name_way_too_long"];
+    const BR: &[&str] = &[
+        "bc0",
+        "bc0",
+        "bc0",
+        "bc0",
+        "bc0",
+        "bc0",
+        "bc1",
+        "bc1",
+        "bc1",
+        "bcbridge_long_name",
+        "bcbridge_long_name",
+        "p0",
+        "lo",
+        "nosuch",
+        "",
+        "a:b",
+        "bc%d",
+    ];
+    const IF: &[&str] = &[
+        "p0",
+        "p0",
+        "p0",
+        "p1",
+        "p1",
+        "p1",
+        "p2",
+        "p2",
+        "p0x",
+        "p1x",
+        "lo",
+        "nosuch",
+        "bc0",
+        "bc1",
+        "if_name_way_too_long",
+    ];
     const ONOFF: &[&str] = &["on", "off", "yes", "no", "1", "0", "On", "x"];
-    const TIME: &[&str] = &["0", "0.05", "1", "1.5", "2", "2.5", "10", "11", "15", "20", "30", "31", "40", "41",
-        "300", "1e3", "3abc", "abc", "0x1p3", "12.34", "1.999999", ".5", "-5", "5", "6", " 7"];
-    const PRIO: &[&str] = &["0", "1", "20", "63", "64", "70000", "0x1000", "010", "65535", "65536", "abc", "32768", "-3", " -1"];
+    const TIME: &[&str] = &[
+        "0", "0.05", "1", "1.5", "2", "2.5", "10", "11", "15", "20", "30", "31", "40", "41", "300",
+        "1e3", "3abc", "abc", "0x1p3", "12.34", "1.999999", ".5", "-5", "5", "6", " 7",
+    ];
+    const PRIO: &[&str] = &[
+        "0", "1", "20", "63", "64", "70000", "0x1000", "010", "65535", "65536", "abc", "32768",
+        "-3", " -1",
+    ];
     let br = |r: &mut Rng| r.pick(BR).to_string();
     let iface = |r: &mut Rng| r.pick(IF).to_string();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -593,14 +846,29 @@ fn gen_command(rng: &mut Rng) -> Vec<String> {
             v
         }
         28..=33 => vec!["delif".into(), br(rng), iface(rng)],
-        34..=38 => vec!["hairpin".into(), br(rng), iface(rng), rng.pick(ONOFF).to_string()],
+        34..=38 => vec![
+            "hairpin".into(),
+            br(rng),
+            iface(rng),
+            rng.pick(ONOFF).to_string(),
+        ],
         39..=42 => vec!["setageing".into(), br(rng), rng.pick(TIME).to_string()],
         43..=47 => vec!["setfd".into(), br(rng), rng.pick(TIME).to_string()],
         48..=51 => vec!["sethello".into(), br(rng), rng.pick(TIME).to_string()],
         52..=55 => vec!["setmaxage".into(), br(rng), rng.pick(TIME).to_string()],
         56..=59 => vec!["setbridgeprio".into(), br(rng), rng.pick(PRIO).to_string()],
-        60..=64 => vec!["setpathcost".into(), br(rng), iface(rng), rng.pick(PRIO).to_string()],
-        65..=69 => vec!["setportprio".into(), br(rng), iface(rng), rng.pick(PRIO).to_string()],
+        60..=64 => vec![
+            "setpathcost".into(),
+            br(rng),
+            iface(rng),
+            rng.pick(PRIO).to_string(),
+        ],
+        65..=69 => vec![
+            "setportprio".into(),
+            br(rng),
+            iface(rng),
+            rng.pick(PRIO).to_string(),
+        ],
         70..=75 => vec!["stp".into(), br(rng), rng.pick(ONOFF).to_string()],
         76..=81 => {
             let mut v = vec!["show".to_string()];
@@ -612,18 +880,37 @@ fn gen_command(rng: &mut Rng) -> Vec<String> {
         82..=84 => vec!["showmacs".into(), br(rng)],
         85..=88 => vec!["showstp".into(), br(rng)],
         89..=91 => {
-            const ODD: &[&[&str]] = &[&["-h"], &["-V"], &["frob"], &["addif", "bc0"], &["--foo"], &["show", "--", "-x"], &[]];
+            const ODD: &[&[&str]] = &[
+                &["-h"],
+                &["-V"],
+                &["frob"],
+                &["addif", "bc0"],
+                &["--foo"],
+                &["show", "--", "-x"],
+                &[],
+            ];
             s(ODD[rng.below(ODD.len())])
         }
         _ => {
-            let dev = rng.pick(&["bc0", "bc1", "p0", "p1", "p0x", "bcbridge_long_n"]).to_string();
-            return vec!["ip".into(), "link".into(), "set".into(), dev, if rng.chance(60) { "up" } else { "down" }.into()];
+            let dev = rng
+                .pick(&["bc0", "bc1", "p0", "p1", "p0x", "bcbridge_long_n"])
+                .to_string();
+            return vec![
+                "ip".into(),
+                "link".into(),
+                "set".into(),
+                dev,
+                if rng.chance(60) { "up" } else { "down" }.into(),
+            ];
         }
     };
     if rng.chance(3) {
         // A stray option anywhere is still an option (getopt permutes).
         let at = rng.below(cmd.len() + 1);
-        cmd.insert(at, rng.pick(&["-V", "-x", "--version", "--help"]).to_string());
+        cmd.insert(
+            at,
+            rng.pick(&["-V", "-x", "--version", "--help"]).to_string(),
+        );
     }
     cmd
 }
@@ -661,7 +948,11 @@ fn generated_command_sequences_change_the_kernel_like_the_real_brctl() {
             prologue.push(vec!["addif".into(), "bc0".into(), "p0".into(), "p1".into()]);
             if rng.chance(40) {
                 prologue.push(vec!["addbr".into(), "bcbridge_long_name".into()]);
-                prologue.push(vec!["addif".into(), "bcbridge_long_name".into(), "p2".into()]);
+                prologue.push(vec![
+                    "addif".into(),
+                    "bcbridge_long_name".into(),
+                    "p2".into(),
+                ]);
             }
         }
         let count = prologue.len() + n;
@@ -672,7 +963,9 @@ fn generated_command_sequences_change_the_kernel_like_the_real_brctl() {
             if cmd.first().map(String::as_str) == Some("ip") {
                 let dev = &cmd[3];
                 for ns in [&real, &ours] {
-                    let _ = Command::new("ip").args(["-n", &ns.name, "link", "set", "dev", dev, &cmd[4]]).output();
+                    let _ = Command::new("ip")
+                        .args(["-n", &ns.name, "link", "set", "dev", dev, &cmd[4]])
+                        .output();
                 }
                 continue;
             }
@@ -684,7 +977,10 @@ fn generated_command_sequences_change_the_kernel_like_the_real_brctl() {
             assert!(
                 sa == sb && a.err == b.err && a.rc == b.rc,
                 "sequence {seq}, `brctl {}` (after: {:?})\n{}{}real rc {} / nslab rc {}",
-                cmd.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(" "),
+                cmd.iter()
+                    .map(|w| format!("{w:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 done,
                 line_diff("stdout", &sa, &sb),
                 line_diff("stderr", &a.err, &b.err),
@@ -692,10 +988,17 @@ fn generated_command_sequences_change_the_kernel_like_the_real_brctl() {
                 b.rc
             );
             commands += 1;
-            *outcomes.entry((cmd.first().cloned().unwrap_or_default(), a.rc)).or_default() += 1;
+            *outcomes
+                .entry((cmd.first().cloned().unwrap_or_default(), a.rc))
+                .or_default() += 1;
         }
         let (ka, kb) = (kernel_state(&real.name), kernel_state(&ours.name));
-        if ka.as_array().unwrap().iter().any(|l| !l["master"].is_null()) {
+        if ka
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| !l["master"].is_null())
+        {
             states_with_ports += 1;
         }
         assert!(
@@ -711,12 +1014,36 @@ fn generated_command_sequences_change_the_kernel_like_the_real_brctl() {
     }
     eprintln!("{sequences} sequences, {commands} brctl commands compared; {states_with_ports} ended with bridge ports");
     eprintln!("outcomes (command, rc) → count: {outcomes:?}");
-    for c in ["addbr", "delbr", "addif", "delif", "hairpin", "setageing", "setfd", "sethello", "setmaxage",
-        "setbridgeprio", "setpathcost", "setportprio", "stp", "show", "showstp"] {
-        assert!(outcomes.contains_key(&(c.to_string(), 0)), "`{c}` never succeeded: widen the generator");
-        assert!(outcomes.contains_key(&(c.to_string(), 1)), "`{c}` never failed: widen the generator");
+    for c in [
+        "addbr",
+        "delbr",
+        "addif",
+        "delif",
+        "hairpin",
+        "setageing",
+        "setfd",
+        "sethello",
+        "setmaxage",
+        "setbridgeprio",
+        "setpathcost",
+        "setportprio",
+        "stp",
+        "show",
+        "showstp",
+    ] {
+        assert!(
+            outcomes.contains_key(&(c.to_string(), 0)),
+            "`{c}` never succeeded: widen the generator"
+        );
+        assert!(
+            outcomes.contains_key(&(c.to_string(), 1)),
+            "`{c}` never failed: widen the generator"
+        );
     }
-    assert!(states_with_ports >= sequences / 10, "too few sequences built bridges with ports");
+    assert!(
+        states_with_ports >= sequences / 10,
+        "too few sequences built bridges with ports"
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -736,7 +1063,11 @@ fn compat_install_links_both_names_and_refuses_foreign_files() {
     let dir = TempDir::new("bcci");
     let d = dir.0.to_string_lossy().to_string();
     let out = nslab_in(&["compat", "install", &d], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let nslab = std::fs::canonicalize(NSLAB).unwrap();
     for name in ["ifconfig", "brctl"] {
         let target = std::fs::read_link(dir.0.join(name)).unwrap();
@@ -750,13 +1081,24 @@ fn compat_install_links_both_names_and_refuses_foreign_files() {
     std::fs::remove_file(dir.0.join("ifconfig")).unwrap();
     let out = nslab_in(&["compat", "install", &d], None);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not an nslab link"), "{out:?}");
-    assert!(!dir.0.join("ifconfig").exists(), "install changed something while refusing");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not an nslab link"),
+        "{out:?}"
+    );
+    assert!(
+        !dir.0.join("ifconfig").exists(),
+        "install changed something while refusing"
+    );
     // --force replaces it.
-    assert!(nslab_in(&["compat", "install", "--force", &d], None).status.success());
+    assert!(nslab_in(&["compat", "install", "--force", &d], None)
+        .status
+        .success());
     assert_eq!(std::fs::read_link(dir.0.join("brctl")).unwrap(), nslab);
     // The link works: `brctl -V` through it is the brctl personality.
-    let v = Command::new(dir.0.join("brctl")).arg("-V").output().unwrap();
+    let v = Command::new(dir.0.join("brctl"))
+        .arg("-V")
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&v.stdout), "bridge-utils, 1.7\n");
 }
 
@@ -767,8 +1109,14 @@ fn compat_uninstall_removes_only_nslab_links_and_status_tells_which_is_which() {
     assert!(nslab_in(&["compat", "install", &d], None).status.success());
     let status = nslab_in(&["compat", "status"], Some(&d));
     let text = String::from_utf8_lossy(&status.stdout);
-    assert!(text.contains(&format!("brctl: {d}/brctl -> nslab")), "{text}");
-    assert!(text.contains(&format!("ifconfig: {d}/ifconfig -> nslab")), "{text}");
+    assert!(
+        text.contains(&format!("brctl: {d}/brctl -> nslab")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("ifconfig: {d}/ifconfig -> nslab")),
+        "{text}"
+    );
     // Replace ifconfig by a foreign link: uninstall keeps it.
     std::fs::remove_file(dir.0.join("ifconfig")).unwrap();
     std::os::unix::fs::symlink("/bin/true", dir.0.join("ifconfig")).unwrap();
@@ -776,8 +1124,13 @@ fn compat_uninstall_removes_only_nslab_links_and_status_tells_which_is_which() {
     assert!(String::from_utf8_lossy(&status.stdout).contains("(legacy tool, not nslab)"));
     let out = nslab_in(&["compat", "uninstall", &d], None);
     assert!(out.status.success());
-    assert!(!dir.0.join("brctl").exists() && std::fs::symlink_metadata(dir.0.join("brctl")).is_err());
-    assert_eq!(std::fs::read_link(dir.0.join("ifconfig")).unwrap(), Path::new("/bin/true"));
+    assert!(
+        !dir.0.join("brctl").exists() && std::fs::symlink_metadata(dir.0.join("brctl")).is_err()
+    );
+    assert_eq!(
+        std::fs::read_link(dir.0.join("ifconfig")).unwrap(),
+        Path::new("/bin/true")
+    );
     let status = nslab_in(&["compat", "status"], Some(&d));
     assert!(String::from_utf8_lossy(&status.stdout).contains("brctl: not found on PATH"));
 }
@@ -831,15 +1184,26 @@ fn slides_lab_runs_with_only_nslab_on_path() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     // No net-tools or bridge-utils reachable: only our four links.
-    assert!(Command::new("/bin/sh").args(["-c", "command -v route || command -v netstat"]).env_clear().env("PATH", &path).output().unwrap().stdout.is_empty());
+    assert!(Command::new("/bin/sh")
+        .args(["-c", "command -v route || command -v netstat"])
+        .env_clear()
+        .env("PATH", &path)
+        .output()
+        .unwrap()
+        .stdout
+        .is_empty());
     let ns1 = &names[0];
     for n in &names {
         sh(&format!("ip netns add {n}"));
     }
     for (i, n) in names.iter().enumerate() {
         let k = i + 1;
-        sh(&format!("ip netns exec {n} ip link add veth0 type veth peer name bveth{k}"));
-        sh(&format!("ip netns exec {n} ip link set bveth{k} netns {ns1}"));
+        sh(&format!(
+            "ip netns exec {n} ip link add veth0 type veth peer name bveth{k}"
+        ));
+        sh(&format!(
+            "ip netns exec {n} ip link set bveth{k} netns {ns1}"
+        ));
         sh(&format!("ip netns exec {n} ifconfig veth0 10.0.0.{k}/24"));
         sh(&format!("ip netns exec {n} ifconfig lo up"));
     }
@@ -850,16 +1214,25 @@ fn slides_lab_runs_with_only_nslab_on_path() {
         sh(&format!("ip netns exec {ns1} ifconfig bveth{k} up"));
     }
     let show = sh(&format!("ip netns exec {ns1} brctl show"));
-    assert!(show.starts_with("bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t"), "{show}");
+    assert!(
+        show.starts_with("bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t"),
+        "{show}"
+    );
     for k in 1..=4 {
-        assert!(show.contains(&format!("bveth{k}\n")), "bveth{k} missing from:\n{show}");
+        assert!(
+            show.contains(&format!("bveth{k}\n")),
+            "bveth{k} missing from:\n{show}"
+        );
     }
     let all = sh(&format!("ip netns exec {ns1} ifconfig -a"));
     assert!(all.contains("br0: flags="), "{all}");
     for (i, n) in names.iter().enumerate() {
         for j in 0..4 {
             if i != j {
-                sh(&format!("ip netns exec {n} ping -c 1 -W 2 10.0.0.{}", j + 1));
+                sh(&format!(
+                    "ip netns exec {n} ping -c 1 -W 2 10.0.0.{}",
+                    j + 1
+                ));
             }
         }
     }

@@ -61,7 +61,7 @@ pub fn show_row(name: &str, id: &BridgeId, stp: bool, ports: &[String]) -> Strin
 /// `showmacs`: the header and the entries sorted by MAC (`memcmp`), not by port.
 pub fn showmacs(entries: &[FdbEntry]) -> String {
     let mut sorted = entries.to_vec();
-    sorted.sort_by(|a, b| a.mac.cmp(&b.mac));
+    sorted.sort_by_key(|e| e.mac);
     let mut s = String::from("port no\tmac addr\t\tis local?\tageing timer\n");
     for e in &sorted {
         let m = e.mac;
@@ -220,7 +220,12 @@ mod tests {
 
     #[test]
     fn showmacs_sorts_by_mac() {
-        let e = |m: u8, p: u8| FdbEntry { mac: [2, 0, 0, 0, 0, m], port_no: p, is_local: false, ageing_timer: 150 };
+        let e = |m: u8, p: u8| FdbEntry {
+            mac: [2, 0, 0, 0, 0, m],
+            port_no: p,
+            is_local: false,
+            ageing_timer: 150,
+        };
         let out = showmacs(&[e(9, 1), e(1, 2)]);
         assert_eq!(
             out,
