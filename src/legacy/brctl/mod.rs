@@ -468,13 +468,15 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
     if !ctx.sys.exists(iface) {
         fail!(ctx, "interface {iface} does not exist!");
     }
+    // SIOCBRADDIF: the bridge is looked up (ENODEV, EOPNOTSUPP), then the capability is
+    // checked (EPERM), then `br_add_if` runs its own checks.
     let k = kernel_name(bridge);
-    let msg = if !ctx.net_admin {
-        EPERM
-    } else if !ctx.sys.exists(&k) {
+    let msg = if !ctx.sys.exists(&k) {
         ENODEV
     } else if !ctx.sys.is_bridge(&k) {
         EOPNOTSUPP
+    } else if !ctx.net_admin {
+        EPERM
     } else if let Some(refusal) = ctx.sys.device(iface).as_ref().and_then(add_if_refusal) {
         refusal
     } else {
@@ -511,12 +513,12 @@ fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
         fail!(ctx, "interface {iface} does not exist!");
     }
     let k = kernel_name(bridge);
-    let msg = if !ctx.net_admin {
-        EPERM.to_string()
-    } else if !ctx.sys.exists(&k) {
+    let msg = if !ctx.sys.exists(&k) {
         fail!(ctx, "bridge {bridge} does not exist!");
     } else if !ctx.sys.is_bridge(&k) {
         EOPNOTSUPP.to_string()
+    } else if !ctx.net_admin {
+        EPERM.to_string()
     } else {
         let dev = ctx.sys.device(iface).unwrap_or_default();
         if !dev.is_port || dev.master.as_deref() != Some(k.as_str()) {
@@ -638,14 +640,14 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
         };
     }
     // The ioctl fallback (`get_portno` on BRIDGE): not a bridge → EOPNOTSUPP; the port found
-    // there (only when the sysfs write was refused) → the ioctl with code 0, which is
-    // BRCTL_GET_VERSION and "succeeds" without changing anything; otherwise the errno of
-    // the failed sysfs open stands.
+    // there (only when the sysfs write was refused) → libbridge's hairpin has no ioctl
+    // (code 0), which the kernel refuses with EOPNOTSUPP; otherwise the errno of the failed
+    // sysfs open stands.
     let dev = ctx.sys.device(port).unwrap_or_default();
-    let msg = if !ctx.sys.is_bridge(bridge) {
+    let msg = if !ctx.sys.is_bridge(bridge)
+        || (dev.is_port && dev.master.as_deref() == Some(bridge))
+    {
         EOPNOTSUPP
-    } else if dev.is_port && dev.master.as_deref() == Some(bridge) {
-        return 0;
     } else if dev.is_port {
         EACCES
     } else {
