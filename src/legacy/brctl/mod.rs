@@ -644,15 +644,14 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
     // (code 0), which the kernel refuses with EOPNOTSUPP; otherwise the errno of the failed
     // sysfs open stands.
     let dev = ctx.sys.device(port).unwrap_or_default();
-    let msg = if !ctx.sys.is_bridge(bridge)
-        || (dev.is_port && dev.master.as_deref() == Some(bridge))
-    {
-        EOPNOTSUPP
-    } else if dev.is_port {
-        EACCES
-    } else {
-        ENOENT
-    };
+    let msg =
+        if !ctx.sys.is_bridge(bridge) || (dev.is_port && dev.master.as_deref() == Some(bridge)) {
+            EOPNOTSUPP
+        } else if dev.is_port {
+            EACCES
+        } else {
+            ENOENT
+        };
     report(ctx, msg, sentence)
 }
 
