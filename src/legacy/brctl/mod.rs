@@ -791,6 +791,27 @@ mod tests {
     }
 
     #[test]
+    fn ip_failures_become_strerror_texts() {
+        let failed = |stderr: &str| Error::Command {
+            argv: vec!["ip".into()],
+            status: crate::error::Exit::Code(2),
+            stderr: stderr.into(),
+            line: None,
+        };
+        assert_eq!(
+            kernel_message(&failed(
+                "RTNETLINK answers: Numerical result out of range\n"
+            )),
+            ERANGE
+        );
+        assert_eq!(
+            kernel_message(&failed("Error: Can not enslave a bridge to a bridge.\n")),
+            ELOOP
+        );
+        assert!(kernel_message(&Error::Usage("x".into())).starts_with('\0'));
+    }
+
+    #[test]
     fn delbr_refuses_an_up_bridge() {
         let d = fake_sys();
         let (_, err, rc, ops) = run_in(&d.0, &["delbr", "br0"]);
