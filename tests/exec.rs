@@ -56,7 +56,12 @@ fn run(program: &str, prefix: &[&str], p: &Probe) -> Output {
         .spawn()
         .expect("spawn");
     // A command that does not read its stdin may be gone before this is written.
-    if let Err(e) = child.stdin.take().expect("stdin").write_all(p.stdin.as_bytes()) {
+    if let Err(e) = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(p.stdin.as_bytes())
+    {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
     }
     child.wait_with_output().expect("wait")
@@ -129,7 +134,10 @@ fn exec_prints_what_ip_netns_exec_prints() {
             let mut argv = vec!["sh", "-c", "eval \"$1\"; shift; exec \"$@\"", "sh", caller];
             argv.extend_from_slice(launcher);
             argv.extend_from_slice(&["sh", "-c", report]);
-            let out = Command::new(argv[0]).args(&argv[1..]).output().expect("run sh");
+            let out = Command::new(argv[0])
+                .args(&argv[1..])
+                .output()
+                .expect("run sh");
             (text(&out.stdout), out.status.code())
         };
         let ip = under(&["ip", "netns", "exec", &ns.name]);

@@ -200,7 +200,10 @@ mod tests {
         assert!(s.root[4].contains("netns ns1 type veth peer name bveth1 netns ns1"));
         let spaces: Vec<_> = s.per_ns.iter().map(|(n, _)| n.clone().unwrap()).collect();
         assert_eq!(spaces, ["ns1", "ns2", "ns3", "ns4"]);
-        assert!(s.per_ns.iter().all(|(_, steps)| steps.len() == 1), "one batch each");
+        assert!(
+            s.per_ns.iter().all(|(_, steps)| steps.len() == 1),
+            "one batch each"
+        );
     }
 
     #[test]
@@ -217,9 +220,18 @@ mod tests {
         rec.apply(&plan_up(&lab)).unwrap();
         let ops = rec.ops();
         assert_eq!(ops.first(), Some(&Op::AddNetns { name: "ns1".into() }));
-        let first_up = ops.iter().position(|o| matches!(o, Op::SetUp { .. })).unwrap();
-        let last_master = ops.iter().rposition(|o| matches!(o, Op::SetMaster { .. })).unwrap();
-        assert!(last_master < first_up, "ports are enslaved before anything goes up");
+        let first_up = ops
+            .iter()
+            .position(|o| matches!(o, Op::SetUp { .. }))
+            .unwrap();
+        let last_master = ops
+            .iter()
+            .rposition(|o| matches!(o, Op::SetMaster { .. }))
+            .unwrap();
+        assert!(
+            last_master < first_up,
+            "ports are enslaved before anything goes up"
+        );
         assert!(matches!(rec.calls[0], Call::Apply(_)));
     }
 }
