@@ -10,11 +10,16 @@
 # The commands are timed in alternating rounds (hyperfine, ROUNDS × RUNS/ROUNDS runs each)
 # so that load from other processes falls on all of them alike; medians are over all runs.
 # Goals: nslab exec <= 0.85 × ip netns exec; nslab exec --no-mount <= nsenter --net.
-# Needs root, hyperfine and jq; builds and uses the release binary.
+# Needs root, hyperfine and jq; builds and uses the release binary (`cargo build --release`),
+# or with --static a statically linked one (glibc static-pie: no dynamic loader at start-up),
+# built with `cargo rustc --release --bin nslab -- -C target-feature=+crt-static` in
+# target/static (crt-static cannot go in RUSTFLAGS without --target: proc macros).
 #
-#   bench/exec.sh [RUNS] [ROUNDS]      (defaults: 1000 runs per command, 10 rounds)
+#   bench/exec.sh [--static] [RUNS] [ROUNDS]   (defaults: 1000 runs per command, 10 rounds)
 set -euo pipefail
 
+static=no
+if [ "${1:-}" = --static ]; then static=yes; shift; fi
 runs=${1:-1000}
 rounds=${2:-10}
 cd "$(dirname "$0")/.."
@@ -22,8 +27,14 @@ cd "$(dirname "$0")/.."
 for t in hyperfine jq ip nsenter; do
     command -v "$t" >/dev/null || { echo "bench/exec.sh: needs $t" >&2; exit 1; }
 done
-cargo build --release --quiet
-nslab=$PWD/target/release/nslab
+if [ $static = yes ]; then
+    cargo rustc --release --quiet --bin nslab --target-dir target/static -- -C target-feature=+crt-static
+    nslab=$PWD/target/static/release/nslab
+else
+    cargo build --release --quiet
+    nslab=$PWD/target/release/nslab
+fi
+echo "nslab: $nslab ($(file -b "$nslab" | grep -o -E 'static-pie linked|dynamically linked|statically linked'))"
 
 tag="bx$$"        # unique to this run; names stay within 15 bytes
 ns="${tag}a"

@@ -345,8 +345,11 @@ pub fn setup_child(command: &mut std::process::Command, setup: ChildSetup<'_>) {
 }
 
 /// Enter `name` in this process and replace it with `argv` (PATH search, like execvp(3)).
-/// Returns only on failure, with the exit code `ip netns exec` has in the same case: 255
-/// when entering fails (unknown namespace, missing privilege), 1 when exec fails.
+/// Just before the exec, what [`process_setup`] changed is put back, so the command
+/// inherits exactly what nslab's caller gave nslab (environment, cwd, fds, signal
+/// dispositions and mask), as under `ip netns exec`. Returns only on failure, with the
+/// exit code `ip netns exec` has in the same case: 255 when entering fails (unknown
+/// namespace, missing privilege), 1 when the exec fails.
 pub fn exec(name: &str, argv: &[OsString], entry: Entry) -> Error {
     let cannot_enter = |e: Error| Error::Exec {
         message: e.to_string(),
