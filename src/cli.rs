@@ -94,7 +94,7 @@ pub enum Command {
         /// Run CMD in each host of this lab (name or lab file) that is up.
         #[arg(long, value_name = "LAB", conflicts_with = "all")]
         lab: Option<String>,
-        /// Run CMD in every named namespace.
+        /// Run CMD in every named namespace, in name order.
         #[arg(long)]
         all: bool,
         /// Only join the network namespace (like `nsenter --net`): faster, but /sys and /etc
@@ -106,7 +106,7 @@ pub enum Command {
             required = true,
             trailing_var_arg = true,
             allow_hyphen_values = true,
-            value_name = "NS] [CMD",
+            value_name = "NS CMD",
             value_parser = clap::value_parser!(OsString)
         )]
         args: Vec<OsString>,
