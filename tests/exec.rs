@@ -89,7 +89,14 @@ fn exec_prints_what_ip_netns_exec_prints() {
     ns.ip(&[
         "link", "add", "exv0", "type", "veth", "peer", "name", "exv1",
     ]);
-    let _etc = EtcNetns::new(&ns.name, &[("hosts", "10.9.9.9 ex-parity-host\n")]);
+    // A file with no /etc counterpart cannot be bind-mounted: both report it on stderr.
+    let _etc = EtcNetns::new(
+        &ns.name,
+        &[
+            ("hosts", "10.9.9.9 ex-parity-host\n"),
+            ("ex-not-in-etc", "x\n"),
+        ],
+    );
     let host_net = host_sys_class_net();
     let host_hosts = std::fs::read_to_string("/etc/hosts").expect("read /etc/hosts");
     let cwd = std::env::temp_dir();
@@ -158,6 +165,15 @@ fn exec_prints_what_ip_netns_exec_prints() {
     assert_eq!(text(&hosts.stdout), "10.9.9.9 ex-parity-host\n");
     let echo = run(NSLAB, &["exec", &ns.name], &p(&["cat"]));
     assert_eq!(text(&echo.stdout), "stdin text\n");
+    let bind = format!(
+        "Bind /etc/netns/{0}/ex-not-in-etc -> /etc/ex-not-in-etc failed: ",
+        ns.name
+    );
+    assert!(
+        text(&echo.stderr).starts_with(&bind),
+        "{}",
+        text(&echo.stderr)
+    );
     let seven = run(NSLAB, &["exec", &ns.name], &p(&["sh", "-c", "exit 7"]));
     assert_eq!(seven.status.code(), Some(7));
     let killed = run(
