@@ -13,8 +13,8 @@
 # Goals: nslab exec <= 0.85 × ip netns exec; nslab exec --no-mount <= nsenter --net.
 # Needs root, hyperfine and jq; builds and uses the release binary (`cargo build --release`),
 # or with --static a statically linked one (glibc static-pie: no dynamic loader at start-up),
-# built with `cargo rustc --release --bin nslab -- -C target-feature=+crt-static` in
-# target/static (crt-static cannot go in RUSTFLAGS without --target: proc macros).
+# built as bench/brctl.sh does: RUSTFLAGS=-Ctarget-feature=+crt-static with an explicit
+# --target (so proc macros stay dynamic), in target/static/.
 #
 #   bench/exec.sh [--static] [RUNS] [ROUNDS]   (defaults: 1000 runs per command, 10 rounds)
 set -euo pipefail
@@ -29,8 +29,10 @@ for t in hyperfine jq ip nsenter; do
     command -v "$t" >/dev/null || { echo "bench/exec.sh: needs $t" >&2; exit 1; }
 done
 if [ $static = yes ]; then
-    cargo rustc --release --quiet --bin nslab --target-dir target/static -- -C target-feature=+crt-static
-    nslab=$PWD/target/static/release/nslab
+    triple=$(rustc -vV | sed -n 's/^host: //p')
+    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --quiet \
+        --target "$triple" --target-dir target/static
+    nslab=$PWD/target/static/$triple/release/nslab
 else
     cargo build --release --quiet
     nslab=$PWD/target/release/nslab
