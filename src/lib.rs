@@ -6,6 +6,7 @@ pub mod backend;
 pub mod cli;
 pub mod error;
 pub mod lab;
+pub mod legacy;
 pub mod model;
 pub mod netns;
 pub mod op;
