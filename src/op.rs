@@ -118,6 +118,9 @@ pub enum Op {
     SetUp { ns: Ns, dev: String, up: bool },
     AddAddr { ns: Ns, dev: String, addr: AddrSpec },
     DelAddr { ns: Ns, dev: String, local: String },
+    /// Delete exactly one address: `local` (with its length), `peer` and `label` must match
+    /// (`ip addr del LOCAL/LEN [peer P/LEN] [label L] dev DEV`); broadcast and scope are ignored.
+    DelAddrSpec { ns: Ns, dev: String, addr: AddrSpec },
     SetMtu { ns: Ns, dev: String, mtu: u32 },
     SetMac { ns: Ns, dev: String, mac: String },
     SetTxqlen { ns: Ns, dev: String, txqlen: u32 },
@@ -153,6 +156,7 @@ impl Op {
             | SetUp { ns, .. }
             | AddAddr { ns, .. }
             | DelAddr { ns, .. }
+            | DelAddrSpec { ns, .. }
             | SetMtu { ns, .. }
             | SetMac { ns, .. }
             | SetTxqlen { ns, .. }
@@ -227,6 +231,17 @@ impl Op {
                 v
             }
             DelAddr { dev, local, .. } => s(&["addr", "del", local, "dev", dev]),
+            DelAddrSpec { dev, addr, .. } => {
+                let mut v = s(&["addr", "del", &addr.local]);
+                if let Some(p) = &addr.peer {
+                    v.extend(s(&["peer", p]));
+                }
+                if let Some(l) = &addr.label {
+                    v.extend(s(&["label", l]));
+                }
+                v.extend(s(&["dev", dev]));
+                v
+            }
             SetMtu { dev, mtu, .. } => dev_set(dev, &["mtu", &mtu.to_string()]),
             SetMac { dev, mac, .. } => dev_set(dev, &["address", mac]),
             SetTxqlen { dev, txqlen, .. } => dev_set(dev, &["txqueuelen", &txqlen.to_string()]),
@@ -300,6 +315,11 @@ impl Op {
                 ns: ns.clone(),
                 dev: to.clone(),
                 to: dev.clone(),
+            },
+            DelAddrSpec { ns, dev, addr } => AddAddr {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                addr: addr.clone(),
             },
             AddRoute { ns, route } => DelRoute {
                 ns: ns.clone(),
