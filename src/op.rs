@@ -118,8 +118,9 @@ pub enum Op {
     SetUp { ns: Ns, dev: String, up: bool },
     AddAddr { ns: Ns, dev: String, addr: AddrSpec },
     DelAddr { ns: Ns, dev: String, local: String },
-    /// Delete exactly one address: `local` (with its length), `peer` and `label` must match
-    /// (`ip addr del LOCAL/LEN [peer P/LEN] [label L] dev DEV`); broadcast and scope are ignored.
+    /// Delete one address by local address, label and (optionally) peer:
+    /// `ip addr del LOCAL[/LEN] [peer P/LEN] [label L] dev DEV`; broadcast and scope are
+    /// ignored. An IPv4 `local` without `/LEN` matches on local address and label only.
     DelAddrSpec { ns: Ns, dev: String, addr: AddrSpec },
     SetMtu { ns: Ns, dev: String, mtu: u32 },
     SetMac { ns: Ns, dev: String, mac: String },

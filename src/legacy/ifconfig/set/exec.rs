@@ -64,10 +64,11 @@ fn base(name: &str) -> &str {
     name.split(':').next().unwrap_or(name)
 }
 
-/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast).
+/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast). Since Linux
+/// 5.3 only 0.0.0.0 itself counts as "zeronet": the rest of 0/8 is class A.
 fn abc_len(a: Ipv4Addr) -> Option<u8> {
     let h = u32::from(a);
-    if h >> 24 == 0 || h == u32::MAX {
+    if h == 0 || h == u32::MAX {
         return Some(0);
     }
     match h >> 28 {
@@ -201,6 +202,17 @@ impl Ifa {
         mask_of(self.prefixlen)
     }
 
+    /// What `ip addr del` needs to delete exactly this address: the local address without a
+    /// length (iproute2 then leaves out IFA_ADDRESS, and the kernel matches local and label
+    /// only, as the ioctl's label lookup does, even for a hidden peer of 0.0.0.0).
+    fn del_spec(&self) -> AddrSpec {
+        AddrSpec {
+            local: self.local.to_string(),
+            label: Some(self.label.clone()),
+            ..AddrSpec::default()
+        }
+    }
+
     fn spec(&self) -> AddrSpec {
         let len = self.prefixlen;
         AddrSpec {
@@ -260,6 +272,8 @@ struct Exec<'c, 'a> {
     skfd: Sock,
     /// ifconfig's `goterr`: an OR of 0, 1 and -1.
     goterr: i32,
+    /// net-tools' interface cache, once `add`/`del` has read it.
+    ifaces: Option<Vec<Ife>>,
 }
 
 /// Perform `cmd` and return ifconfig's exit code.
@@ -274,6 +288,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         snap: None,
         skfd,
         goterr: 0,
+        ifaces: None,
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
@@ -416,15 +431,19 @@ impl Exec<'_, '_> {
             Action::Netmask(h) => {
                 if let Some(m) = self.resolved(h, false) {
                     let r = self.set_netmask(iface, m)?;
-                    self.report("SIOCSIFNETMASK", r);
+                    self.report_or("SIOCSIFNETMASK", r);
                 }
             }
             Action::PrefixNetmask(m) => {
                 let r = self.set_netmask(iface, *m)?;
-                self.report("SIOCSIFNETMASK", r);
+                self.report_or("SIOCSIFNETMASK", r);
             }
             Action::HwEther(Err(word)) => {
                 self.say(&format!("{word}: invalid ether address."));
+                self.goterr = 1;
+            }
+            Action::HwInvalid { class, addr } => {
+                self.say(&format!("{addr}: invalid {class} address."));
                 self.goterr = 1;
             }
             Action::HwEther(Ok(mac)) => {
@@ -442,8 +461,12 @@ impl Exec<'_, '_> {
                 self.hw_report(r);
             }
             Action::HwOther { .. } => {
-                // The sockaddr carries that class's ARPHRD type, which is not the device's.
-                let r = self.dev_ioctl(iface, |_, _| Err(EINVAL.into()))?;
+                // dev_set_mac_address: a device that cannot change its MAC says so first;
+                // otherwise the sockaddr's ARPHRD type (that class's) is not the device's.
+                let r = self.dev_ioctl(iface, |_, l| match l.kind.as_str() {
+                    "ifb" => Err(EOPNOTSUPP.into()),
+                    _ => Err(EINVAL.into()),
+                })?;
                 self.hw_report(r);
             }
             Action::HwNoHandler(class) => {
@@ -542,6 +565,14 @@ impl Exec<'_, '_> {
         }
     }
 
+    /// `goterr |= set_netmask(…)`: the one failure that is OR-ed in rather than assigned.
+    fn report_or(&mut self, name: &str, r: Result<(), Errno>) {
+        if let Err(e) = r {
+            self.say(&format!("{name}: {e}"));
+            self.goterr |= 1;
+        }
+    }
+
     fn hw_report(&mut self, r: Result<(), Errno>) {
         if let Err(e) = r {
             let hint = if e == EBUSY {
@@ -616,7 +647,7 @@ impl Exec<'_, '_> {
             let op = Op::DelAddrSpec {
                 ns: None,
                 dev: link.name.clone(),
-                addr: ifa.spec(),
+                addr: ifa.del_spec(),
             };
             return Ok(self.apply(vec![op]));
         }
@@ -714,13 +745,21 @@ impl Exec<'_, '_> {
     }
 
     /// Replace `old` by `new` as the kernel does: delete, then insert.
-    fn reinsert(&mut self, dev: &str, old: Option<&Ifa>, new: Option<&Ifa>) -> Result<(), Errno> {
+    /// `checked`: SIOCSIFADDR reports a failed insert; SIOCSIFNETMASK, BRDADDR and DSTADDR
+    /// ignore it (the address is then simply gone).
+    fn reinsert(
+        &mut self,
+        dev: &str,
+        old: Option<&Ifa>,
+        new: Option<&Ifa>,
+        checked: bool,
+    ) -> Result<(), Errno> {
         let mut ops = Vec::new();
         if let Some(o) = old {
             ops.push(Op::DelAddrSpec {
                 ns: None,
                 dev: dev.to_string(),
-                addr: o.spec(),
+                addr: o.del_spec(),
             });
         }
         if let Some(n) = new {
@@ -730,7 +769,17 @@ impl Exec<'_, '_> {
                 addr: n.spec(),
             });
         }
-        self.apply(ops)
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.snap = None;
+        match self.ctx.backend.apply(&ops) {
+            Ok(()) => Ok(()),
+            Err(Error::Command { line: Some(l), .. }) if !checked && l.contains(" addr add ") => {
+                Ok(())
+            }
+            Err(e) => Err(errno_of(&e)),
+        }
     }
 
     /// SIOCSIFADDR on an AF_INET socket.
@@ -771,7 +820,7 @@ impl Exec<'_, '_> {
             }
             .to_string(),
         });
-        Ok(self.reinsert(&link.name, old.as_ref(), new.as_ref()))
+        Ok(self.reinsert(&link.name, old.as_ref(), new.as_ref(), true))
     }
 
     /// SIOCSIFNETMASK.
@@ -798,7 +847,7 @@ impl Exec<'_, '_> {
         {
             new.broadcast = Ipv4Addr::from(local | !m);
         }
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// SIOCSIFBRDADDR.
@@ -814,7 +863,7 @@ impl Exec<'_, '_> {
         }
         let mut new = old.clone();
         new.broadcast = b;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// SIOCSIFDSTADDR on an AF_INET socket.
@@ -833,7 +882,7 @@ impl Exec<'_, '_> {
         }
         let mut new = old.clone();
         new.address = d;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// `add`/`del`/`tunnel` with an IPv6 address (through an AF_INET6 socket).
@@ -891,43 +940,70 @@ impl Exec<'_, '_> {
         Ok(())
     }
 
+    /// net-tools reads its interface list (/proc/net/dev names and IPv4 labels, in nstrcmp
+    /// order) once per process, at the first `for_all_interfaces`; later lookups only add
+    /// the name asked for. Aliases created afterwards are not in it.
+    fn ife_list(&mut self, snap: &Snapshot, parent: &str) {
+        let list = self.ifaces.get_or_insert_with(|| {
+            let mut names: Vec<String> = Vec::new();
+            for l in &snap.links {
+                names.push(l.name.clone());
+                let labels = l.addrs.iter().filter(|a| a.is_ipv4());
+                names.extend(labels.filter_map(|a| a.label.clone()));
+            }
+            names
+                .into_iter()
+                .map(|name| Ife { name, dst: 0, mask: 0, brd: 0 })
+                .collect()
+        });
+        if !list.iter().any(|i| i.name == parent) {
+            list.push(Ife { name: parent.to_string(), dst: 0, mask: 0, brd: 0 });
+        }
+        list.sort_by(|a, b| nstrcmp(&a.name, &b.name));
+        list.dedup_by(|a, b| a.name == b.name);
+    }
+
+    /// `do_if_fetch`: refresh one cache entry; `false` (and the message) when its device
+    /// is gone.
+    fn fetch(&mut self, snap: &Snapshot, name: &str) -> bool {
+        let Some(link) = snap.link(base(name)) else {
+            self.say(&format!(
+                "{name}: error fetching interface information: Device not found"
+            ));
+            return false;
+        };
+        if let Some(ifa) = ifa_of(link, name).map(Ifa::from_addr) {
+            if let Some(e) = self.ifaces.iter_mut().flatten().find(|i| i.name == name) {
+                e.dst = u32::from(ifa.address);
+                e.mask = ifa.mask();
+                e.brd = u32::from(ifa.broadcast);
+            }
+        }
+        true
+    }
+
     /// ifconfig.c `set_ifstate`: `add`/`del` of an IPv4 address as an alias `PARENT:N`.
     /// Its failures are silent (ifconfig ignores the result). `Some(134)`: ifconfig aborts
     /// on an alias number outside 0..=255.
     fn set_ifstate(&mut self, parent: &str, ip: Ipv4Addr, add: bool) -> Step<Option<i32>> {
-        let not_found =
-            |n: &str| format!("{n}: error fetching interface information: Device not found");
-        // get_nmbc_parent: the netmask and broadcast of the parent's own address.
-        let (nm, bc) = match self.link(parent)? {
-            None => {
-                self.say(&not_found(parent));
-                (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED)
-            }
-            Some(l) => match ifa_of(&l, parent).map(Ifa::from_addr) {
-                Some(i) => (Ipv4Addr::from(i.mask()), i.broadcast),
-                None => (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
-            },
-        };
-        // for_all_interfaces: /proc/net/dev names and IPv4 labels, in nstrcmp order.
+        // get_nmbc_parent: the netmask and broadcast cached for the parent's name.
         let snap = self.snapshot()?.clone();
-        let mut names: Vec<String> = vec![parent.to_string()];
-        for l in &snap.links {
-            names.push(l.name.clone());
-            names.extend(
-                l.addrs
-                    .iter()
-                    .filter(|a| a.is_ipv4())
-                    .filter_map(|a| a.label.clone()),
-            );
-        }
-        names.sort_by(|a, b| nstrcmp(a, b));
-        names.dedup();
+        self.ife_list(&snap, parent);
+        self.fetch(&snap, parent);
+        let (nm, bc) = self
+            .ifaces
+            .iter()
+            .flatten()
+            .find(|i| i.name == parent)
+            .map_or((0, 0), |i| (i.mask, i.brd));
+        let (nm, bc) = (Ipv4Addr::from(nm), Ipv4Addr::from(bc));
+        // for_all_interfaces over the list read at the first call, each entry fetched again.
+        let names: Vec<String> = self.ifaces.iter().flatten().map(|i| i.name.clone()).collect();
         let mut used = [false; 256];
         for x in &names {
-            let Some(link) = snap.link(base(x)) else {
-                self.say(&not_found(x));
+            if !self.fetch(&snap, x) {
                 continue;
-            };
+            }
             if !x.starts_with(parent) {
                 continue;
             }
@@ -942,8 +1018,8 @@ impl Exec<'_, '_> {
                 return Ok(Some(134));
             }
             used[i as usize] = true;
-            let dst = ifa_of(link, x).map(|a| Ifa::from_addr(a).address);
-            if dst.unwrap_or(Ipv4Addr::UNSPECIFIED) != ip {
+            let dst = self.ifaces.iter().flatten().find(|i| &i.name == x).map_or(0, |i| i.dst);
+            if dst != u32::from(ip) {
                 continue;
             }
             if add {
@@ -970,6 +1046,17 @@ impl Exec<'_, '_> {
         self.set_flag(&alias, IFF_BROADCAST)?;
         Ok(None)
     }
+}
+
+/// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
+/// fields of the last successful fetch (they keep their old values when the name has no
+/// address any more).
+#[derive(Debug, Clone)]
+struct Ife {
+    name: String,
+    dst: u32,
+    mask: u32,
+    brd: u32,
 }
 
 /// Which IPv6 keyword.

@@ -362,11 +362,14 @@ pub enum Action {
     /// `netmask M` (a failed lookup is an error without the netmask being counted).
     Netmask(Host),
     /// `hw ether ADDR`: the six bytes the kernel receives (short input keeps earlier bytes
-    /// of ifconfig's sockaddr buffer), or the word that failed to parse.
+    /// of ifconfig's sockaddr buffer, 0 where nothing was written: the real tool has
+    /// uninitialised memory there), or the word that failed to parse.
     HwEther(Result<[u8; 6], String>),
     /// `hw CLASS ADDR` for another class with a parser: the kernel refuses the family
     /// (`SIOCSIFHWADDR: Invalid argument`) on an Ethernet-type device.
     HwOther { class: String, addr: String },
+    /// `hw CLASS ADDR` that CLASS's parser rejects: `ADDR: invalid CLASS address.`
+    HwInvalid { class: String, addr: String },
     /// `hw CLASS …` for a class without a parser.
     HwNoHandler(String),
     /// `add A[/len]` with an IPv6 address.
@@ -798,14 +801,19 @@ impl Parser<'_> {
     /// net-tools `in_ether`: up to six octets of one or two hex digits, colons optional.
     fn ether(&mut self, word: &str) -> Result<[u8; 6], String> {
         let w = truncate(word, 127);
+        self.hex_bytes(&w, 6, true).map_err(|_| w.clone())?;
+        Ok(self.sa)
+    }
+
+    /// The hex parsers of `lib/ether.c`, `eui64.c` (`lenient`: a single digit before `:` or
+    /// the end is one byte) and `fddi.c`, `hippi.c`, `arcnet.c` (strict pairs). Each byte
+    /// lands in `_sa` as it is parsed, even when a later one fails.
+    fn hex_bytes(&mut self, w: &str, max: usize, lenient: bool) -> Result<(), ()> {
         let b = w.as_bytes();
         let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-        let mut i = 0;
-        let mut n = 0;
-        while i < b.len() && n < 6 {
-            let Some(hi) = hex(b[i]) else {
-                return Err(w.clone());
-            };
+        let (mut i, mut n) = (0, 0);
+        while i < b.len() && n < max {
+            let hi = hex(b[i]).ok_or(())?;
             i += 1;
             let c = b.get(i).copied().unwrap_or(0);
             let val = match hex(c) {
@@ -813,21 +821,36 @@ impl Parser<'_> {
                     i += 1;
                     (hi << 4) | lo
                 }
-                None if c == b':' || c == 0 => {
+                None if lenient && (c == b':' || c == 0) => {
                     if c != 0 {
                         i += 1;
                     }
                     hi
                 }
-                None => return Err(w.clone()),
+                None => return Err(()),
             };
-            self.sa[n] = val;
+            if n < 6 {
+                self.sa[n] = val;
+            }
             n += 1;
             if b.get(i) == Some(&b':') {
                 i += 1;
             }
         }
-        Ok(self.sa)
+        Ok(())
+    }
+
+    /// Whether another class's parser accepts the address. `tunnel` never does; the
+    /// callsign-style classes (ax25, netrom, rose, x25, ash) are taken as accepted.
+    fn other_hw(&mut self, class: &str, addr: &str) -> bool {
+        let w = truncate(addr, 127);
+        match class {
+            "tunnel" => false,
+            "eui64" => self.hex_bytes(&w, 8, true).is_ok(),
+            "fddi" | "hippi" => self.hex_bytes(&w, 6, false).is_ok(),
+            "arcnet" => self.hex_bytes(&w, 1, false).is_ok(),
+            _ => true,
+        }
     }
 
     fn push(&mut self, a: Action) {
@@ -1022,8 +1045,10 @@ impl Parser<'_> {
                 if class == "ether" {
                     let mac = self.ether(&addr);
                     self.push(Action::HwEther(mac));
-                } else {
+                } else if self.other_hw(&class, &addr) {
                     self.push(Action::HwOther { class, addr });
+                } else {
+                    self.push(Action::HwInvalid { class, addr: truncate(&addr, 127) });
                 }
             }
             "add" | "del" | "tunnel" => {
