@@ -145,7 +145,7 @@ impl Backend for Iproute2 {
     }
 
     fn addr_snapshot(&mut self, ns: Option<&str>) -> Result<Snapshot> {
-        let out = Cmd::ip(ns, ADDR_SNAPSHOT_ARGS).run()?;
+        let out = Cmd::ip(ns, ADDR_SNAPSHOT_ARGS).run_light()?;
         let docs = ipjson::documents("ip -j -s -s addr show", &out.stdout)?;
         ipjson::snapshot_from(ns, docs)
     }
