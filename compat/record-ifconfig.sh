@@ -289,7 +289,22 @@ scenario_order() {
     record order.cut ic_very_long_nm_and_more
 }
 
-all="lo options veth kinds aliases ipv6 flags order"
+# Labels whose part before `:` is not a device: net-tools stops listing at the first one.
+scenario_badlabel() {
+    fresh
+    n link set lo up
+    veth icv0 02:00:00:00:00:51
+    n link set icv0 up
+    n addr add 10.77.0.1/24 dev icv0 label icv0x:1
+    n addr add 10.78.0.1/24 dev icv0 label icv0abc
+    settle
+    record badlabel.a -a
+    record badlabel
+    record badlabel.label icv0x:1
+    record badlabel.dev icv0
+}
+
+all="lo options veth kinds aliases ipv6 flags order badlabel"
 for s in ${@:-$all}; do
     "scenario_$s"
 done

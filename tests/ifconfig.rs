@@ -443,6 +443,10 @@ impl Lab {
         if let Some(label) = (!self.labels.is_empty()).then(|| rng.pick(&self.labels).clone()) {
             sets.push(vec![label]);
         }
+        if rng.chance(10) {
+            let missing: &[&[&str]] = &[&["nosuch0"], &["-s", "nosuch0"], &["icveth10_and_more"]];
+            sets.push(s(*rng.pick(missing)));
+        }
         if rng.chance(25) {
             let dev = rng.pick(&self.devices).clone();
             sets.push(vec![format!("{dev}:{}", rng.pick(&["9", "77", "x"]))]);
