@@ -326,7 +326,7 @@ impl Lab {
                     let name = rng.pick(NAMES).to_string();
                     let peer = format!("p{name}");
                     match rng.below(6) {
-                        0 | 1 | 2 => {
+                        0..=2 => {
                             lines.push(format!(
                                 "link add {name} type veth peer name {peer} netns {peer_ns}"
                             ));
@@ -430,10 +430,12 @@ impl Lab {
 
     /// The argument lists to compare on the current state.
     fn arg_sets(&self, rng: &mut Rng) -> Vec<Vec<String>> {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        fn s(v: &[&str]) -> Vec<String> {
+            v.iter().map(|x| x.to_string()).collect()
+        }
         let mut sets = vec![s(&["-a"])];
         let second: &[&[&str]] = &[&[], &["-s"], &["-a", "-s"], &["-s", "-a"], &["-v"]];
-        sets.push(s(*rng.pick(second)));
+        sets.push(s(rng.pick::<&[&str]>(second)));
         let name = rng.pick(&self.devices).clone();
         sets.push(if rng.chance(30) {
             vec!["-s".into(), name]
@@ -445,7 +447,7 @@ impl Lab {
         }
         if rng.chance(10) {
             let missing: &[&[&str]] = &[&["nosuch0"], &["-s", "nosuch0"], &["icveth10_and_more"]];
-            sets.push(s(*rng.pick(missing)));
+            sets.push(s(rng.pick::<&[&str]>(missing)));
         }
         if rng.chance(25) {
             let dev = rng.pick(&self.devices).clone();
