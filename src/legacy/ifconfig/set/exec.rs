@@ -248,7 +248,11 @@ fn errno_of(e: &Error) -> Errno {
 /// The errno behind a netlink extended-ack message (the ioctl path has no message).
 fn extack_errno(m: &str) -> &'static str {
     let m = m.to_ascii_lowercase();
-    if m.contains("already") || m.contains("exists") {
+    if m.contains("ipv6 is disabled") {
+        "No such device or address"
+    } else if m.contains("unable to find the interface") {
+        ENODEV
+    } else if m.contains("already") || m.contains("exists") {
         "File exists"
     } else if m.contains("busy") {
         EBUSY
@@ -313,9 +317,15 @@ impl Exec<'_, '_> {
 
     fn snapshot(&mut self) -> Step<&Snapshot> {
         if self.snap.is_none() {
-            self.snap = Some(self.ctx.backend.snapshot(None).map_err(Fatal)?);
+            self.snap = Some(self.ctx.backend.addr_snapshot(None).map_err(Fatal)?);
         }
         Ok(self.snap.as_ref().expect("just read"))
+    }
+
+    /// The link kind (`veth`, `ifb`, `sit`…), which only the detailed snapshot has.
+    fn kind(&mut self, name: &str) -> Step<Option<String>> {
+        let snap = self.ctx.backend.snapshot(None).map_err(Fatal)?;
+        Ok(snap.link(base(name)).map(|l| l.kind.clone()))
     }
 
     /// The device a name refers to (everything from `:` on ignored).
@@ -463,8 +473,9 @@ impl Exec<'_, '_> {
             Action::HwOther { .. } => {
                 // dev_set_mac_address: a device that cannot change its MAC says so first;
                 // otherwise the sockaddr's ARPHRD type (that class's) is not the device's.
-                let r = self.dev_ioctl(iface, |_, l| match l.kind.as_str() {
-                    "ifb" => Err(EOPNOTSUPP.into()),
+                let kind = self.kind(iface)?;
+                let r = self.dev_ioctl(iface, |_, _| match kind.as_deref() {
+                    Some("ifb") => Err(EOPNOTSUPP.into()),
                     _ => Err(EINVAL.into()),
                 })?;
                 self.hw_report(r);
@@ -929,7 +940,7 @@ impl Exec<'_, '_> {
                 )
             }
             // addrconf_set_dstaddr only acts on SIT devices.
-            Kind6::Tunnel if link.kind == "sit" => {
+            Kind6::Tunnel if self.kind(iface)?.as_deref() == Some("sit") => {
                 self.say("ifconfig: nslab does not reproduce `tunnel' on SIT devices");
                 self.goterr = 1;
                 return Ok(());
