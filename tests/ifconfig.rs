@@ -325,7 +325,7 @@ impl Lab {
                 0 | 1 => {
                     let name = rng.pick(NAMES).to_string();
                     let peer = format!("p{name}");
-                    match rng.below(6) {
+                    match rng.below(7) {
                         0..=2 => {
                             lines.push(format!(
                                 "link add {name} type veth peer name {peer} netns {peer_ns}"
@@ -336,6 +336,10 @@ impl Lab {
                         }
                         3 => lines.push(format!("link add {name} type ifb")),
                         4 => lines.push(format!("link add {name} type bridge")),
+                        5 => lines.push(format!(
+                            "link add {name} type vxlan id {} dstport 4789",
+                            1 + rng.below(100)
+                        )),
                         _ => lines.push(format!(
                             "tuntap add {name} mode {}",
                             if rng.chance(50) { "tun" } else { "tap" }
@@ -387,13 +391,11 @@ impl Lab {
                     } else {
                         local.to_string()
                     };
-                    if dev != "lo" || label == "lo" {
-                        lines.push(format!(
-                            "addr add {spec}{peer}{brd} dev {dev} label {label}"
-                        ));
-                        if label != dev && label.len() <= 15 {
-                            self.labels.push(label);
-                        }
+                    lines.push(format!(
+                        "addr add {spec}{peer}{brd} dev {dev} label {label}"
+                    ));
+                    if label != dev && label.len() <= 15 {
+                        self.labels.push(label);
                     }
                 }
                 10 => lines.push(format!("addr flush dev {dev} label {dev}:*")),
