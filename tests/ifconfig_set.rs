@@ -34,28 +34,86 @@ impl Rng {
 }
 
 const ADDRS: &[&str] = &[
-    "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.1.258", "0x0a000009", "012.0.0.1", "192.168.1.5",
-    "172.16.0.1", "10.0.0.3/24", "10.0.0.4/32", "10.1.2.3/33", "10.0.0.5/16", "10.0.0.6/0x18",
-    "default", "0.0.0.0", "0", "240.0.0.1", "224.0.0.1", "127.0.0.2", "loopback", "localhost",
-    "10.0.0.1/30", "192.168.1.9/31", "10.0.0.77",
+    "10.0.0.1",
+    "10.0.0.2",
+    "10.0.0.3",
+    "10.1.258",
+    "0x0a000009",
+    "012.0.0.1",
+    "192.168.1.5",
+    "172.16.0.1",
+    "10.0.0.3/24",
+    "10.0.0.4/32",
+    "10.1.2.3/33",
+    "10.0.0.5/16",
+    "10.0.0.6/0x18",
+    "default",
+    "0.0.0.0",
+    "0",
+    "240.0.0.1",
+    "224.0.0.1",
+    "127.0.0.2",
+    "loopback",
+    "localhost",
+    "10.0.0.1/30",
+    "192.168.1.9/31",
+    "10.0.0.77",
 ];
-const BAD_ADDRS: &[&str] = &["foo", "-x", "10.0.0.256", "1.2.3.4/abc", "a..b", "10.0.0.", ""];
+const BAD_ADDRS: &[&str] = &[
+    "foo",
+    "-x",
+    "10.0.0.256",
+    "1.2.3.4/abc",
+    "a..b",
+    "10.0.0.",
+    "",
+];
 const MASKS: &[&str] = &[
-    "255.255.255.0", "255.255.0.0", "255.0.0.0", "255.255.255.252", "255.0.255.0", "0xffffff00",
-    "255.255.255.255", "0.0.0.0", "foo",
+    "255.255.255.0",
+    "255.255.0.0",
+    "255.0.0.0",
+    "255.255.255.252",
+    "255.0.255.0",
+    "0xffffff00",
+    "255.255.255.255",
+    "0.0.0.0",
+    "foo",
 ];
-const PEERS: &[&str] = &["10.0.0.9", "10.9.9.9", "192.168.1.255", "0.0.0.0", "224.0.0.5", "default"];
-const MTUS: &[&str] = &["1400", "1500", "9000", "70000", "abc", "-1", "68", "67", "1279", "1280"];
+const PEERS: &[&str] = &[
+    "10.0.0.9",
+    "10.9.9.9",
+    "192.168.1.255",
+    "0.0.0.0",
+    "224.0.0.5",
+    "default",
+];
+const MTUS: &[&str] = &[
+    "1400", "1500", "9000", "70000", "abc", "-1", "68", "67", "1279", "1280",
+];
 const QLENS: &[&str] = &["100", "0x10", "abc", "-1", "0", "1000", "010"];
 const MACS: &[&str] = &[
     // Short forms ("02:11:22:33:44") leave bytes that come from uninitialised memory in the
     // real tool; they are covered by the grammar's unit tests instead.
-    "02:11:22:33:44:55", "02:11:22:33:44:55:66", "2:1:2:3:4:5", "021122334455", "zz:11",
-    "01:00:00:00:00:01", "00:00:00:00:00:00", "02:00:00:00:00:01", "2:a:b:c:d:e:",
+    "02:11:22:33:44:55",
+    "02:11:22:33:44:55:66",
+    "2:1:2:3:4:5",
+    "021122334455",
+    "zz:11",
+    "01:00:00:00:00:01",
+    "00:00:00:00:00:00",
+    "02:00:00:00:00:01",
+    "2:a:b:c:d:e:",
 ];
 const ADDRS6: &[&str] = &[
-    "2001:db8::1/64", "2001:db8::2", "2001:db8::zz", "fe80::5/64", "2001:db8::3/129",
-    "2001:db8::1", "::1", "2001:db8::1/abc", "fd00::1/48",
+    "2001:db8::1/64",
+    "2001:db8::2",
+    "2001:db8::zz",
+    "fe80::5/64",
+    "2001:db8::3/129",
+    "2001:db8::1",
+    "::1",
+    "2001:db8::1/abc",
+    "fd00::1/48",
 ];
 const IFACES: &[&str] = &[
     "v0", "v0", "v0", "v0", "v0:0", "v0:1", "v0:2", "b0", "b0:1", "v1", "lo", "lo:1", "v0:1-",
@@ -75,9 +133,22 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
         match k {
             0 => w.push(
                 r.pick(&[
-                    "up", "down", "arp", "-arp", "promisc", "-promisc", "allmulti", "-allmulti",
-                    "multicast", "-multicast", "trailers", "-trailers", "dynamic", "-dynamic",
-                    "-broadcast", "-pointopoint",
+                    "up",
+                    "down",
+                    "arp",
+                    "-arp",
+                    "promisc",
+                    "-promisc",
+                    "allmulti",
+                    "-allmulti",
+                    "multicast",
+                    "-multicast",
+                    "trailers",
+                    "-trailers",
+                    "dynamic",
+                    "-dynamic",
+                    "-broadcast",
+                    "-pointopoint",
                 ])
                 .to_string(),
             ),
@@ -112,7 +183,17 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
                 if r.chance(40) {
                     w.push(r.pick(ADDRS6).into());
                 } else {
-                    w.push(r.pick(&["10.0.0.1", "10.0.0.7", "10.0.0.8", "192.168.1.5", "foo", "224.0.0.1"]).into());
+                    w.push(
+                        r.pick(&[
+                            "10.0.0.1",
+                            "10.0.0.7",
+                            "10.0.0.8",
+                            "192.168.1.5",
+                            "foo",
+                            "224.0.0.1",
+                        ])
+                        .into(),
+                    );
                 }
             }
             10 => {
@@ -135,7 +216,10 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
                     w.push("broadcast".into());
                 }
             }
-            13 => w.push(r.pick(&["mtu", "netmask", "hw", "add", "name", "dstaddr"]).into()),
+            13 => w.push(
+                r.pick(&["mtu", "netmask", "hw", "add", "name", "dstaddr"])
+                    .into(),
+            ),
             _ => w.push(r.pick(&["up", "down"]).into()),
         }
     }
@@ -189,9 +273,17 @@ impl Side {
             .expect("spawn ip");
         {
             use std::io::Write;
-            c.stdin.take().expect("stdin").write_all(setup.as_bytes()).expect("write");
+            c.stdin
+                .take()
+                .expect("stdin")
+                .write_all(setup.as_bytes())
+                .expect("write");
         }
-        assert!(c.wait().expect("wait").success(), "setting up {}", self.ns.name);
+        assert!(
+            c.wait().expect("wait").success(),
+            "setting up {}",
+            self.ns.name
+        );
     }
 
     fn run(&self, program: &[&str], args: &[String]) -> (i32, String, String) {
@@ -225,10 +317,24 @@ impl Side {
         for l in v.as_array_mut().expect("array") {
             let o = l.as_object_mut().expect("object");
             for k in [
-                "ifindex", "link_index", "operstate", "stats64", "stats", "inet6_addr_gen_mode",
-                "num_tx_queues", "num_rx_queues", "gso_max_size", "gso_max_segs", "tso_max_size",
-                "tso_max_segs", "gro_max_size", "gso_ipv4_max_size", "gro_ipv4_max_size",
-                "parentbus", "parentdev", "link_netnsid",
+                "ifindex",
+                "link_index",
+                "operstate",
+                "stats64",
+                "stats",
+                "inet6_addr_gen_mode",
+                "num_tx_queues",
+                "num_rx_queues",
+                "gso_max_size",
+                "gso_max_segs",
+                "tso_max_size",
+                "tso_max_segs",
+                "gro_max_size",
+                "gso_ipv4_max_size",
+                "gro_ipv4_max_size",
+                "parentbus",
+                "parentdev",
+                "link_netnsid",
             ] {
                 o.remove(k);
             }
@@ -244,11 +350,17 @@ impl Side {
                 // Link-local addresses made from the MAC appear when the carrier comes up,
                 // which lags by a variable time: not compared.
                 addrs.retain(|a| {
-                    !(a["family"] == "inet6" && a["local"].as_str().is_some_and(|l| l.contains("ff:fe")))
+                    !(a["family"] == "inet6"
+                        && a["local"].as_str().is_some_and(|l| l.contains("ff:fe")))
                 });
                 for a in addrs.iter_mut() {
                     let a = a.as_object_mut().expect("addr");
-                    for k in ["valid_life_time", "preferred_life_time", "tentative", "dadfailed"] {
+                    for k in [
+                        "valid_life_time",
+                        "preferred_life_time",
+                        "tentative",
+                        "dadfailed",
+                    ] {
                         a.remove(k);
                     }
                 }
@@ -272,7 +384,10 @@ fn run_sequences(
     let mut failures = Vec::new();
     let mut lines_run = 0;
     for s in which {
-        let seq_seed = seed.wrapping_add(s as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let seq_seed = seed
+            .wrapping_add(s as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            | 1;
         let mut r = Rng(seq_seed);
         std::thread::scope(|t| {
             t.spawn(|| a.reset());
@@ -287,10 +402,16 @@ fn run_sequences(
             let ((want, sa), (got, sb)) = std::thread::scope(|t| {
                 let ha = t.spawn(|| (a.run(&[real], &line), a.state()));
                 let hb = t.spawn(|| (b.run(&[nslab, "ifconfig"], &line), b.state()));
-                (ha.join().expect("real side"), hb.join().expect("nslab side"))
+                (
+                    ha.join().expect("real side"),
+                    hb.join().expect("nslab side"),
+                )
             });
             if want != got || sa != sb {
-                let mut msg = format!("sequence {s}:\n  ifconfig {}\n", history.join("\n  ifconfig "));
+                let mut msg = format!(
+                    "sequence {s}:\n  ifconfig {}\n",
+                    history.join("\n  ifconfig ")
+                );
                 if want != got {
                     msg.push_str(&format!("  real:  {want:?}\n  nslab: {got:?}\n"));
                 }
@@ -339,7 +460,16 @@ fn random_change_sequences_match_the_real_ifconfig() {
     // kernel (device deletion, RCU), not to the CPU.
     let workers = 4;
     let pairs: Vec<(Side, Side)> = (0..workers)
-        .map(|_| (Side { ns: Netns::new("is") }, Side { ns: Netns::new("is") }))
+        .map(|_| {
+            (
+                Side {
+                    ns: Netns::new("is"),
+                },
+                Side {
+                    ns: Netns::new("is"),
+                },
+            )
+        })
         .collect();
     let nslab = env!("CARGO_BIN_EXE_nslab");
     let results: Vec<(Vec<String>, usize)> = std::thread::scope(|t| {
@@ -355,7 +485,10 @@ fn random_change_sequences_match_the_real_ifconfig() {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("worker")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker"))
+            .collect()
     });
     let lines_run: usize = results.iter().map(|r| r.1).sum();
     let failures: Vec<String> = results.into_iter().flat_map(|r| r.0).collect();

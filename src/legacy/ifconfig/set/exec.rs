@@ -964,11 +964,21 @@ impl Exec<'_, '_> {
             }
             names
                 .into_iter()
-                .map(|name| Ife { name, dst: 0, mask: 0, brd: 0 })
+                .map(|name| Ife {
+                    name,
+                    dst: 0,
+                    mask: 0,
+                    brd: 0,
+                })
                 .collect()
         });
         if !list.iter().any(|i| i.name == parent) {
-            list.push(Ife { name: parent.to_string(), dst: 0, mask: 0, brd: 0 });
+            list.push(Ife {
+                name: parent.to_string(),
+                dst: 0,
+                mask: 0,
+                brd: 0,
+            });
         }
         list.sort_by(|a, b| nstrcmp(&a.name, &b.name));
         list.dedup_by(|a, b| a.name == b.name);
@@ -1009,7 +1019,12 @@ impl Exec<'_, '_> {
             .map_or((0, 0), |i| (i.mask, i.brd));
         let (nm, bc) = (Ipv4Addr::from(nm), Ipv4Addr::from(bc));
         // for_all_interfaces over the list read at the first call, each entry fetched again.
-        let names: Vec<String> = self.ifaces.iter().flatten().map(|i| i.name.clone()).collect();
+        let names: Vec<String> = self
+            .ifaces
+            .iter()
+            .flatten()
+            .map(|i| i.name.clone())
+            .collect();
         let mut used = [false; 256];
         for x in &names {
             if !self.fetch(&snap, x) {
@@ -1029,7 +1044,12 @@ impl Exec<'_, '_> {
                 return Ok(Some(134));
             }
             used[i as usize] = true;
-            let dst = self.ifaces.iter().flatten().find(|i| &i.name == x).map_or(0, |i| i.dst);
+            let dst = self
+                .ifaces
+                .iter()
+                .flatten()
+                .find(|i| &i.name == x)
+                .map_or(0, |i| i.dst);
             if dst != u32::from(ip) {
                 continue;
             }

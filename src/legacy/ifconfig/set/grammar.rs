@@ -1048,7 +1048,10 @@ impl Parser<'_> {
                 } else if self.other_hw(&class, &addr) {
                     self.push(Action::HwOther { class, addr });
                 } else {
-                    self.push(Action::HwInvalid { class, addr: truncate(&addr, 127) });
+                    self.push(Action::HwInvalid {
+                        class,
+                        addr: truncate(&addr, 127),
+                    });
                 }
             }
             "add" | "del" | "tunnel" => {
