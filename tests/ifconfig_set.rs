@@ -216,10 +216,12 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
                     w.push("broadcast".into());
                 }
             }
-            13 => w.push(
-                r.pick(&["mtu", "netmask", "hw", "add", "name", "dstaddr"])
-                    .into(),
-            ),
+            13 => {
+                // A keyword missing its argument at the end of the line; `hw loop` then
+                // makes ifconfig read the environment as further words.
+                let k = r.pick(&["mtu", "netmask", "hw", "add", "name", "dstaddr", "hw loop"]);
+                w.extend(k.split(' ').map(str::to_string));
+            }
             _ => w.push(r.pick(&["up", "down"]).into()),
         }
     }

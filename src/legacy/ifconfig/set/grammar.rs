@@ -740,6 +740,8 @@ pub fn slash_mask(len: &str) -> Option<Ipv4Addr> {
 /// The state `ifconfig` carries from word to word while parsing.
 struct Parser<'a> {
     words: &'a [String],
+    /// The environment strings, which follow argv in memory (see `hw`).
+    env: &'a [String],
     pos: usize,
     resolver: &'a dyn Resolver,
     /// The first six bytes of ifconfig's `sa_data` buffer (`_sa`), which a short `hw ether`
@@ -754,7 +756,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn next_word(&mut self) -> Option<String> {
-        self.pos += 1;
+        self.pos = self.pos.wrapping_add(1);
         self.words.get(self.pos).cloned()
     }
 
@@ -862,7 +864,7 @@ impl Parser<'_> {
             if !self.word(&word) {
                 return;
             }
-            self.pos += 1;
+            self.pos = self.pos.wrapping_add(1);
         }
         if let Some(mask) = self.need_netmask {
             self.push(Action::PrefixNetmask(mask));
@@ -1034,7 +1036,15 @@ impl Parser<'_> {
                 };
                 if !has_input {
                     self.push(Action::HwNoHandler(class));
-                    // ifconfig steps over the class and the address word.
+                    // ifconfig steps over the class and the address word. When the class
+                    // was the last argument that steps over argv's NULL into the
+                    // environment strings, which it then reads as words.
+                    if self.pos + 1 == self.words.len() && !self.env.is_empty() {
+                        self.words = self.env;
+                        self.env = &[];
+                        self.pos = usize::MAX;
+                        return true;
+                    }
                     self.pos += 1;
                     return true;
                 }
@@ -1122,6 +1132,18 @@ impl Parser<'_> {
 /// right, without rollback. Names are looked up through `resolver` (use [`NumericOnly`]
 /// offline, [`Files`] to match a live system without DNS).
 pub fn parse(iface: &str, words: &[String], resolver: &dyn Resolver) -> Command {
+    parse_in_env(iface, words, &[], resolver)
+}
+
+/// [`parse`] for a live run: `environ` is the process environment (`NAME=value` strings),
+/// which the real tool reads as further words after `hw CLASS` ends the command line with a
+/// class that has no address parser (it steps two words ahead, past argv's end).
+pub fn parse_in_env(
+    iface: &str,
+    words: &[String],
+    environ: &[String],
+    resolver: &dyn Resolver,
+) -> Command {
     let iface = truncate(iface, IFNAMSIZ_MAX);
     let mut actions = Vec::new();
     let mut start = 0;
@@ -1141,6 +1163,7 @@ pub fn parse(iface: &str, words: &[String], resolver: &dyn Resolver) -> Command 
     }
     let mut p = Parser {
         words: &words[start..],
+        env: environ,
         pos: 0,
         resolver,
         sa: [0; 6],
@@ -1168,6 +1191,7 @@ fn parse_other_family(
 ) -> Command {
     let mut p = Parser {
         words,
+        env: &[],
         pos: 0,
         resolver,
         sa: [0; 6],
