@@ -339,7 +339,8 @@ impl Exec<'_, '_> {
             return Ok(());
         }
         self.snap = None;
-        self.ctx.backend.apply(&ops).map_err(|e| errno_of(&e))
+        let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
+        snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
     }
 
     /// Perform the actions; `Some(code)` when ifconfig exits early.
@@ -784,8 +785,11 @@ impl Exec<'_, '_> {
             return Ok(());
         }
         self.snap = None;
-        match self.ctx.backend.apply(&ops) {
-            Ok(()) => Ok(()),
+        match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
+            Ok(s) => {
+                self.snap = Some(s);
+                Ok(())
+            }
             Err(Error::Command { line: Some(l), .. }) if !checked && l.contains(" addr add ") => {
                 Ok(())
             }
