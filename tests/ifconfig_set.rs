@@ -502,3 +502,72 @@ fn random_change_sequences_match_the_real_ifconfig() {
     );
     eprintln!("{sequences} sequences, {lines_run} commands matched (base seed {seed})");
 }
+
+#[test]
+fn without_net_admin_changes_fail_like_the_real_ifconfig() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let real = "/usr/sbin/ifconfig";
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if !std::path::Path::new(real).exists() {
+        assert!(!ci, "CI=true but {real} (net-tools) is not installed");
+        eprintln!("skipping: {real} missing");
+        return;
+    }
+    let a = Side {
+        ns: Netns::new("is"),
+    };
+    let b = Side {
+        ns: Netns::new("is"),
+    };
+    a.reset();
+    b.reset();
+    let nslab = env!("CARGO_BIN_EXE_nslab");
+    // setpriv (util-linux) drops CAP_NET_ADMIN from the bounding set before `ip netns exec`.
+    let drop = [
+        "setpriv",
+        "--bounding-set=-net_admin",
+        "ip",
+        "netns",
+        "exec",
+    ];
+    let lines = [
+        "v0 mtu 1400",
+        "v0 10.0.0.5",
+        "nosuch irq 3 mtu 5 netmask 255.0.255.0 up",
+        "v0 irq 3 keepalive 1 add ::1 tunnel ::1 hw ether 02:00:00:00:00:05 name x",
+        "v0 add 10.9.9.9 del 2001::1 -promisc down",
+        "v0:1 up",
+        "v0 txqueuelen 5 hw fddi 00:11:22:33:44:55 media bnc broadcast 1.2.3.4",
+        "v0 ipx up",
+    ];
+    let before = a.state();
+    for line in lines {
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let run = |side: &Side, prog: &[&str]| {
+            let out = Command::new(drop[0])
+                .args(&drop[1..])
+                .arg(&side.ns.name)
+                .args(prog)
+                .args(&words)
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .output()
+                .expect("spawn setpriv");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let want = run(&a, &[real]);
+        assert!(
+            want.2.contains("Operation not permitted") || want.2.contains("Bad file descriptor"),
+            "the real tool did run unprivileged: {want:?}"
+        );
+        assert_eq!(run(&b, &[nslab, "ifconfig"]), want, "ifconfig {line}");
+    }
+    assert_eq!(a.state(), before, "the real tool changed nothing");
+    assert_eq!(b.state(), before, "nslab changed nothing");
+}

@@ -33,6 +33,24 @@ const EINVAL: &str = "Invalid argument";
 const EBADF: &str = "Bad file descriptor";
 const EOPNOTSUPP: &str = "Operation not supported";
 const EBUSY: &str = "Device or resource busy";
+const EPERM: &str = "Operation not permitted";
+
+/// Whether this process has CAP_NET_ADMIN (from `/proc/self/status`): without it the
+/// kernel refuses every setting ioctl with EPERM, before looking at the device.
+fn has_net_admin() -> bool {
+    const CAP_NET_ADMIN: u32 = 12;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let hex = s
+                .lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))?
+                .trim()
+                .to_string();
+            u64::from_str_radix(&hex, 16).ok()
+        })
+        .is_none_or(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+}
 
 /// A failed kernel call: the `strerror` text ifconfig prints.
 type Errno = String;
@@ -278,6 +296,8 @@ struct Exec<'c, 'a> {
     goterr: i32,
     /// net-tools' interface cache, once `add`/`del` has read it.
     ifaces: Option<Vec<Ife>>,
+    /// CAP_NET_ADMIN: without it, setting ioctls fail with EPERM.
+    admin: bool,
 }
 
 /// Perform `cmd` and return ifconfig's exit code.
@@ -293,6 +313,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         skfd,
         goterr: 0,
         ifaces: None,
+        admin: has_net_admin(),
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
@@ -399,7 +420,7 @@ impl Exec<'_, '_> {
             }
             Action::Slip { which, .. } => {
                 // Private ioctls: only SLIP devices implement them.
-                let r = self.dev_ioctl(iface, |_, _| Err(EOPNOTSUPP.into()))?;
+                let r = self.dev_lookup(iface)?.and(Err(EOPNOTSUPP.to_string()));
                 let name = match which {
                     Slip::Keepalive => "SIOCSKEEPALIVE",
                     Slip::Outfill => "SIOCSOUTFILL",
@@ -597,8 +618,21 @@ impl Exec<'_, '_> {
         }
     }
 
-    /// A device ioctl through `skfd` (MTU, MAC, name…): EBADF without a socket, ENODEV without
-    /// the device, else whatever `plan` decides and the kernel answers.
+    /// An ioctl that only looks the device up (SIOCGIFMAP; the private SLIP ioctls, which
+    /// are refused before any privilege check): EBADF or ENODEV.
+    fn dev_lookup(&mut self, name: &str) -> Step<Result<(), Errno>> {
+        if self.skfd == Sock::None {
+            return Ok(Err(EBADF.into()));
+        }
+        Ok(match self.link(name)? {
+            Some(_) => Ok(()),
+            None => Err(ENODEV.into()),
+        })
+    }
+
+    /// A device setting ioctl through `skfd` (MTU, MAC, name…): EBADF without a socket,
+    /// EPERM without privilege, ENODEV without the device, else whatever `plan` decides and
+    /// the kernel answers.
     fn dev_ioctl(
         &mut self,
         name: &str,
@@ -606,6 +640,9 @@ impl Exec<'_, '_> {
     ) -> Step<Result<(), Errno>> {
         if self.skfd == Sock::None {
             return Ok(Err(EBADF.into()));
+        }
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
         }
         let Some(link) = self.link(name)? else {
             return Ok(Err(ENODEV.into()));
@@ -619,9 +656,9 @@ impl Exec<'_, '_> {
     /// `SIOCGIFMAP` then `SIOCSIFMAP`, which no virtual device implements.
     fn map(&mut self, iface: &str, field: MapField) -> Step<()> {
         let p = field.prefix();
-        let got = self.dev_ioctl(iface, |_, _| Ok(vec![]))?;
-        let line = match got {
+        let line = match self.dev_lookup(iface)? {
             Err(e) => format!("{p}: SIOCGIFMAP: {e}"),
+            Ok(()) if !self.admin => format!("{p}: SIOCSIFMAP: {EPERM}"),
             Ok(()) => format!("{p}: SIOCSIFMAP: {EOPNOTSUPP}"),
         };
         self.say(&line);
@@ -644,6 +681,9 @@ impl Exec<'_, '_> {
     fn sifflags(&mut self, sock: Sock, name: &str, want: u16) -> Step<Result<(), Errno>> {
         if sock == Sock::None {
             return Ok(Err(EBADF.into()));
+        }
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
         }
         let Some(link) = self.link(name)? else {
             return Ok(Err(ENODEV.into()));
@@ -749,6 +789,9 @@ impl Exec<'_, '_> {
 
     /// Look up the device and the label's address for a devinet ioctl.
     fn devinet(&mut self, label: &str) -> Step<Result<(Link, Option<Ifa>), Errno>> {
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
+        }
         let Some(link) = self.link(label)? else {
             return Ok(Err(ENODEV.into()));
         };
@@ -806,6 +849,10 @@ impl Exec<'_, '_> {
         let Some(len) = abc_len(ip) else {
             return Ok(Err(EINVAL.into()));
         };
+        // A device whose MTU is below 68 has no IPv4 configuration (inetdev) to add to.
+        if old.is_none() && link.mtu < 68 {
+            return Ok(Err("No buffer space available".into()));
+        }
         if old.as_ref().is_some_and(|o| o.local == ip) {
             return Ok(Ok(()));
         }
@@ -912,6 +959,17 @@ impl Exec<'_, '_> {
             self.goterr = 1;
             return Ok(());
         };
+        if !self.admin && kind != Kind6::Tunnel {
+            self.report(
+                if kind == Kind6::Add {
+                    "SIOCSIFADDR"
+                } else {
+                    "SIOCDIFADDR"
+                },
+                Err(EPERM.into()),
+            );
+            return Ok(());
+        }
         let local = format!("{addr}/{}", a.prefix);
         let dev = link.name.clone();
         let (name, r) = match kind {
