@@ -126,6 +126,9 @@ scenario_options() {
     record options.s-nosuch -s nosuch
     record options.a-nosuch -a nosuch
     record options.long-nosuch this_name_is_much_longer
+    record options.v-nosuch -v nosuch
+    record options.a-lo -a lo
+    record options.empty ''
 }
 
 scenario_veth() {
