@@ -8,12 +8,13 @@
 #             Backend::addr_snapshot parses
 #   if_inet6  /proc/net/if_inet6 as seen inside the namespace
 #   meta      tool versions and kernel
+#   jc.json   for `-a` cases: `ifconfig -a | jc --ifconfig` (the schema of `--json`)
 # The dump is taken before and after the real run and the run is repeated until both dumps
 # (and if_inet6) agree, so the recorded output belongs to the recorded state (counters can
 # move while IPv6 autoconfiguration sends its packets).
 #
 # Usage (root): compat/record-ifconfig.sh [SCENARIO...]   (default: all)
-# Needs: iproute2, net-tools, iputils-ping.
+# Needs: iproute2, net-tools, iputils-ping, jc.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,10 @@ record() {
     printf '%s\n' "$d1" >"$dir/ip.json"
     ip netns exec "$NS" cat /proc/net/if_inet6 >"$dir/if_inet6"
     echo "$rc" >"$dir/status"
+    # jc's reading of `ifconfig -a`, for the offline check of `nslab ifconfig -a --json`.
+    if [ "$*" = "-a" ] && command -v jc >/dev/null; then
+        jc --ifconfig <"$dir/stdout" >"$dir/jc.json"
+    fi
     meta >"$dir/meta"
     echo "recorded $case (rc $rc)"
 }

@@ -99,6 +99,36 @@ fn recordings_render_exactly_like_the_real_ifconfig() {
     );
 }
 
+/// `--json` rendered offline from the `-a` recordings equals jc's reading of the real output
+/// (where jc reads it right: see src/legacy/ifconfig/json.rs).
+#[test]
+fn recorded_json_matches_jc_on_the_real_output() {
+    let mut compared = 0;
+    for case in cases() {
+        let Ok(jc_text) = std::fs::read_to_string(compat_dir().join(&case.name).join("jc.json"))
+        else {
+            continue;
+        };
+        let s = &case.want.stdout;
+        if s.contains("flags=-") || s.contains("<site>") || s.contains("<compat") {
+            continue;
+        }
+        let want: serde_json::Value = serde_json::from_str(&jc_text).expect("jc.json parses");
+        let docs = ipjson::documents("ip.json", &case.ip_json).unwrap();
+        let snap = ipjson::snapshot_from(None, docs).unwrap();
+        let mut args = case.args.clone();
+        args.push("--json".into());
+        let out = offline(&args, &snap, &case.if_inet6).unwrap();
+        let got: serde_json::Value = serde_json::from_str(&out.stdout).expect("our JSON");
+        assert_eq!(got, want, "{}", case.name);
+        compared += 1;
+    }
+    assert!(
+        compared >= 5,
+        "only {compared} recordings with jc.json compared"
+    );
+}
+
 #[test]
 fn offline_render_needs_no_root_and_reads_nothing() {
     // The ghost alias of the formats file, from a hand-made one-link dump.
