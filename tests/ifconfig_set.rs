@@ -4,7 +4,7 @@
 //! every command the exit code, stdout, stderr and the normalised kernel state must match.
 //!
 //! The seed is printed on failure; rerun with `IS_SEED=<seed>` (and `IS_ONLY=<sequence>` for
-//! one sequence). `IS_SEQUENCES` sets how many sequences run (default 240).
+//! one sequence). `IS_SEQUENCES` sets how many sequences run (default 200).
 
 mod common;
 
@@ -456,7 +456,7 @@ fn random_change_sequences_match_the_real_ifconfig() {
     let sequences: usize = std::env::var("IS_SEQUENCES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(240);
+        .unwrap_or(200);
     let only: Option<usize> = std::env::var("IS_ONLY").ok().and_then(|s| s.parse().ok());
     // Several namespace pairs work at once: most of the time goes to waiting for the
     // kernel (device deletion, RCU), not to the CPU.

@@ -710,18 +710,25 @@ fn gethostbyname(name: &str, r: &dyn Resolver) -> Result<Ipv4Addr, HErr> {
 
 /// `INET_resolve(name, sa, 0)` from net-tools `lib/inet.c`.
 pub fn resolve_inet(name: &str, r: &dyn Resolver) -> Inet {
+    resolve_inet_herr(name, r).0
+}
+
+/// [`resolve_inet`], plus the `h_errno` the lookups leave behind (`None`: unchanged). A
+/// name that `getnetbyname` does not know sets HOST_NOT_FOUND, which stays even when
+/// `gethostbyname` then succeeds.
+pub fn resolve_inet_herr(name: &str, r: &dyn Resolver) -> (Inet, Option<HErr>) {
     if name == "default" {
-        return Inet::Network(Ipv4Addr::UNSPECIFIED);
+        return (Inet::Network(Ipv4Addr::UNSPECIFIED), None);
     }
     if let Some(a) = inet_aton(name) {
-        return Inet::Addr(a);
+        return (Inet::Addr(a), None);
     }
     if let Some(n) = r.network(name) {
-        return Inet::Network(Ipv4Addr::from(n));
+        return (Inet::Network(Ipv4Addr::from(n)), None);
     }
     match gethostbyname(name, r) {
-        Ok(a) => Inet::Addr(a),
-        Err(e) => Inet::Failed(e),
+        Ok(a) => (Inet::Addr(a), Some(HErr::HostNotFound)),
+        Err(e) => (Inet::Failed(e), Some(e)),
     }
 }
 
@@ -763,12 +770,14 @@ impl Parser<'_> {
     /// `ap->input(0, host, &_sa)` for inet, with its effects on `_sa` and `h_errno`.
     fn inet(&mut self, word: &str) -> Host {
         let word = truncate(word, 127);
-        let inet = resolve_inet(&word, self.resolver);
+        let (inet, herr) = resolve_inet_herr(&word, self.resolver);
         self.sa[0] = 0;
         self.sa[1] = 0;
-        match inet {
-            Inet::Addr(a) | Inet::Network(a) => self.sa[2..6].copy_from_slice(&a.octets()),
-            Inet::Failed(e) => self.h_errno = e,
+        if let Inet::Addr(a) | Inet::Network(a) = inet {
+            self.sa[2..6].copy_from_slice(&a.octets());
+        }
+        if let Some(e) = herr {
+            self.h_errno = e;
         }
         Host {
             word,

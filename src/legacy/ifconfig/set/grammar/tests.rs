@@ -422,3 +422,14 @@ fn names_are_truncated_to_fifteen_bytes() {
     assert_eq!(c.iface, "hoveth0_this_is");
     assert_eq!(c.actions, vec![Action::Name("averyveryverylo".into())]);
 }
+
+#[test]
+fn a_name_lookup_leaves_host_not_found_behind_even_when_it_succeeds() {
+    let a = actions("localhost pointopoint default");
+    assert!(
+        matches!(&a[1], Action::PointToPoint(Some(h)) if h.herr == HErr::HostNotFound),
+        "{a:?}"
+    );
+    let a = actions("pointopoint default");
+    assert!(matches!(&a[0], Action::PointToPoint(Some(h)) if h.herr == HErr::NoError));
+}
