@@ -9,6 +9,7 @@
 
 mod exec;
 pub mod grammar;
+pub mod kernel;
 
 use super::Ctx;
 
