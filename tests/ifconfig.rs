@@ -694,3 +694,52 @@ fn json_matches_jc_on_the_real_output() {
         ),
     }
 }
+
+/// The display needs no privileges: as user nobody, nslab prints what the real tool prints.
+#[test]
+fn display_works_without_root() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let lab = Lab::new();
+    let ns = &lab.ns;
+    ns.ip(&["link", "set", "lo", "up"]);
+    ns.ip(&[
+        "link",
+        "add",
+        "icv0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "picv0",
+        "netns",
+        &lab.peer.name,
+    ]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "10.0.0.1/24",
+        "dev",
+        "icv0",
+        "label",
+        "icv0:1",
+    ]);
+    settle(&ns.name);
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    for args in [&["-a"][..], &["-a", "-s"], &["icv0:1"], &["nosuch"]] {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut pre: Vec<&str> = nobody.to_vec();
+        pre.push(REAL_IFCONFIG);
+        let want = run_in(&ns.name, "setpriv", &pre, &args);
+        let mut pre: Vec<&str> = nobody.to_vec();
+        pre.extend([env!("CARGO_BIN_EXE_nslab"), "ifconfig"]);
+        let got = run_in(&ns.name, "setpriv", &pre, &args);
+        assert_eq!(shown(&got), shown(&want), "{args:?}");
+        assert!(
+            want.stdout.contains("icv0") || want.stderr.contains("nosuch"),
+            "{}",
+            shown(&want)
+        );
+    }
+}
