@@ -108,10 +108,9 @@ impl Files {
         for line in hosts.lines() {
             let w = fields(line);
             if w.len() >= 2 {
+                // IPv6 lines do not parse and are skipped, as for an AF_INET lookup.
                 if let Some(a) = inet_aton(&w[0]) {
-                    if w[0].parse::<Ipv4Addr>().is_ok() || !w[0].contains(':') {
-                        f.hosts.push((w[1..].to_vec(), a));
-                    }
+                    f.hosts.push((w[1..].to_vec(), a));
                 }
             }
         }
