@@ -726,6 +726,22 @@ fn display_works_without_root() {
         "icv0:1",
     ]);
     settle(&ns.name);
+    // A copy of nslab that nobody can run even when the build directory is private.
+    struct TempDir(PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let tmp = TempDir(std::env::temp_dir().join(format!("icnobody{}", std::process::id())));
+    let dir = &tmp.0;
+    std::fs::create_dir_all(dir).unwrap();
+    let bin = dir.join("nslab");
+    std::fs::copy(env!("CARGO_BIN_EXE_nslab"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin.to_string_lossy().into_owned();
     let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
     for args in [&["-a"][..], &["-a", "-s"], &["icv0:1"], &["nosuch"]] {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -733,7 +749,7 @@ fn display_works_without_root() {
         pre.push(REAL_IFCONFIG);
         let want = run_in(&ns.name, "setpriv", &pre, &args);
         let mut pre: Vec<&str> = nobody.to_vec();
-        pre.extend([env!("CARGO_BIN_EXE_nslab"), "ifconfig"]);
+        pre.extend([bin.as_str(), "ifconfig"]);
         let got = run_in(&ns.name, "setpriv", &pre, &args);
         assert_eq!(shown(&got), shown(&want), "{args:?}");
         assert!(
