@@ -38,7 +38,7 @@ for c in "${cases[@]}"; do
         "ip netns exec $ns ifconfig $words" \
         "ip netns exec $ns $nslab ifconfig $words" >/dev/null
     hyperfine --runs "$runs" --warmup 3 --export-json "$out/i.json" \
-        --prepare "sh -c '$reset'" "$ipcmd" >/dev/null
+        --prepare "sh -c '$reset'" "$ipcmd" >/dev/null 2>&1
     python3 - "$out/r.json" "$out/i.json" "$name" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

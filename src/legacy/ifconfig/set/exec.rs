@@ -130,6 +130,7 @@ impl Exec<'_, '_> {
         if ops.is_empty() {
             return Ok(());
         }
+        batch_safe(&ops)?;
         self.snap = None;
         let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
         snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
@@ -164,28 +165,14 @@ impl Exec<'_, '_> {
                 }
             }
             Action::Mtu(n) => {
-                let r = self.dev_ioctl(iface, |_, l| {
-                    if *n < 0 {
-                        return Err(EINVAL.into());
-                    }
-                    Ok(vec![Op::SetMtu {
-                        ns: None,
-                        dev: l.name.clone(),
-                        mtu: *n as u32,
-                    }])
-                })?;
+                let r = self.dev_set(iface, *n, |dev, mtu| Op::SetMtu { ns: None, dev, mtu })?;
                 self.report("SIOCSIFMTU", r);
             }
             Action::TxQueueLen(q) => {
-                let r = self.dev_ioctl(iface, |_, l| {
-                    if *q < 0 {
-                        return Err(EINVAL.into());
-                    }
-                    Ok(vec![Op::SetTxqlen {
-                        ns: None,
-                        dev: l.name.clone(),
-                        txqlen: *q as u32,
-                    }])
+                let r = self.dev_set(iface, *q, |dev, txqlen| Op::SetTxqlen {
+                    ns: None,
+                    dev,
+                    txqlen,
                 })?;
                 self.report("SIOCSIFTXQLEN", r);
             }
@@ -424,6 +411,29 @@ impl Exec<'_, '_> {
         })
     }
 
+    /// SIOCSIFMTU / SIOCSIFTXQLEN. When no state has been read yet, `ip` itself is left to
+    /// find the device (one process instead of two; "Cannot find device" is ENODEV).
+    fn dev_set(
+        &mut self,
+        name: &str,
+        value: i32,
+        op: impl Fn(String, u32) -> Op,
+    ) -> Step<Result<(), Errno>> {
+        let dev = base(name).to_string();
+        // (The kernel looks the device up before it checks the value: a negative one needs
+        // the state to tell ENODEV from EINVAL.)
+        let direct = self.snap.is_none() && self.skfd != Sock::None && self.admin;
+        if direct && value >= 0 && dev_valid_name(&dev) {
+            return Ok(self.apply(vec![op(dev, value as u32)]));
+        }
+        self.dev_ioctl(name, |_, l| {
+            if value < 0 {
+                return Err(EINVAL.into());
+            }
+            Ok(vec![op(l.name.clone(), value as u32)])
+        })
+    }
+
     /// `SIOCGIFMAP` then `SIOCSIFMAP`, which no virtual device implements.
     fn map(&mut self, iface: &str, field: MapField) -> Step<()> {
         let p = field.prefix();
@@ -524,6 +534,9 @@ impl Exec<'_, '_> {
             Ok(ops) => ops,
             Err(e) => return Ok(Err(e)),
         };
+        if let Err(e) = batch_safe(&ops) {
+            return Ok(Err(e));
+        }
         self.snap = None;
         Ok(
             match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
@@ -749,6 +762,20 @@ impl Exec<'_, '_> {
         self.set_flag(&alias, IFF_BROADCAST)?;
         Ok(None)
     }
+}
+
+/// Whether every word of the Ops' `ip` lines survives `ip -batch` parsing unchanged (it
+/// splits at blanks and treats quotes, backslashes and `#` specially). The kernel allows
+/// such characters in device names; nslab refuses to pass them rather than act on
+/// another device.
+fn batch_safe(ops: &[Op]) -> Result<(), Errno> {
+    for w in ops.iter().filter_map(Op::ip_args).flatten() {
+        let bad = |c: char| !c.is_ascii_graphic() || matches!(c, '#' | '"' | '\'' | '\\');
+        if w.is_empty() || w.contains(bad) {
+            return Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)"));
+        }
+    }
+    Ok(())
 }
 
 /// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
