@@ -486,6 +486,25 @@ impl Exec<'_, '_> {
     }
 
     fn change_flag(&mut self, sock: Sock, name: &str, bits: u16, set: bool) -> Step<i32> {
+        // With no state read yet, a device flag that `ip` can set is set directly (one
+        // process instead of two): `ip` finds the device, and setting a flag that is
+        // already in that state changes nothing, as the ioctl would not.
+        let direct = self.snap.is_none() && sock != Sock::None && self.admin;
+        if direct && !name.contains(':') && dev_valid_name(name) {
+            if let Some(op) = kernel::flag_op(name, bits, set) {
+                return Ok(match self.apply(vec![op]) {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        if e == ENODEV {
+                            self.say(&format!("{name}: ERROR while getting interface flags: {e}"));
+                        } else {
+                            self.say(&format!("SIOCSIFFLAGS: {e}"));
+                        }
+                        -1
+                    }
+                });
+            }
+        }
         let cur = match self.gifflags(sock, name)? {
             Ok(f) => f,
             Err(e) => {

@@ -305,6 +305,34 @@ pub fn siocsifflags(snap: &Snapshot, inet_socket: bool, name: &str, want: u16) -
     Ok(ops)
 }
 
+/// The Op that sets (`set`) or clears the flag `bits` on a device, whatever its state, when
+/// `ip link set` can change that flag; `None` for the others (BROADCAST, POINTOPOINT,
+/// AUTOMEDIA… which SIOCSIFFLAGS cannot change or `ip` cannot set).
+pub fn flag_op(dev: &str, bits: u16, set: bool) -> Option<Op> {
+    let flag = |flag, on| {
+        Some(Op::SetFlag {
+            ns: None,
+            dev: dev.to_string(),
+            flag,
+            on,
+        })
+    };
+    match bits & !IFF_RUNNING {
+        IFF_UP => Some(Op::SetUp {
+            ns: None,
+            dev: dev.to_string(),
+            up: set,
+        }),
+        0x80 => flag(LinkFlag::Arp, !set),
+        0x20 => flag(LinkFlag::Trailers, !set),
+        0x1000 => flag(LinkFlag::Multicast, set),
+        0x8000 => flag(LinkFlag::Dynamic, set),
+        0x100 => flag(LinkFlag::Promisc, set),
+        0x200 => flag(LinkFlag::Allmulticast, set),
+        _ => None,
+    }
+}
+
 /// The device and the label's address for a devinet ioctl.
 fn devinet<'s>(snap: &'s Snapshot, label: &str) -> Result<(&'s Link, Option<Ifa>), Errno> {
     let link = snap.link(base(label)).ok_or_else(|| ENODEV.to_string())?;
