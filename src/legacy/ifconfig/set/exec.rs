@@ -7,8 +7,9 @@
 //! first what the kernel checks first (socket, privilege).
 //!
 //! Kernel refusals (MTU range, busy MAC, duplicate address…) come back from `ip` and are
-//! mapped to the `strerror` text ifconfig would print. The snapshot is read again after each
-//! change, before the next step that needs it.
+//! mapped to the `strerror` text ifconfig would print. Each change is one `ip -batch`
+//! process that also reads the new state (`apply_then_addr_snapshot`); a change that needs no
+//! state (a device flag, the MTU, before anything was read) skips the first read.
 
 use super::grammar::{
     Action, Command, Family, Host, IfFlag, Inet, Inet6, MapField, Slip, IFNAMSIZ_MAX, USAGE,
