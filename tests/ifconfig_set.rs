@@ -143,13 +143,17 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
         w.push("-v".into());
     }
     w.push(r.pick(IFACES).to_string());
-    let plain_family = r.chance(6);
-    if plain_family {
-        w.push(r.pick(&["inet", "inet6", "unix", "ipx"]).to_string());
+    // An address family word now and then. ipx has its own address parser, which nslab does
+    // not reproduce: only keywords without an address follow it.
+    let family = r
+        .chance(10)
+        .then(|| r.pick(&["inet", "inet6", "unix", "ddp", "ipx"]));
+    if let Some(f) = family {
+        w.push(f.to_string());
     }
     let n = 1 + r.below(3);
     for _ in 0..n {
-        let k = r.below(if plain_family { 3 } else { 16 });
+        let k = r.below(if family == Some("ipx") { 3 } else { 16 });
         match k {
             0 => w.push(
                 r.pick(&[

@@ -316,6 +316,38 @@ impl Exec<'_, '_> {
                 self.say(&line);
                 return Ok(Some(1));
             }
+            Action::Inet6Keyword { keyword, addr } => {
+                if let Err(lines) = addr {
+                    for l in lines {
+                        self.say(l);
+                    }
+                    self.goterr = 1;
+                    return Ok(None);
+                }
+                // The inet6 socket does not know the IPv4 netmask and broadcast ioctls, and
+                // reads the destination request as an interface index of 0.
+                match keyword.as_str() {
+                    "netmask" => {
+                        self.say("SIOCSIFNETMASK: Inappropriate ioctl for device");
+                        self.goterr |= 1;
+                    }
+                    "broadcast" => {
+                        self.say("SIOCSIFBRDADDR: Inappropriate ioctl for device");
+                        self.goterr = 1;
+                        let r = self.set_flag(iface, IFF_BROADCAST)?;
+                        self.goterr |= r;
+                    }
+                    _ => {
+                        self.say(&format!("SIOCSIFDSTADDR: {ENODEV}"));
+                        self.goterr = 1;
+                        if keyword != "dstaddr" {
+                            let r = self.set_flag(iface, IFF_POINTOPOINT)?;
+                            self.goterr |= r;
+                        }
+                    }
+                }
+            }
+            Action::Crash => return Ok(Some(139)),
             Action::Unsupported(k) => {
                 self.say(&format!(
                     "ifconfig: nslab does not reproduce `{k}' with this address family"
@@ -692,6 +724,13 @@ impl Exec<'_, '_> {
     /// `do_if_fetch`: refresh one cache entry; `false` (and the message) when its device
     /// is gone.
     fn fetch(&mut self, snap: &Snapshot, name: &str) -> bool {
+        // The flags are fetched through `skfd`.
+        if self.skfd == Sock::None {
+            self.say(&format!(
+                "{name}: error fetching interface information: {EBADF}"
+            ));
+            return false;
+        }
         let Some(link) = snap.link(base(name)) else {
             self.say(&format!(
                 "{name}: error fetching interface information: Device not found"
@@ -765,7 +804,13 @@ impl Exec<'_, '_> {
             }
             return Ok(None);
         }
-        let Some(i) = used.iter().position(|u| !u) else {
+        // The new alias is set up through `skfd`, which only an AF_INET socket accepts
+        // (AF_INET6/AF_UNIX refuse these ioctls, a missing socket is EBADF): silently.
+        let Some(i) = used
+            .iter()
+            .position(|u| !u)
+            .filter(|_| self.skfd == Sock::Inet)
+        else {
             return Ok(None);
         };
         let full = format!("{parent}:{i}");
