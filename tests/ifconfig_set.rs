@@ -80,6 +80,7 @@ const MASKS: &[&str] = &[
     "foo",
 ];
 const PEERS: &[&str] = &[
+    "5:00aabbccddee",
     "10.0.0.9",
     "10.9.9.9",
     "192.168.1.255",
@@ -143,8 +144,7 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
         w.push("-v".into());
     }
     w.push(r.pick(IFACES).to_string());
-    // An address family word now and then. ipx has its own address parser, which nslab does
-    // not reproduce: only keywords without an address follow it.
+    // An address family word now and then (ipx: a family without a socket here).
     let family = r
         .chance(10)
         .then(|| r.pick(&["inet", "inet6", "unix", "ddp", "ipx"]));
@@ -153,7 +153,7 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
     }
     let n = 1 + r.below(3);
     for _ in 0..n {
-        let k = r.below(if family == Some("ipx") { 3 } else { 16 });
+        let k = r.below(16);
         match k {
             0 => w.push(
                 r.pick(&[

@@ -36,11 +36,11 @@
 //! * Address flags and lifetimes other than `permanent` (`noprefixroute`, finite lifetimes)
 //!   are not kept when an address is changed (the snapshot model does not carry them).
 //! * The address parsers of `hw ax25|netrom|rose|x25|ash` accept every word. The address
-//!   families ipx, ax25, netrom, rose, x25 and ec have their own address parsers: an
+//!   families ax25, netrom, rose, x25 and ec have their own address parsers: an
 //!   address-taking keyword under them is refused with an nslab message (the kernel here has
-//!   no sockets for them, so such a change could not succeed anyway). inet6, unix, ddp and
-//!   ash are reproduced, including ifconfig's crashes (exit 139) where it calls a missing
-//!   parser.
+//!   no sockets for them, so such a change could not succeed anyway). inet6, ipx, unix, ddp
+//!   and ash are reproduced, including ifconfig's crashes (exit 139) where it calls a
+//!   missing parser.
 //! * Where ifconfig calls `abort()` (an alias number above 255 during `add`/`del`) or crashes,
 //!   nslab returns 134 or 139 instead of dying by SIGABRT or SIGSEGV.
 //! * Device names that `ip -batch` would split or cut (blanks, quotes, `\`, `#`) are refused

@@ -307,8 +307,10 @@ impl Exec<'_, '_> {
                 }
             }
             Action::OtherFamilyAddress { family, word } => {
-                let line = match family {
-                    Family::Inet6 => "Don't know how to set addresses for family 10.".to_string(),
+                let line = match (family, word) {
+                    (Family::Inet6, _) => "Don't know how to set addresses for family 10.".into(),
+                    // Only ipx's parser is reproduced among the socket-less families.
+                    (Family::NoSocket, _) => "Don't know how to set addresses for family 4.".into(),
                     _ => format!(
                         "ifconfig: nslab does not reproduce setting the address `{word}' for this address family"
                     ),
@@ -316,29 +318,36 @@ impl Exec<'_, '_> {
                 self.say(&line);
                 return Ok(Some(1));
             }
-            Action::Inet6Keyword { keyword, addr } => {
-                if let Err(lines) = addr {
+            Action::FamilyKeyword { keyword, parsed } => {
+                if let Err(lines) = parsed {
                     for l in lines {
                         self.say(l);
                     }
                     self.goterr = 1;
                     return Ok(None);
                 }
-                // The inet6 socket does not know the IPv4 netmask and broadcast ioctls, and
-                // reads the destination request as an interface index of 0.
+                // An inet6 socket does not know the IPv4 netmask and broadcast ioctls, and
+                // reads the destination request as an interface index of 0; a family
+                // without a socket fails them all with EBADF.
+                let no_socket = self.skfd == Sock::None;
+                let errno = |enotty: bool| match (no_socket, enotty) {
+                    (true, _) => EBADF,
+                    (false, true) => "Inappropriate ioctl for device",
+                    (false, false) => ENODEV,
+                };
                 match keyword.as_str() {
                     "netmask" => {
-                        self.say("SIOCSIFNETMASK: Inappropriate ioctl for device");
+                        self.say(&format!("SIOCSIFNETMASK: {}", errno(true)));
                         self.goterr |= 1;
                     }
                     "broadcast" => {
-                        self.say("SIOCSIFBRDADDR: Inappropriate ioctl for device");
+                        self.say(&format!("SIOCSIFBRDADDR: {}", errno(true)));
                         self.goterr = 1;
                         let r = self.set_flag(iface, IFF_BROADCAST)?;
                         self.goterr |= r;
                     }
                     _ => {
-                        self.say(&format!("SIOCSIFDSTADDR: {ENODEV}"));
+                        self.say(&format!("SIOCSIFDSTADDR: {}", errno(false)));
                         self.goterr = 1;
                         if keyword != "dstaddr" {
                             let r = self.set_flag(iface, IFF_POINTOPOINT)?;

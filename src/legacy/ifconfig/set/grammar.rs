@@ -391,12 +391,12 @@ pub enum Action {
     /// An address family word other than inet with an address: `inet6` prints
     /// `Don't know how to set addresses for family 10.`; others are not reproduced.
     OtherFamilyAddress { family: Family, word: String },
-    /// `netmask`, `broadcast`, `dstaddr`, `pointopoint` with an address under the inet6
-    /// family: the address from `getaddrinfo` (or the lines printed when that fails); the
-    /// ioctls then fail on the AF_INET6 socket.
-    Inet6Keyword {
+    /// `netmask`, `broadcast`, `dstaddr`, `pointopoint` with an address under the inet6 or
+    /// ipx family: `Ok` when the family's parser took the address (the ioctls then fail on
+    /// that family's socket), else the lines printed.
+    FamilyKeyword {
         keyword: String,
-        addr: Result<Ipv6Addr, Vec<String>>,
+        parsed: Result<(), Vec<String>>,
     },
     /// A keyword that takes an address under a family whose parser nslab does not reproduce.
     Unsupported(String),
@@ -1201,7 +1201,8 @@ pub fn parse_in_env(
     }
     if family != Family::Inet {
         let name = words[0].as_str();
-        return parse_other_family(iface, family, name, &words[start..], actions, resolver);
+        let words = &words[start..];
+        return parse_other_family(iface, (family, name), words, environ, actions, resolver);
     }
     let mut p = Parser {
         words: &words[start..],
@@ -1228,16 +1229,16 @@ pub fn parse_in_env(
 /// the others' parsers (ipx, ax25, netrom, rose, x25, ec) are not reproduced.
 fn parse_other_family(
     iface: String,
-    family: Family,
-    name: &str,
+    (family, name): (Family, &str),
     words: &[String],
+    environ: &[String],
     actions: Vec<Action>,
     resolver: &dyn Resolver,
 ) -> Command {
     let no_parser = matches!(name, "unix" | "ddp" | "ash");
     let mut p = Parser {
         words,
-        env: &[],
+        env: environ,
         pos: 0,
         resolver,
         sa: [0; 6],
@@ -1261,17 +1262,26 @@ fn parse_other_family(
                 p.push(Action::Crash);
                 break;
             }
-            if family != Family::Inet6 {
-                p.push(Action::Unsupported(word.clone()));
-                break;
-            }
-            let addr = p.getaddrinfo6(&truncate(&arg, 127));
-            if word == "netmask" && addr.is_ok() {
+            let arg = truncate(&arg, 127);
+            let parsed = match name {
+                "inet6" => p.getaddrinfo6(&arg).map(|_| ()),
+                "ipx" => match ipx_input(&arg) {
+                    (true, _) => Ok(()),
+                    (false, shown) => Err(vec![format!(
+                        "ifconfig: Error resolving '{shown}' for {word}"
+                    )]),
+                },
+                _ => {
+                    p.push(Action::Unsupported(word.clone()));
+                    break;
+                }
+            };
+            if word == "netmask" && parsed.is_ok() {
                 p.did_netmask = true;
             }
-            p.push(Action::Inet6Keyword {
+            p.push(Action::FamilyKeyword {
                 keyword: word.clone(),
-                addr,
+                parsed,
             });
             p.pos += 2;
             continue;
@@ -1302,6 +1312,13 @@ fn parse_other_family(
                 (_, true) => Action::Fail(vec![
                     "ifconfig: Cannot set address for this protocol family.".to_string(),
                 ]),
+                _ if name == "ipx" => match ipx_input(&w) {
+                    (true, _) => Action::OtherFamilyAddress { family, word: w },
+                    (false, shown) => Action::Fail(vec![
+                        format!("ifconfig: error resolving '{shown}' to set address for af=ipx"),
+                        HELP_HINT.to_string(),
+                    ]),
+                },
                 _ => Action::OtherFamilyAddress { family, word: w },
             };
             p.push(action);
@@ -1310,13 +1327,64 @@ fn parse_other_family(
         if !p.word(&word) {
             break;
         }
-        p.pos += 1;
+        p.pos = p.pos.wrapping_add(1);
     }
     Command {
         iface,
         family,
         actions: p.actions,
     }
+}
+
+/// net-tools `IPX_input(0, …)`: `NETWORK:NODE`, the network in hex (not 0 or ffffffff),
+/// the node twelve hex digits (not all 0 or all f; anything after them is ignored). Returns
+/// whether it parsed, and the word as ifconfig then prints it: the parser upper-cases the
+/// node digits in place as it reads them.
+fn ipx_input(w: &str) -> (bool, String) {
+    let t = w.trim_start_matches(|c: char| c.is_ascii() && is_c_space(c as u8));
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let t = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(d) if d.starts_with(|c: char| c.is_ascii_hexdigit()) => d,
+        _ => t,
+    };
+    let n = t.bytes().take_while(u8::is_ascii_hexdigit).count();
+    let v = t[..n].chars().fold(0u64, |v, c| {
+        v.saturating_mul(16)
+            .saturating_add(c.to_digit(16).unwrap_or(0) as u64)
+    });
+    let v = if neg { v.wrapping_neg() } else { v };
+    let node_at = w.len() - t.len() + n + 1;
+    if n == 0 || v == 0 || v == 0xffff_ffff || t.as_bytes().get(n) != Some(&b':') {
+        return (false, w.to_string());
+    }
+    let mut b = w.as_bytes().to_vec();
+    let mut ok = true;
+    for i in node_at..node_at + 12 {
+        match b.get_mut(i) {
+            Some(c) => {
+                c.make_ascii_uppercase();
+                if !c.is_ascii_hexdigit() {
+                    ok = false;
+                    break;
+                }
+            }
+            None => {
+                ok = false;
+                break;
+            }
+        }
+    }
+    let shown = String::from_utf8_lossy(&b).into_owned();
+    if !ok {
+        return (false, shown);
+    }
+    let node = &b[node_at..node_at + 12];
+    let ok = !node.iter().all(|&c| c == b'0') && !node.iter().all(|&c| c == b'F');
+    (ok, shown)
 }
 
 enum WordKind {

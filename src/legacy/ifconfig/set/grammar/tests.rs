@@ -439,13 +439,13 @@ fn other_families_parse_addresses_their_own_way() {
     let fam = |line: &str| parse("v0", &words(line), &files()).actions;
     assert!(matches!(
         &fam("inet6 netmask ffff::")[0],
-        Action::Inet6Keyword { keyword, addr: Ok(_) } if keyword == "netmask"
+        Action::FamilyKeyword { keyword, parsed: Ok(()) } if keyword == "netmask"
     ));
     assert_eq!(
         fam("inet6 netmask 1.2.3.4")[0],
-        Action::Inet6Keyword {
+        Action::FamilyKeyword {
             keyword: "netmask".into(),
-            addr: Err(vec![
+            parsed: Err(vec![
                 "getaddrinfo: 1.2.3.4: -9".into(),
                 "1.2.3.4: Resolver Error 0 (no error)".into()
             ]),
@@ -466,5 +466,18 @@ fn other_families_parse_addresses_their_own_way() {
     );
     // Without an address the keywords only set their flag.
     assert_eq!(fam("unix pointopoint"), vec![Action::PointToPoint(None)]);
-    assert!(matches!(fam("ipx netmask 1")[0], Action::Unsupported(_)));
+    assert_eq!(
+        fam("ipx netmask 5:00aabbccddeg")[0],
+        Action::FamilyKeyword {
+            keyword: "netmask".into(),
+            parsed: Err(vec![
+                "ifconfig: Error resolving '5:00AABBCCDDEG' for netmask".into()
+            ]),
+        }
+    );
+    assert!(matches!(
+        fam("ipx 5:00aabbccddee")[0],
+        Action::OtherFamilyAddress { .. }
+    ));
+    assert!(matches!(fam("ax25 netmask 1")[0], Action::Unsupported(_)));
 }
