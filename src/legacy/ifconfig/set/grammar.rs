@@ -828,7 +828,10 @@ impl Parser<'_> {
         }
         let code = if inet_aton(w).is_some() && !w.contains(char::is_whitespace) {
             -9
-        } else if w.is_empty() || !res_hnok(w) {
+        } else if w.is_empty() {
+            self.h_errno = HErr::NoRecovery;
+            -2
+        } else if !res_hnok(w) {
             self.h_errno = HErr::HostNotFound;
             -2
         } else {
