@@ -22,8 +22,11 @@ type Personality = fn(Vec<OsString>) -> error::Result<()>;
 
 /// The one dispatch table: basename of argv[0] → personality. `nslab NAME ARGS…` also
 /// selects NAME when it is listed here (other than `nslab`).
-const PERSONALITIES: &[(&str, Personality)] =
-    &[("nslab", cli::main), ("brctl", legacy::brctl::main)];
+const PERSONALITIES: &[(&str, Personality)] = &[
+    ("nslab", cli::main),
+    ("ifconfig", legacy::ifconfig::main),
+    ("brctl", legacy::brctl::main),
+];
 
 fn personality(name: &str) -> Option<Personality> {
     PERSONALITIES

@@ -1,4 +1,6 @@
-//! Drop-in personalities of legacy tools. Each one has its argument grammar (argv → typed
-//! command → Ops, pure and reused by `migrate`) and its renderer (byte-exact output).
+//! Drop-in personalities of legacy tools: `ifconfig` (net-tools 2.10) and `brctl`
+//! (bridge-utils 1.7.1). Each one has its argument grammar (argv → typed command → Ops, pure
+//! and reused by `migrate`) and its renderer (byte-exact output).
 
 pub mod brctl;
+pub mod ifconfig;
