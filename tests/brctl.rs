@@ -1142,11 +1142,9 @@ fn compat_uninstall_removes_only_nslab_links_and_status_tells_which_is_which() {
 // ------------------------------------------------------------------------------------------
 // The slides' lab, unmodified.
 
-/// NEEDS THE IFCONFIG PERSONALITY (branch `ifconfig`): nslab must answer to `ifconfig` for
-/// this to pass. The lead runs it after merging both branches:
-/// `cargo test --test brctl -- --ignored slides`.
+/// The slides' commands as typed, with only nslab's `ifconfig` and `brctl` links (plus `ip`
+/// and `ping`) on PATH: no net-tools, no bridge-utils reachable.
 #[test]
-#[ignore = "needs the ifconfig personality from the ifconfig branch; run with --ignored after merging"]
 fn slides_lab_runs_with_only_nslab_on_path() {
     if !kernel_tests_allowed() {
         return;
