@@ -86,13 +86,13 @@ pub fn dev_valid_name(n: &str) -> bool {
 
 /// net-tools `nstrcmp`: the order of its interface list.
 pub fn nstrcmp(a: &str, b: &str) -> Ordering {
-    pub fn split(s: &str) -> (&str, Option<&str>) {
+    fn split(s: &str) -> (&str, Option<&str>) {
         match s.rsplit_once(':') {
             Some((h, t)) if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) => (h, Some(t)),
             _ => (s, None),
         }
     }
-    pub fn tail(s: &str) -> (&str, &str) {
+    fn tail(s: &str) -> (&str, &str) {
         let i = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         (&s[..i], &s[i..])
     }
