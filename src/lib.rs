@@ -6,6 +6,7 @@ pub mod backend;
 pub mod cli;
 pub mod error;
 pub mod lab;
+pub mod legacy;
 pub mod model;
 pub mod netns;
 pub mod op;
@@ -20,7 +21,10 @@ type Personality = fn(Vec<OsString>) -> error::Result<()>;
 
 /// The one dispatch table: basename of argv[0] → personality. `nslab NAME ARGS…` also
 /// selects NAME when it is listed here (other than `nslab`).
-const PERSONALITIES: &[(&str, Personality)] = &[("nslab", cli::main)];
+const PERSONALITIES: &[(&str, Personality)] = &[
+    ("nslab", cli::main),
+    ("ifconfig", legacy::ifconfig::main),
+];
 
 fn personality(name: &str) -> Option<Personality> {
     PERSONALITIES

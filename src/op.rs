@@ -148,6 +148,13 @@ pub enum Op {
         dev: String,
         local: String,
     },
+    /// Delete exactly one address: `local` (with its length), `peer` and `label` must match
+    /// (`ip addr del LOCAL/LEN [peer P/LEN] [label L] dev DEV`); broadcast and scope are ignored.
+    DelAddrSpec {
+        ns: Ns,
+        dev: String,
+        addr: AddrSpec,
+    },
     SetMtu {
         ns: Ns,
         dev: String,
@@ -226,6 +233,7 @@ impl Op {
             | SetUp { ns, .. }
             | AddAddr { ns, .. }
             | DelAddr { ns, .. }
+            | DelAddrSpec { ns, .. }
             | SetMtu { ns, .. }
             | SetMac { ns, .. }
             | SetTxqlen { ns, .. }
@@ -300,6 +308,17 @@ impl Op {
                 v
             }
             DelAddr { dev, local, .. } => s(&["addr", "del", local, "dev", dev]),
+            DelAddrSpec { dev, addr, .. } => {
+                let mut v = s(&["addr", "del", &addr.local]);
+                if let Some(p) = &addr.peer {
+                    v.extend(s(&["peer", p]));
+                }
+                if let Some(l) = &addr.label {
+                    v.extend(s(&["label", l]));
+                }
+                v.extend(s(&["dev", dev]));
+                v
+            }
             SetMtu { dev, mtu, .. } => dev_set(dev, &["mtu", &mtu.to_string()]),
             SetMac { dev, mac, .. } => dev_set(dev, &["address", mac]),
             SetTxqlen { dev, txqlen, .. } => dev_set(dev, &["txqueuelen", &txqlen.to_string()]),
@@ -373,6 +392,11 @@ impl Op {
                 ns: ns.clone(),
                 dev: to.clone(),
                 to: dev.clone(),
+            },
+            DelAddrSpec { ns, dev, addr } => AddAddr {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                addr: addr.clone(),
             },
             AddRoute { ns, route } => DelRoute {
                 ns: ns.clone(),

@@ -14,6 +14,10 @@ use crate::run::Cmd;
 #[derive(Debug, Default)]
 pub struct Iproute2;
 
+/// The `ip` arguments of [`Backend::addr_snapshot`]: one process, links with addresses and
+/// the detailed counters, no `-d` (link details cost time and the readers need none).
+pub const ADDR_SNAPSHOT_ARGS: &[&str] = &["-j", "-s", "-s", "addr", "show"];
+
 /// One unit of execution in a namespace: a batch of `ip` lines or an in-process sysctl.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -144,6 +148,12 @@ impl Backend for Iproute2 {
             .stdin("addr show\nroute show table all\nnetns list-id\n")
             .run()?;
         let docs = ipjson::documents("ip -j -d -s -s addr show", &out.stdout)?;
+        ipjson::snapshot_from(ns, docs)
+    }
+
+    fn addr_snapshot(&mut self, ns: Option<&str>) -> Result<Snapshot> {
+        let out = Cmd::ip(ns, ADDR_SNAPSHOT_ARGS).run()?;
+        let docs = ipjson::documents("ip -j -s -s addr show", &out.stdout)?;
         ipjson::snapshot_from(ns, docs)
     }
 

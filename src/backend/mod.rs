@@ -19,6 +19,13 @@ pub trait Backend {
     /// Read the state of one namespace (`None`: the one nslab runs in).
     fn snapshot(&mut self, netns: Option<&str>) -> Result<Snapshot>;
 
+    /// Read only links and IPv4/IPv6 addresses with their statistics (no routes, no nsids,
+    /// no link details), for readers that need nothing else (the `ifconfig` display).
+    /// Backends may do this more cheaply than [`Backend::snapshot`], which is the default.
+    fn addr_snapshot(&mut self, netns: Option<&str>) -> Result<Snapshot> {
+        self.snapshot(netns)
+    }
+
     /// Read several namespaces; backends may do it concurrently.
     fn snapshots(&mut self, names: &[Option<String>]) -> Result<Vec<Snapshot>> {
         names.iter().map(|n| self.snapshot(n.as_deref())).collect()

@@ -1,0 +1,279 @@
+//! Drop-in `ifconfig` (net-tools 2.10). Entry point: leading options, then either display
+//! (`show.rs` reads, `render.rs` prints, `json.rs` for `--json`) or configuration
+//! (`set.rs`: grammar → Ops, applied left to right).
+//!
+//! OWNERSHIP WHILE BEING BUILT (remove this paragraph when done): the "show" helper owns this
+//! file, render.rs, json.rs and show.rs; the "set" helper owns set.rs (and any files it adds
+//! under set/). The contract between them is `set::configure` below.
+
+pub mod json;
+pub mod render;
+pub mod set;
+pub mod show;
+
+use crate::backend::{Backend, Iproute2};
+use crate::error::{Error, Result};
+use std::ffi::OsString;
+use std::io::Write;
+
+/// What a personality run writes to and reads through; lets tests capture output.
+pub struct Ctx<'a> {
+    pub backend: &'a mut dyn Backend,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// `-v` was given.
+    pub verbose: bool,
+}
+
+/// A display request: the leading options and at most one interface name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShowArgs {
+    /// `-a`: down interfaces too.
+    pub all: bool,
+    /// `-s`: the short table.
+    pub short: bool,
+    /// `-v`: accepted; display output does not change.
+    pub verbose: bool,
+    /// `--json` (nslab extension): jc's `ifconfig` schema.
+    pub json: bool,
+    /// The interface (or alias) to show, already cut to 15 bytes.
+    pub iface: Option<String>,
+}
+
+/// What one `ifconfig` command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    /// `-V`, `-version`, `--version`.
+    Version,
+    /// `-h`, `-?`, `-help`, `--help`.
+    Help,
+    /// Any other leading `-…` word.
+    BadOption(String),
+    Show(ShowArgs),
+    /// `IFACE WORD…`: handed to `set::configure`.
+    Configure {
+        iface: String,
+        words: Vec<String>,
+        verbose: bool,
+    },
+}
+
+/// What a run printed and its exit status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// IFNAMSIZ - 1: net-tools copies the name with `safe_strncpy(…, IFNAMSIZ)`.
+fn cut_name(name: &str) -> String {
+    if name.len() <= 15 {
+        return name.to_string();
+    }
+    String::from_utf8_lossy(&name.as_bytes()[..15]).into_owned()
+}
+
+/// Parse the arguments after argv[0] the way net-tools does: options while a word starts
+/// with `-` (the first terminal one wins: `-V`, `--help` or an unknown option), then an
+/// optional interface, then configuration words.
+pub fn parse(args: &[String]) -> Invocation {
+    let mut req = ShowArgs::default();
+    let mut i = 0;
+    while i < args.len() && args[i].starts_with('-') {
+        match args[i].as_str() {
+            "-a" => req.all = true,
+            "-s" => req.short = true,
+            "-v" => req.verbose = true,
+            "--json" => req.json = true,
+            "-V" | "-version" | "--version" => return Invocation::Version,
+            "-?" | "-h" | "-help" | "--help" => return Invocation::Help,
+            other => return Invocation::BadOption(other.to_string()),
+        }
+        i += 1;
+    }
+    match args.get(i) {
+        None => Invocation::Show(req),
+        Some(name) if i + 1 == args.len() => Invocation::Show(ShowArgs {
+            iface: Some(cut_name(name)),
+            ..req
+        }),
+        Some(name) => Invocation::Configure {
+            iface: cut_name(name),
+            words: args[i + 1..].to_vec(),
+            verbose: req.verbose,
+        },
+    }
+}
+
+/// The usage text net-tools prints on stdout for `--help`.
+pub const USAGE: &str = "Usage:
+  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
+  [add <address>[/<prefixlen>]]
+  [del <address>[/<prefixlen>]]
+  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
+  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
+  [outfill <NN>] [keepalive <NN>]
+  [hw <HW> <address>]  [mtu <NN>]
+  [[-]trailers]  [[-]arp]  [[-]allmulti]
+  [multicast]  [[-]promisc]
+  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
+  [txqueuelen <NN>]
+  [name <newname>]
+  [[-]dynamic]
+  [up|down] ...
+
+  <HW>=Hardware Type.
+  List of possible hardware types:
+  <AF>=Address family. Default: inet
+  List of possible address families:
+";
+
+/// The hardware-type and address-family lists, which net-tools always writes to stderr.
+pub const TYPE_LISTS: &str = "    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) 
+    slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) 
+    ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) 
+    netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) 
+    ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) 
+    arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) 
+    sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) 
+    irda (IrLAP) ec (Econet) x25 (generic X.25) 
+    eui64 (Generic EUI-64) 
+    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) 
+    ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) 
+    ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) 
+    ash (Ash) x25 (CCITT X.25) 
+";
+
+/// The output of the invocations that need no kernel state (`None` for the others).
+pub fn fixed(inv: &Invocation) -> Option<Outcome> {
+    match inv {
+        Invocation::Version => Some(Outcome {
+            stdout: "net-tools 2.10\n".into(),
+            ..Outcome::default()
+        }),
+        Invocation::Help => Some(Outcome {
+            stdout: USAGE.into(),
+            stderr: TYPE_LISTS.into(),
+            code: 0,
+        }),
+        Invocation::BadOption(o) => Some(Outcome {
+            stderr: format!(
+                "ifconfig: option `{o}' not recognised.\nifconfig: `--help' gives usage information.\n"
+            ),
+            code: 1,
+            ..Outcome::default()
+        }),
+        Invocation::Show(_) | Invocation::Configure { .. } => None,
+    }
+}
+
+/// The pure display path used by the offline tests: arguments, a snapshot and the text of
+/// `/proc/net/if_inet6` in, what `ifconfig` prints out. `None` for configuration commands.
+pub fn offline(args: &[String], snap: &crate::model::Snapshot, if_inet6: &str) -> Option<Outcome> {
+    let inv = parse(args);
+    if let Some(o) = fixed(&inv) {
+        return Some(o);
+    }
+    match inv {
+        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6)),
+        _ => None,
+    }
+}
+
+/// Run one invocation against a backend; returns the exit code.
+pub fn run(ctx: &mut Ctx<'_>, inv: &Invocation) -> Result<i32> {
+    if let Some(o) = fixed(inv) {
+        ctx.out.write_all(o.stdout.as_bytes()).map_err(stdio)?;
+        ctx.out.flush().map_err(stdio)?;
+        ctx.err.write_all(o.stderr.as_bytes()).map_err(stdio)?;
+        return Ok(o.code);
+    }
+    match inv {
+        Invocation::Show(req) => show::show(ctx, req),
+        Invocation::Configure {
+            iface,
+            words,
+            verbose,
+        } => {
+            ctx.verbose = *verbose;
+            Ok(set::configure(ctx, iface, words))
+        }
+        _ => unreachable!("fixed() answered the others"),
+    }
+}
+
+fn stdio(e: std::io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+/// The `ifconfig` personality.
+pub fn main(args: Vec<OsString>) -> Result<()> {
+    let args: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let inv = parse(&args);
+    let mut backend = Iproute2;
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let mut ctx = Ctx {
+        backend: &mut backend,
+        out: &mut out,
+        err: &mut err,
+        verbose: false,
+    };
+    let code = run(&mut ctx, &inv)?;
+    ctx.out.flush().map_err(stdio)?;
+    match code {
+        0 => Ok(()),
+        code => Err(Error::Legacy { code }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(words: &[&str]) -> Invocation {
+        parse(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn options_stop_at_the_first_non_option() {
+        assert_eq!(
+            p(&["-a", "-s", "eth0"]),
+            Invocation::Show(ShowArgs {
+                all: true,
+                short: true,
+                iface: Some("eth0".into()),
+                ..Default::default()
+            })
+        );
+        assert_eq!(
+            p(&["eth0", "-a"]),
+            Invocation::Configure {
+                iface: "eth0".into(),
+                words: vec!["-a".into()],
+                verbose: false
+            }
+        );
+        assert_eq!(p(&["-a", "-x", "-V"]), Invocation::BadOption("-x".into()));
+        assert_eq!(p(&["-a", "-V", "-x"]), Invocation::Version);
+        assert_eq!(p(&["-?"]), Invocation::Help);
+    }
+
+    #[test]
+    fn names_are_cut_to_fifteen_bytes() {
+        assert_eq!(
+            p(&["hoveth0_this_is_long"]),
+            Invocation::Show(ShowArgs {
+                iface: Some("hoveth0_this_is".into()),
+                ..Default::default()
+            })
+        );
+    }
+}
