@@ -99,10 +99,36 @@ pub enum Command {
         #[arg(long, default_value = "")]
         prefix: String,
     },
+    /// Install, remove or inspect the legacy-name links (`ifconfig`, `brctl` → nslab).
+    Compat {
+        #[command(subcommand)]
+        action: CompatAction,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompatAction {
+    /// Create `ifconfig` and `brctl` symlinks to this nslab binary. Refuses to replace a
+    /// file that is not already an nslab link, unless --force.
+    Install {
+        /// Directory for the links.
+        #[arg(default_value = crate::compat::DEFAULT_DIR)]
+        dir: std::path::PathBuf,
+        /// Replace existing files that are not nslab links.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the links that point to nslab (nothing else).
+    Uninstall {
+        #[arg(default_value = crate::compat::DEFAULT_DIR)]
+        dir: std::path::PathBuf,
+    },
+    /// Say what `ifconfig` and `brctl` resolve to on PATH.
+    Status,
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {
@@ -228,6 +254,19 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             Err(netns::exec(&ns, &command, entry))
         }
         Command::Demo { prefix } => demo(&prefix, backend),
+        Command::Compat { action } => {
+            let lines = match action {
+                CompatAction::Install { dir, force } => crate::compat::install(&dir, force)?,
+                CompatAction::Uninstall { dir } => crate::compat::uninstall(&dir)?,
+                CompatAction::Status => {
+                    crate::compat::status(&std::env::var("PATH").unwrap_or_default())?
+                }
+            };
+            for l in lines {
+                println!("{l}");
+            }
+            Ok(())
+        }
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());

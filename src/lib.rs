@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod compat;
 pub mod error;
 pub mod lab;
 pub mod legacy;
@@ -24,6 +25,7 @@ type Personality = fn(Vec<OsString>) -> error::Result<()>;
 const PERSONALITIES: &[(&str, Personality)] = &[
     ("nslab", cli::main),
     ("ifconfig", legacy::ifconfig::main),
+    ("brctl", legacy::brctl::main),
 ];
 
 fn personality(name: &str) -> Option<Personality> {

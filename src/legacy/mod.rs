@@ -1,4 +1,6 @@
-//! The legacy personalities: drop-in `ifconfig` (net-tools 2.10) and `brctl`
-//! (bridge-utils 1.7.1). Each has its argument grammar (→ Ops) and its renderer.
+//! Drop-in personalities of legacy tools: `ifconfig` (net-tools 2.10) and `brctl`
+//! (bridge-utils 1.7.1). Each one has its argument grammar (argv → typed command → Ops, pure
+//! and reused by `migrate`) and its renderer (byte-exact output).
 
+pub mod brctl;
 pub mod ifconfig;

@@ -1,0 +1,760 @@
+//! The `brctl` personality: a drop-in for bridge-utils 1.7.1.
+//!
+//! - [`grammar`]: argv → [`grammar::Invocation`] (pure; shared with `migrate`);
+//! - [`sysfs`]: what brctl reads, read from `/sys/class/net` with no process spawned;
+//! - [`render`]: `show`/`showmacs`/`showstp` text, byte for byte;
+//! - this module: running a command. Display commands read sysfs; changes become [`Op`]s
+//!   applied through the [`Backend`] (`ip`), after checking the live state in the order the C
+//!   tool and the kernel check it, so that every failure prints brctl's exact message.
+//!
+//! brctl talks to the kernel through ioctls on names truncated to 15 bytes, and through sysfs
+//! paths built from the full name; when a sysfs path is missing it falls back to the ioctl.
+//! That two-step lookup decides many of its messages, and is reproduced here.
+
+pub mod grammar;
+pub mod render;
+pub mod sysfs;
+
+use crate::backend::{Backend, Iproute2};
+use crate::error::{Error, Result};
+use crate::op::{BridgeSetting, Op, PortSetting};
+use grammar::{kernel_name, Command, Invocation};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use sysfs::SysNet;
+
+/// strerror texts of the errnos brctl reports.
+const ENODEV: &str = "No such device";
+const EOPNOTSUPP: &str = "Operation not supported";
+const ENOENT: &str = "No such file or directory";
+const EPERM: &str = "Operation not permitted";
+const EINVAL: &str = "Invalid argument";
+const ERANGE: &str = "Numerical result out of range";
+const EBUSY: &str = "Device or resource busy";
+const ELOOP: &str = "Too many levels of symbolic links";
+const EEXIST: &str = "File exists";
+const EACCES: &str = "Permission denied";
+
+/// Everything a brctl run uses: where changes go, what it reads, where it prints.
+pub struct Context<'a> {
+    pub backend: &'a mut dyn Backend,
+    pub sys: SysNet,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Whether the caller has CAP_NET_ADMIN; without it every change fails as in brctl.
+    pub net_admin: bool,
+}
+
+/// Whether this process has CAP_NET_ADMIN in its effective set (`/proc/self/status`).
+pub fn has_net_admin() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << 12) != 0)
+}
+
+/// Entry point of the personality (`brctl …`, `nslab brctl …`).
+pub fn main(args: Vec<OsString>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let mut lock = stdout.lock();
+    // Like C stdio: line-buffered on a terminal, fully buffered into a pipe or file (so, as
+    // with brctl, stderr messages come before stdout output when both go to one pipe).
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut lock);
+    let out: &mut dyn Write = if tty { &mut std::io::stdout() } else { &mut buffered };
+    let mut err = std::io::stderr();
+    let mut backend = Iproute2;
+    let code = {
+        let mut ctx = Context {
+            backend: &mut backend,
+            sys: SysNet::live(),
+            out,
+            err: &mut err,
+            net_admin: has_net_admin(),
+        };
+        run(&mut ctx, &args)
+    };
+    let _ = buffered.flush();
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(Error::Legacy { code })
+    }
+}
+
+/// Run brctl with a full argv (argv[0] first) and return its exit code.
+pub fn run(ctx: &mut Context, argv: &[OsString]) -> i32 {
+    match grammar::parse_args(argv) {
+        Invocation::Answer(a) => {
+            let _ = ctx.out.write_all(&a.stdout);
+            let _ = ctx.err.write_all(&a.stderr);
+            a.code
+        }
+        Invocation::Run(cmd) => execute(ctx, &cmd),
+    }
+}
+
+macro_rules! fail {
+    ($ctx:expr, $($arg:tt)*) => {{
+        let _ = writeln!($ctx.err, $($arg)*);
+        return 1;
+    }};
+}
+
+/// How a bridge name reaches the kernel: by its sysfs directory (full name), or through the
+/// ioctl fallback on the truncated name (then ports come in port-number order).
+struct Found {
+    dev: String,
+    by_ioctl: bool,
+}
+
+/// Run one parsed command.
+pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
+    use Command::*;
+    match cmd {
+        Show { bridges } => show(ctx, bridges),
+        ShowMacs { bridge } => showmacs(ctx, bridge),
+        ShowStp { bridge } => showstp(ctx, bridge),
+        AddBr { bridge } => addbr(ctx, bridge),
+        DelBr { bridge } => delbr(ctx, bridge),
+        AddIf { bridge, ifaces } => {
+            for i in ifaces {
+                if addif(ctx, bridge, i) != 0 {
+                    return 1;
+                }
+            }
+            0
+        }
+        DelIf { bridge, ifaces } => {
+            for i in ifaces {
+                if delif(ctx, bridge, i) != 0 {
+                    return 1;
+                }
+            }
+            0
+        }
+        Hairpin { bridge, port, on } => hairpin(ctx, bridge, port, *on),
+        SetAgeing { bridge, centis } => {
+            let s = time_setting(ctx, bridge, *centis, BridgeSetting::AgeingTime, None);
+            bridge_set(ctx, bridge, "set ageing time", s)
+        }
+        SetFd { bridge, centis } => {
+            // The kernel range-checks the forward delay only while STP is on.
+            let stp = ctx.sys.is_bridge(bridge) && ctx.sys.id_and_stp(bridge).1;
+            let s = time_setting(ctx, bridge, *centis, BridgeSetting::ForwardDelay, stp.then_some(()));
+            bridge_set(ctx, bridge, "set forward delay", s)
+        }
+        SetHello { bridge, centis } => {
+            let s = time_setting(ctx, bridge, *centis, BridgeSetting::HelloTime, Some(()));
+            bridge_set(ctx, bridge, "set hello timer", s)
+        }
+        SetMaxAge { bridge, centis } => {
+            let s = time_setting(ctx, bridge, *centis, BridgeSetting::MaxAge, Some(()));
+            bridge_set(ctx, bridge, "set max age", s)
+        }
+        SetBridgePrio { bridge, prio } => {
+            let s = Ok(BridgeSetting::Priority(grammar::bridge_priority(*prio)));
+            bridge_set(ctx, bridge, "set bridge priority", s)
+        }
+        Stp { bridge, on } => {
+            let s = Ok(BridgeSetting::StpState(u32::from(*on)));
+            bridge_set(ctx, bridge, "set stp status", s)
+        }
+        SetPathCost { bridge, port, cost } => {
+            let v = grammar::as_c_ulong(*cost);
+            let s = u32::try_from(v).map(PortSetting::Cost).map_err(|_| ERANGE);
+            port_set(ctx, bridge, port, s, |m| format!("set path cost failed: {m}"))
+        }
+        SetPortPrio { bridge, port, prio } => {
+            let v = grammar::as_c_ulong(*prio);
+            let s = u16::try_from(v).map(PortSetting::Priority).map_err(|_| ERANGE);
+            port_set(ctx, bridge, port, s, |m| format!("set port priority failed: {m}"))
+        }
+    }
+}
+
+/// A time for a bridge setting. `ip` carries 32 bits; beyond that the kernel's answer is
+/// computed here: `ERANGE` where it range-checks (`range_checked`), otherwise nslab cannot
+/// pass the value on and says so.
+fn time_setting(
+    _ctx: &mut Context,
+    bridge: &str,
+    centis: u64,
+    make: fn(u64) -> BridgeSetting,
+    range_checked: Option<()>,
+) -> std::result::Result<BridgeSetting, String> {
+    match (u32::try_from(centis), range_checked) {
+        (Ok(c), _) => Ok(make(u64::from(c))),
+        (Err(_), Some(())) => Err(ERANGE.to_string()),
+        (Err(_), None) => Err(format!(
+                "\0nslab brctl: {centis} centiseconds for `{bridge}` is beyond what `ip` can set (at most 4294967295)"
+        )),
+    }
+}
+
+/// Find a bridge the way libbridge does: its sysfs directory, else the ioctl on the
+/// truncated name (ENODEV if no such device, EOPNOTSUPP if it is not a bridge).
+fn find_bridge(sys: &SysNet, name: &str) -> std::result::Result<Found, &'static str> {
+    if name.len() <= grammar::IFNAMSIZ_MAX && sys.is_bridge(name) {
+        return Ok(Found {
+            dev: name.to_string(),
+            by_ioctl: false,
+        });
+    }
+    let k = kernel_name(name);
+    if !sys.exists(&k) {
+        return Err(ENODEV);
+    }
+    if !sys.is_bridge(&k) {
+        return Err(EOPNOTSUPP);
+    }
+    Ok(Found { dev: k, by_ioctl: true })
+}
+
+/// Ports of a found bridge: alphasorted from sysfs, or in port-number order through the
+/// ioctl (`BRCTL_GET_PORT_LIST`).
+fn ports_of(sys: &SysNet, f: &Found) -> Vec<String> {
+    let mut ports = sys.ports(&f.dev);
+    if f.by_ioctl {
+        ports.sort_by_key(|p| sys.port_info(p).map_or(i32::MAX, |i| i.port_no));
+    }
+    ports
+}
+
+fn show(ctx: &mut Context, names: &[String]) -> i32 {
+    let listed;
+    let names = if names.is_empty() {
+        listed = ctx.sys.bridges();
+        &listed
+    } else {
+        names
+    };
+    let mut header = true;
+    let mut errors = 0;
+    for name in names {
+        let found = match find_bridge(&ctx.sys, name) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = if e == ENODEV {
+                    writeln!(ctx.err, "bridge {name} does not exist!")
+                } else {
+                    writeln!(ctx.err, "device {name} is not a bridge!")
+                };
+                errors += 1;
+                continue;
+            }
+        };
+        if header {
+            let _ = ctx.out.write_all(render::SHOW_HEADER.as_bytes());
+            header = false;
+        }
+        let (id, stp) = ctx.sys.id_and_stp(&found.dev);
+        let ports = ports_of(&ctx.sys, &found);
+        let _ = ctx
+            .out
+            .write_all(render::show_row(name, &id, stp, &ports).as_bytes());
+    }
+    i32::from(errors > 0)
+}
+
+fn showmacs(ctx: &mut Context, name: &str) -> i32 {
+    let direct = if name.len() <= grammar::IFNAMSIZ_MAX {
+        ctx.sys.fdb(name)
+    } else {
+        None
+    };
+    let entries = match direct {
+        Some(e) => e,
+        None => match find_bridge(&ctx.sys, name) {
+            Ok(f) => ctx.sys.fdb(&f.dev).unwrap_or_default(),
+            Err(e) => fail!(ctx, "read of forward table failed: {e}"),
+        },
+    };
+    let _ = ctx.out.write_all(render::showmacs(&entries).as_bytes());
+    0
+}
+
+fn showstp(ctx: &mut Context, name: &str) -> i32 {
+    let found = match find_bridge(&ctx.sys, name) {
+        Ok(f) => f,
+        Err(ENODEV) => fail!(ctx, "bridge {name} does not exist!"),
+        Err(_) => fail!(ctx, "device {name} is not a bridge!"),
+    };
+    let mut info = ctx.sys.bridge_info(&found.dev);
+    if found.by_ioctl {
+        info = info.as_ioctl(sysfs::kernel_hz());
+    }
+    let mut ports = Vec::new();
+    for p in ports_of(&ctx.sys, &found) {
+        // libbridge stops at a port it cannot read (one released meanwhile).
+        match ctx.sys.port_info(&p) {
+            Some(i) => ports.push((p, i)),
+            None => break,
+        }
+    }
+    let _ = ctx
+        .out
+        .write_all(render::showstp(name, &info, &ports).as_bytes());
+    0
+}
+
+/// Whether a name survives the `ip -batch` line syntax (`#` starts a comment; a leading
+/// quote starts a quoted word).
+fn batch_safe(name: &str) -> bool {
+    !name.contains('#') && !name.starts_with(['"', '\''])
+}
+
+/// Apply Ops through the backend; a failure becomes the kernel's message as brctl would
+/// print it (the strerror text).
+fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
+    for op in ops {
+        let names: Vec<&str> = match op {
+            Op::AddLink { name, .. } => vec![name],
+            Op::DelLink { dev, .. } | Op::Bridge { dev, .. } | Op::BridgePort { dev, .. } => {
+                vec![dev]
+            }
+            Op::SetMaster { dev, master, .. } => {
+                std::iter::once(dev.as_str()).chain(master.as_deref()).collect()
+            }
+            _ => vec![],
+        };
+        if let Some(bad) = names.into_iter().find(|n| !batch_safe(n)) {
+            return Err(format!(
+                "\0nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it contains `#` or starts with a quote)"
+            ));
+        }
+    }
+    ctx.backend.apply(ops).map_err(|e| kernel_message(&e))
+}
+
+/// The strerror text inside an `ip` failure (`RTNETLINK answers: …`), or the errno behind a
+/// known extended-ack message.
+pub fn kernel_message(e: &Error) -> String {
+    let Error::Command { stderr, .. } = e else {
+        return format!("\0nslab brctl: {e}");
+    };
+    for line in stderr.lines() {
+        if let Some(m) = line.strip_prefix("RTNETLINK answers: ") {
+            return m.trim().to_string();
+        }
+    }
+    for line in stderr.lines() {
+        if let Some(m) = line.strip_prefix("Error: ") {
+            return match m.trim().trim_end_matches('.') {
+                "Can not enslave a bridge to a bridge" => ELOOP.to_string(),
+                "Device does not allow enslaving to a bridge" => EOPNOTSUPP.to_string(),
+                other => other.to_string(),
+            };
+        }
+    }
+    format!("\0nslab brctl: {e}")
+}
+
+/// Print a message; messages that nslab itself adds (not brctl's, marked with a leading NUL)
+/// are printed as they are instead of inside brctl's sentence.
+fn report(ctx: &mut Context, msg: &str, brctl: impl FnOnce(&str) -> String) -> i32 {
+    let _ = match msg.strip_prefix('\0') {
+        Some(own) => writeln!(ctx.err, "{own}"),
+        None => writeln!(ctx.err, "{}", brctl(msg)),
+    };
+    1
+}
+
+/// The kernel's `dev_valid_name`.
+fn valid_kernel_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name
+            .bytes()
+            .any(|b| b == b'/' || b == b':' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+}
+
+fn addbr(ctx: &mut Context, name: &str) -> i32 {
+    let k = kernel_name(name);
+    let msg = if !ctx.net_admin {
+        EPERM.to_string()
+    } else if !valid_kernel_name(&k) {
+        EINVAL.to_string()
+    } else if ctx.sys.exists(&k) {
+        EEXIST.to_string()
+    } else {
+        let ops = [Op::AddLink {
+            ns: None,
+            name: k,
+            kind: crate::op::LinkKind::Bridge,
+        }];
+        match apply(ctx, &ops) {
+            Ok(()) => return 0,
+            Err(m) => m,
+        }
+    };
+    if msg == EEXIST {
+        fail!(ctx, "device {name} already exists; can't create bridge with the same name");
+    }
+    report(ctx, &msg, |m| format!("add bridge failed: {m}"))
+}
+
+fn delbr(ctx: &mut Context, name: &str) -> i32 {
+    let k = kernel_name(name);
+    if !ctx.net_admin {
+        fail!(ctx, "can't delete bridge {name}: {EPERM}");
+    }
+    let Some(dev) = ctx.sys.device(&k) else {
+        fail!(ctx, "bridge {name} doesn't exist; can't delete it");
+    };
+    if !dev.is_bridge {
+        fail!(ctx, "can't delete bridge {name}: {EPERM}");
+    }
+    if dev.flags & sysfs::IFF_UP != 0 {
+        fail!(ctx, "bridge {name} is still up; can't delete it");
+    }
+    match apply(ctx, &[Op::DelLink { ns: None, dev: k }]) {
+        Ok(()) => 0,
+        Err(m) => report(ctx, &m, |m| format!("can't delete bridge {name}: {m}")),
+    }
+}
+
+/// The checks of `br_add_if` before it enslaves, in the kernel's order.
+fn add_if_refusal(dev: &sysfs::Device) -> Option<&'static str> {
+    let mac_ok = dev
+        .mac
+        .is_some_and(|m| m[0] & 1 == 0 && m != [0u8; 6]);
+    if dev.flags & sysfs::IFF_LOOPBACK != 0 || dev.dev_type != 1 || dev.addr_len != 6 || !mac_ok {
+        return Some(EINVAL);
+    }
+    if dev.is_bridge {
+        return Some(ELOOP);
+    }
+    if dev.master.is_some() {
+        return Some(EBUSY);
+    }
+    None
+}
+
+fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
+    if !ctx.sys.exists(iface) {
+        fail!(ctx, "interface {iface} does not exist!");
+    }
+    let k = kernel_name(bridge);
+    let msg = if !ctx.net_admin {
+        EPERM
+    } else if !ctx.sys.exists(&k) {
+        ENODEV
+    } else if !ctx.sys.is_bridge(&k) {
+        EOPNOTSUPP
+    } else if let Some(refusal) = ctx.sys.device(iface).as_ref().and_then(add_if_refusal) {
+        refusal
+    } else {
+        let op = Op::SetMaster {
+            ns: None,
+            dev: iface.to_string(),
+            master: Some(k),
+        };
+        match apply(ctx, &[op]) {
+            Ok(()) => return 0,
+            Err(m) => return addif_message(ctx, bridge, iface, &m),
+        }
+    };
+    addif_message(ctx, bridge, iface, msg)
+}
+
+fn addif_message(ctx: &mut Context, bridge: &str, iface: &str, msg: &str) -> i32 {
+    match msg {
+        ENODEV => fail!(ctx, "bridge {bridge} does not exist!"),
+        EBUSY => fail!(
+            ctx,
+            "device {iface} is already a member of a bridge; can't add it to bridge {bridge}."
+        ),
+        ELOOP => fail!(
+            ctx,
+            "device {iface} is a bridge device itself; can't add a bridge device to a bridge device."
+        ),
+        m => report(ctx, m, |m| format!("can't add {iface} to bridge {bridge}: {m}")),
+    }
+}
+
+fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
+    if !ctx.sys.exists(iface) {
+        fail!(ctx, "interface {iface} does not exist!");
+    }
+    let k = kernel_name(bridge);
+    let msg = if !ctx.net_admin {
+        EPERM.to_string()
+    } else if !ctx.sys.exists(&k) {
+        fail!(ctx, "bridge {bridge} does not exist!");
+    } else if !ctx.sys.is_bridge(&k) {
+        EOPNOTSUPP.to_string()
+    } else {
+        let dev = ctx.sys.device(iface).unwrap_or_default();
+        if !dev.is_port || dev.master.as_deref() != Some(k.as_str()) {
+            fail!(ctx, "device {iface} is not a port of {bridge}");
+        }
+        let op = Op::SetMaster {
+            ns: None,
+            dev: iface.to_string(),
+            master: None,
+        };
+        match apply(ctx, &[op]) {
+            Ok(()) => return 0,
+            Err(m) => m,
+        }
+    };
+    report(ctx, &msg, |m| format!("can't delete {iface} from {bridge}: {m}"))
+}
+
+/// libbridge's `br_set`: write `/sys/class/net/BR/bridge/X` (full name), else the ioctl on
+/// the truncated name. The kernel's setter is the same either way.
+fn bridge_set(
+    ctx: &mut Context,
+    bridge: &str,
+    what: &str,
+    setting: std::result::Result<BridgeSetting, String>,
+) -> i32 {
+    let msg = match find_bridge(&ctx.sys, bridge) {
+        Err(e) => e.to_string(),
+        Ok(_) if !ctx.net_admin => EPERM.to_string(),
+        Ok(found) => match setting {
+            Err(m) => m,
+            Ok(setting) => {
+                let op = Op::Bridge {
+                    ns: None,
+                    dev: found.dev,
+                    setting,
+                };
+                match apply(ctx, &[op]) {
+                    Ok(()) => return 0,
+                    Err(m) => m,
+                }
+            }
+        },
+    };
+    report(ctx, &msg, |m| format!("{what} failed: {m}"))
+}
+
+/// libbridge's `port_set`: write `/sys/class/net/PORT/brport/X`; when that fails, look the
+/// port up in BRIDGE by ioctl (`get_portno`) and retry there. The bridge argument matters
+/// only on that fallback path.
+fn port_set(
+    ctx: &mut Context,
+    bridge: &str,
+    port: &str,
+    setting: std::result::Result<PortSetting, &'static str>,
+    sentence: impl Fn(&str) -> String,
+) -> i32 {
+    let is_port = port.len() <= grammar::IFNAMSIZ_MAX && ctx.sys.port_info(port).is_some();
+    // The errno of the failed sysfs write (or open).
+    let write_error = if !is_port {
+        ENOENT.to_string()
+    } else if !ctx.net_admin {
+        EACCES.to_string()
+    } else {
+        match setting {
+            Err(m) => m.to_string(),
+            Ok(setting) => {
+                let op = Op::BridgePort {
+                    ns: None,
+                    dev: port.to_string(),
+                    setting,
+                };
+                match apply(ctx, &[op]) {
+                    Ok(()) => return 0,
+                    Err(m) => m,
+                }
+            }
+        }
+    };
+    if write_error.starts_with('\0') {
+        return report(ctx, &write_error, &sentence);
+    }
+    // The ioctl fallback: an unknown port or bridge is ENODEV, a device that is not a bridge
+    // EOPNOTSUPP; a port found in that bridge gets the same kernel setter again (or EPERM
+    // without the capability); otherwise the errno of the failed write stands.
+    let k = kernel_name(bridge);
+    let master = ctx.sys.device(port).and_then(|d| d.master);
+    let msg = if !ctx.sys.exists(port) || !ctx.sys.exists(&k) {
+        ENODEV.to_string()
+    } else if !ctx.sys.is_bridge(&k) {
+        EOPNOTSUPP.to_string()
+    } else if is_port && master.as_deref() == Some(k.as_str()) && !ctx.net_admin {
+        EPERM.to_string()
+    } else {
+        write_error
+    };
+    report(ctx, &msg, &sentence)
+}
+
+fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
+    if !ctx.sys.exists(port) {
+        fail!(ctx, "interface {port} does not exist!");
+    }
+    if !ctx.sys.exists(bridge) {
+        fail!(ctx, "bridge {bridge} does not exist!");
+    }
+    let sentence = |m: &str| format!("can't set {port} to hairpin on bridge {bridge}: {m}");
+    if ctx.sys.port_info(port).is_some() && ctx.net_admin {
+        let op = Op::BridgePort {
+            ns: None,
+            dev: port.to_string(),
+            setting: PortSetting::Hairpin(on),
+        };
+        return match apply(ctx, &[op]) {
+            Ok(()) => 0,
+            Err(m) => report(ctx, &m, sentence),
+        };
+    }
+    // The ioctl fallback (`get_portno` on BRIDGE): not a bridge → EOPNOTSUPP; the port found
+    // there (only when the sysfs write was refused) → the ioctl with code 0, which is
+    // BRCTL_GET_VERSION and "succeeds" without changing anything; otherwise the errno of
+    // the failed sysfs open stands.
+    let dev = ctx.sys.device(port).unwrap_or_default();
+    let msg = if !ctx.sys.is_bridge(bridge) {
+        EOPNOTSUPP
+    } else if dev.is_port && dev.master.as_deref() == Some(bridge) {
+        return 0;
+    } else if dev.is_port {
+        EACCES
+    } else {
+        ENOENT
+    };
+    report(ctx, msg, sentence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Recording;
+
+    fn run_in(dir: &std::path::Path, args: &[&str]) -> (String, String, i32, Vec<Op>) {
+        let mut backend = Recording::default();
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = {
+            let mut ctx = Context {
+                backend: &mut backend,
+                sys: SysNet::at(dir),
+                out: &mut out,
+                err: &mut err,
+                net_admin: true,
+            };
+            let mut argv: Vec<OsString> = vec!["brctl".into()];
+            argv.extend(args.iter().map(OsString::from));
+            run(&mut ctx, &argv)
+        };
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            code,
+            backend.ops(),
+        )
+    }
+
+    /// A tiny fake sysfs: bridge `br0` with port `p1`, a free veth `v2`, and `lo`.
+    fn fake_sys() -> tempdir::Dir {
+        let d = tempdir::Dir::new();
+        let w = |p: &str, s: &str| {
+            let path = d.0.join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, s).unwrap();
+        };
+        w("br0/bridge/bridge_id", "8000.020000000001\n");
+        w("br0/bridge/stp_state", "0\n");
+        w("br0/flags", "0x1003\n");
+        std::fs::create_dir_all(d.0.join("br0/brif/p1")).unwrap();
+        w("p1/brport/port_no", "0x1\n");
+        w("p1/flags", "0x1003\n");
+        w("p1/type", "1\n");
+        w("p1/addr_len", "6\n");
+        w("p1/address", "02:00:00:00:00:01\n");
+        std::os::unix::fs::symlink("../br0", d.0.join("p1/master")).unwrap();
+        w("v2/flags", "0x1002\n");
+        w("v2/type", "1\n");
+        w("v2/addr_len", "6\n");
+        w("v2/address", "02:00:00:00:00:02\n");
+        w("lo/flags", "0x9\n");
+        w("lo/type", "772\n");
+        w("lo/addr_len", "6\n");
+        w("lo/address", "00:00:00:00:00:00\n");
+        d
+    }
+
+    mod tempdir {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                use std::sync::atomic::{AtomicUsize, Ordering};
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "nslab-brctl-unit-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn show_prints_header_lazily_and_rows_with_tabs() {
+        let d = fake_sys();
+        let (out, err, rc, _) = run_in(&d.0, &["show"]);
+        assert_eq!(
+            out,
+            "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t8000.020000000001\tno\t\tp1\n"
+        );
+        assert_eq!((err.as_str(), rc), ("", 0));
+        let (out, err, rc, _) = run_in(&d.0, &["show", "nosuch", "v2"]);
+        assert_eq!(out, "");
+        assert_eq!(err, "bridge nosuch does not exist!\ndevice v2 is not a bridge!\n");
+        assert_eq!(rc, 1);
+    }
+
+    #[test]
+    fn addif_checks_like_the_kernel_then_enslaves_through_ip() {
+        let d = fake_sys();
+        let (_, err, rc, ops) = run_in(&d.0, &["addif", "br0", "v2", "p1", "v2"]);
+        assert_eq!(err, "device p1 is already a member of a bridge; can't add it to bridge br0.\n");
+        assert_eq!(rc, 1);
+        assert_eq!(ops.len(), 1, "stops at the first failure: {ops:?}");
+        assert_eq!(ops[0].to_string(), "ip link set dev v2 master br0");
+        let (_, err, _, _) = run_in(&d.0, &["addif", "br0", "lo"]);
+        assert_eq!(err, "can't add lo to bridge br0: Invalid argument\n");
+        let (_, err, _, _) = run_in(&d.0, &["addif", "v2", "p1"]);
+        assert_eq!(err, "can't add p1 to bridge v2: Operation not supported\n");
+    }
+
+    #[test]
+    fn setpathcost_ignores_the_bridge_unless_the_write_fails() {
+        let d = fake_sys();
+        let (_, err, rc, ops) = run_in(&d.0, &["setpathcost", "nosuchbr", "p1", "77"]);
+        assert_eq!((err.as_str(), rc), ("", 0));
+        assert_eq!(ops[0].to_string(), "ip link set dev p1 type bridge_slave cost 77");
+        let (_, err, _, _) = run_in(&d.0, &["setpathcost", "br0", "v2", "7"]);
+        assert_eq!(err, "set path cost failed: No such file or directory\n");
+        let (_, err, _, _) = run_in(&d.0, &["setportprio", "v2", "v2", "7"]);
+        assert_eq!(err, "set port priority failed: Operation not supported\n");
+        let (_, err, _, _) = run_in(&d.0, &["setportprio", "br0", "p1", "70000"]);
+        assert_eq!(err, "set port priority failed: Numerical result out of range\n");
+    }
+
+    #[test]
+    fn delbr_refuses_an_up_bridge() {
+        let d = fake_sys();
+        let (_, err, rc, ops) = run_in(&d.0, &["delbr", "br0"]);
+        assert_eq!(err, "bridge br0 is still up; can't delete it\n");
+        assert_eq!(rc, 1);
+        assert!(ops.is_empty());
+        let (_, err, _, _) = run_in(&d.0, &["delbr", "v2"]);
+        assert_eq!(err, "can't delete bridge v2: Operation not permitted\n");
+    }
+}
