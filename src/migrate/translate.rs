@@ -1,0 +1,1096 @@
+//! One simple command → what replaces it. Legacy commands (`ifconfig`, `brctl`, `route`,
+//! `arp`, bare or behind `ip netns exec NS`) are parsed by the one grammar each tool has in
+//! nslab (`legacy::ifconfig::set::grammar`, `legacy::brctl::grammar`, `legacy::route`,
+//! `legacy::arp`); the resulting actions become [`Op`]s, printed by the script backend. Where
+//! the legacy effect depends on state, the statically [`Known`] picture decides, or a run-time
+//! guard made of `ip` commands does, or the line is kept with the reason.
+
+use super::known::{mask_of, Ifa, Known, LinkK, NsK};
+use super::shell::{Command, Part, Word};
+use crate::backend::Script;
+use crate::legacy::arp;
+use crate::legacy::brctl::grammar as brctl;
+use crate::legacy::ifconfig::set::grammar::{self as ifg, Action, Family, Host, IfFlag, Inet};
+use crate::legacy::ifconfig::{self, Invocation as IfInv};
+use crate::legacy::route;
+use crate::op::{AddrSpec, LinkFlag, Ns, Op};
+use crate::run::shell_quote;
+use std::net::Ipv4Addr;
+
+/// What a simple command becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not a legacy command: kept as it is.
+    NotLegacy,
+    /// These commands replace it (an empty list: it changes nothing in the kernel; the
+    /// reason says why).
+    Lines(Vec<String>, Option<String>),
+    /// A legacy command kept as it is, with the reason it was not translated.
+    Keep(String),
+}
+
+/// Placeholders for words with expansions: the grammar sees `@N@`, the output gets the
+/// expansion back.
+#[derive(Debug, Default)]
+struct Names {
+    subs: Vec<(String, String)>,
+}
+
+impl Names {
+    fn value(&mut self, w: &Word) -> String {
+        let mut s = String::new();
+        for p in &w.parts {
+            match p {
+                Part::Lit(l) => s.push_str(l),
+                Part::Dyn(d) => {
+                    let ph = format!("@{}@", self.subs.len());
+                    self.subs.push((ph.clone(), format!("\"{d}\"")));
+                    s.push_str(&ph);
+                }
+            }
+        }
+        s
+    }
+
+    fn has(&self, s: &str) -> bool {
+        self.subs.iter().any(|(ph, _)| s.contains(ph.as_str()))
+    }
+
+    /// Put the expansions back; `None` when one ended up inside quotes.
+    fn render(&self, line: &str) -> Option<String> {
+        if self.has(line) && line.contains('\'') {
+            // Only a literal quoted by shell_quote can hold a `'`; the placeholder would sit
+            // inside single quotes and never expand.
+            let mut in_q = false;
+            let mut bad = false;
+            let mut i = 0;
+            let b = line.as_bytes();
+            while i < b.len() {
+                if b[i] == b'\'' {
+                    in_q = !in_q;
+                } else if in_q && b[i] == b'@' && self.subs.iter().any(|(ph, _)| line[i..].starts_with(ph.as_str())) {
+                    bad = true;
+                }
+                i += 1;
+            }
+            if bad {
+                return None;
+            }
+        }
+        let mut out = line.to_string();
+        // Longest placeholders first so `@1@` does not eat part of `@10@`.
+        let mut subs = self.subs.clone();
+        subs.sort_by_key(|(ph, _)| std::cmp::Reverse(ph.len()));
+        for (ph, src) in subs {
+            out = out.replace(&ph, &src);
+        }
+        Some(out)
+    }
+}
+
+fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// The namespace a command runs in: `ip netns exec NS CMD…` → (NS word, CMD…).
+fn split_netns(words: &[Word]) -> (Option<&Word>, &[Word]) {
+    let lits: Vec<Option<String>> = words.iter().take(3).map(Word::lit).collect();
+    if words.len() > 4
+        && lits[0].as_deref().map(basename) == Some("ip")
+        && matches!(lits[1].as_deref(), Some("netns" | "netn" | "net"))
+        && lits[2].as_deref() == Some("exec")
+    {
+        return (Some(&words[3]), &words[4..]);
+    }
+    (None, words)
+}
+
+const HARMLESS: &[&str] = &[
+    "echo", "printf", "sleep", "true", "false", ":", "set", "export", "local", "readonly",
+    "ping", "ping6", "cat", "grep", "test", "[", "[[", "wait", "exit", "return", "shift",
+    "unset", "read", "trap", "shopt", "declare", "typeset", "let", "sysctl",
+];
+
+/// Translate one simple command. `uncond`: it runs exactly once, in order (not in a
+/// compound, not in a list), so the static picture may be used and updated.
+pub fn translate(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
+    let (ns_word, words) = split_netns(&cmd.words);
+    let Some(first) = words.first() else {
+        return Outcome::NotLegacy;
+    };
+    let tool = first.lit().map(|s| basename(&s).to_string());
+    let legacy = matches!(tool.as_deref(), Some("ifconfig" | "brctl" | "route" | "arp"));
+    if !uncond {
+        // Whatever it is, it may run any number of times: no static picture from here on.
+        let mut none = Known::default();
+        let out = if legacy {
+            dispatch(cmd, ns_word, words, &mut none, false)
+        } else {
+            Outcome::NotLegacy
+        };
+        known.forget_all();
+        return out;
+    }
+    if legacy {
+        return dispatch(cmd, ns_word, words, known, true);
+    }
+    observe(ns_word, words, known);
+    Outcome::NotLegacy
+}
+
+fn dispatch(
+    cmd: &Command,
+    ns_word: Option<&Word>,
+    words: &[Word],
+    known: &mut Known,
+    uncond: bool,
+) -> Outcome {
+    if cmd.opaque {
+        return Outcome::Keep("it reads a here-document".into());
+    }
+    if let Some(w) = words.iter().find(|w| w.parts.iter().any(|p| matches!(p, Part::Lit(l) if l.contains('@')))) {
+        let _ = w;
+        return Outcome::Keep("a word contains `@`, which migrate uses internally".into());
+    }
+    let mut names = Names::default();
+    let ns: Ns = ns_word.map(|w| names.value(w));
+    let key = ns_word.map(Word::key);
+    let tool = basename(&words[0].lit().expect("literal tool")).to_string();
+    let args: Vec<String> = words[1..].iter().map(|w| names.value(w)).collect();
+    let dyn_at: Vec<bool> = words[1..].iter().map(Word::is_dyn).collect();
+    let mut tx = Tx {
+        ns,
+        known: match (&key, uncond) {
+            (Some(k), true) => known.spaces.get(k).cloned(),
+            _ => None,
+        },
+        lines: vec![],
+        changed_unknown: false,
+    };
+    let result = match tool.as_str() {
+        "ifconfig" => tx.ifconfig(&args, &dyn_at),
+        "brctl" => tx.brctl(&args, &dyn_at),
+        "route" => tx.route(&args, &dyn_at),
+        _ => tx.arp(&args, &dyn_at),
+    };
+    // Update the static picture.
+    if let Some(k) = &key {
+        match (&tx.known, tx.changed_unknown, &result) {
+            (Some(nk), false, Ok(_)) => {
+                known.spaces.insert(k.clone(), nk.clone());
+            }
+            _ => known.forget(k),
+        }
+    }
+    match result {
+        Err(reason) => Outcome::Keep(reason),
+        Ok(note) => {
+            let mut out = Vec::new();
+            for l in dedup(tx.lines) {
+                match names.render(&l) {
+                    Some(r) => out.push(r),
+                    None => {
+                        return Outcome::Keep(
+                            "a name mixes quoted text and an expansion".into(),
+                        )
+                    }
+                }
+            }
+            if out.is_empty() && note.is_none() {
+                return Outcome::Lines(out, Some("no kernel change".into()));
+            }
+            Outcome::Lines(out, note)
+        }
+    }
+}
+
+fn dedup(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in lines {
+        if out.last() != Some(&l) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// `ip` commands and others in the script: keep the static picture right.
+fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
+    let key = ns_word.map(Word::key);
+    let forget_here = |known: &mut Known| match &key {
+        Some(k) => known.forget(k),
+        None => known.forget_all(),
+    };
+    let Some(tool) = words[0].lit() else {
+        return forget_here(known);
+    };
+    let tool = basename(&tool).to_string();
+    // Assignments only (`A=1 B=2`).
+    if words.iter().all(|w| {
+        w.parts.first().is_some_and(|p| matches!(p, Part::Lit(l) if l.split_once('=').is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))))
+    }) {
+        return;
+    }
+    if HARMLESS.contains(&tool.as_str()) {
+        return;
+    }
+    if tool != "ip" {
+        return forget_here(known);
+    }
+    let mut i = 1;
+    let mut ns_key = key.clone();
+    while i < words.len() {
+        let Some(w) = words[i].lit() else { break };
+        if !w.starts_with('-') {
+            break;
+        }
+        match w.as_str() {
+            "-n" | "-netns" | "--netns" => {
+                ns_key = words.get(i + 1).map(Word::key);
+                i += 2;
+            }
+            "-b" | "-batch" | "-force" => return known.forget_all(),
+            _ => i += 1,
+        }
+    }
+    let rest: Vec<Option<String>> = words[i..].iter().map(Word::lit).collect();
+    let lit = |j: usize| rest.get(j).cloned().flatten();
+    let obj = lit(0).unwrap_or_default();
+    let verb = lit(1).unwrap_or_default();
+    let forget_ns = |known: &mut Known, k: &Option<String>| match k {
+        Some(k) => known.forget(k),
+        None => {}
+    };
+    match (obj.as_str(), verb.as_str()) {
+        ("netns", "add" | "a") if ns_key.is_none() => {
+            if let Some(w) = words.get(i + 2) {
+                known.spaces.insert(w.key(), NsK::fresh());
+            }
+        }
+        ("netns", "del" | "delete" | "d") => {
+            if let Some(w) = words.get(i + 2) {
+                known.forget(&w.key());
+            }
+        }
+        ("netns", _) => {}
+        ("link" | "l", "add" | "a") => {
+            let toks: Vec<Option<String>> = rest[2..].to_vec();
+            let keys: Vec<String> = words[i + 2..].iter().map(Word::key).collect();
+            if let Some(p) = toks.iter().position(|t| t.as_deref() == Some("netns")) {
+                if let Some(k) = keys.get(p + 1) {
+                    known.forget(k);
+                }
+                return forget_ns(known, &ns_key);
+            }
+            let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) else {
+                return;
+            };
+            let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") { 1 } else { 0 };
+            let ty = toks
+                .iter()
+                .position(|t| t.as_deref() == Some("type"))
+                .and_then(|p| toks.get(p + 1).cloned().flatten());
+            let peer = toks
+                .iter()
+                .position(|t| t.as_deref() == Some("peer"))
+                .map(|p| if toks.get(p + 1).and_then(|t| t.as_deref()) == Some("name") { p + 2 } else { p + 1 });
+            match (keys.get(name_at), ty.as_deref()) {
+                (Some(n), Some("bridge")) => {
+                    nk.links.insert(n.clone(), LinkK { bridge: true, ..Default::default() });
+                }
+                (Some(n), Some(_)) => {
+                    nk.links.insert(n.clone(), LinkK::default());
+                    if let Some(p) = peer.and_then(|p| keys.get(p)) {
+                        nk.links.insert(p.clone(), LinkK::default());
+                    }
+                }
+                _ => forget_ns(known, &ns_key),
+            }
+        }
+        ("link" | "l", "set" | "s") => {
+            let mut j = 2;
+            if lit(j).as_deref() == Some("dev") {
+                j += 1;
+            }
+            let Some(dev) = words.get(i + j).map(Word::key) else { return };
+            j += 1;
+            let mut moved_to: Option<String> = None;
+            let mut ops: Vec<(String, Option<String>)> = Vec::new();
+            while j < rest.len() {
+                let k = lit(j).unwrap_or_default();
+                let arg = words.get(i + j + 1).map(Word::key);
+                match k.as_str() {
+                    "up" | "down" | "nomaster" => {
+                        ops.push((k, None));
+                        j += 1;
+                    }
+                    "netns" => {
+                        moved_to = arg;
+                        j += 2;
+                    }
+                    "master" | "name" => {
+                        ops.push((k, arg));
+                        j += 2;
+                    }
+                    "arp" | "multicast" | "allmulticast" | "promisc" | "trailers" | "dynamic" | "mtu"
+                    | "address" | "txqueuelen" | "txqlen" | "qlen" | "alias" => j += 2,
+                    _ => return forget_ns(known, &ns_key),
+                }
+            }
+            if let Some(to) = moved_to {
+                let had = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)).and_then(|nk| nk.remove_link(&dev));
+                match (had, known.spaces.get_mut(&to)) {
+                    (Some(l), Some(dst)) => {
+                        dst.links.insert(dev.clone(), LinkK { up: false, master: None, bridge: l.bridge });
+                    }
+                    _ => known.forget(&to),
+                }
+                if ns_key.is_none() {
+                    known.forget(&to);
+                }
+                return;
+            }
+            let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) else { return };
+            for (k, arg) in ops {
+                match k.as_str() {
+                    "up" | "down" => {
+                        if let Some(l) = nk.links.get_mut(&dev) {
+                            l.up = k == "up";
+                        }
+                    }
+                    "nomaster" => {
+                        if let Some(l) = nk.links.get_mut(&dev) {
+                            l.master = None;
+                        }
+                    }
+                    "master" => {
+                        if let Some(l) = nk.links.get_mut(&dev) {
+                            l.master = arg;
+                        }
+                    }
+                    "name" => {
+                        if let Some(to) = arg {
+                            nk.rename(&dev, &to);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ("link" | "l", "del" | "delete" | "d") => {
+            let j = if lit(2).as_deref() == Some("dev") { 3 } else { 2 };
+            if let (Some(nk), Some(dev)) = (
+                ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)),
+                words.get(i + j).map(Word::key),
+            ) {
+                nk.remove_link(&dev);
+            }
+        }
+        ("link" | "l" | "addr" | "address" | "a" | "route" | "r" | "neigh" | "n", "show" | "list" | "ls" | "lst" | "sh" | "get" | "")
+        | ("route" | "r" | "neigh" | "n" | "-6" | "-4", _) => {}
+        _ => forget_ns(known, &ns_key),
+    }
+}
+
+/// `inet_abc_len`: the classful prefix length, `None` for class D.
+fn abc_len(a: Ipv4Addr) -> Option<u8> {
+    let h = u32::from(a);
+    if h >> 24 == 0 || h == u32::MAX {
+        return Some(0);
+    }
+    match h >> 28 {
+        0..=7 => Some(8),
+        8..=11 => Some(16),
+        12..=13 => Some(24),
+        14 => None,
+        _ => Some(32),
+    }
+}
+
+/// `bad_mask`: not a contiguous run of ones.
+fn bad_mask(m: u32) -> bool {
+    let host = !m;
+    host & host.wrapping_add(1) != 0
+}
+
+fn base(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
+/// The pattern `ip addr show` prints for an address, up to the scope.
+fn show_pattern(a: &Ifa) -> String {
+    let mut s = format!("inet {}", a.local);
+    match a.peer {
+        Some(p) => s.push_str(&format!(" peer {p}/{}", a.prefixlen)),
+        None => s.push_str(&format!("/{}", a.prefixlen)),
+    }
+    if let Some(b) = a.brd {
+        s.push_str(&format!(" brd {b}"));
+    }
+    s.push_str(" scope");
+    s
+}
+
+/// Translation of one command: the lines, and the picture of its namespace when known.
+struct Tx {
+    ns: Ns,
+    known: Option<NsK>,
+    lines: Vec<String>,
+    /// Something changed that the picture cannot follow: forget the namespace after.
+    changed_unknown: bool,
+}
+
+type Res = Result<Option<String>, String>;
+
+impl Tx {
+    fn ip(&self) -> String {
+        match &self.ns {
+            Some(n) => format!("ip -n {}", shell_quote(n)),
+            None => "ip".into(),
+        }
+    }
+
+    fn op(&mut self, op: Op) {
+        self.lines.push(Script::render(&[op]).trim_end().to_string());
+    }
+
+    fn link_up(&self, dev: &str) -> Option<bool> {
+        self.known.as_ref()?.links.get(dev).map(|l| l.up)
+    }
+
+    // ---------------------------------------------------------------- ifconfig
+
+    fn ifconfig(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
+        let inv = ifconfig::parse(args);
+        let (iface, words) = match inv {
+            IfInv::Show(req) => {
+                let mut line = format!("{} addr show", self.ip());
+                match &req.iface {
+                    Some(i) => line.push_str(&format!(" dev {}", shell_quote(base(i)))),
+                    None if !req.all => line.push_str(" up"),
+                    None => {}
+                }
+                self.lines.push(line);
+                return Ok(None);
+            }
+            IfInv::Version | IfInv::Help => {
+                return Err("it prints net-tools' own text; iproute2 has no equivalent".into())
+            }
+            IfInv::BadOption(o) => return Err(format!("ifconfig refuses the option `{o}`")),
+            IfInv::Configure { iface, words, .. } => (iface, words),
+        };
+        // Which argument is the interface (after leading options).
+        let lead = args.iter().take_while(|a| a.starts_with('-')).count();
+        for (k, d) in dyn_at.iter().enumerate() {
+            let after_name = k > 0 && args[k - 1] == "name" && k > lead;
+            if *d && k != lead && !after_name {
+                return Err(format!(
+                    "the value of `{}` decides what ifconfig does, and it is only known at run time",
+                    args[k]
+                ));
+            }
+        }
+        let cmd = ifg::parse(&iface, &words, &ifg::NumericOnly);
+        let dyn_iface = dyn_at.get(lead).copied().unwrap_or(false);
+        if dyn_iface {
+            // Any device of the namespace may change: the picture is lost.
+            self.known = None;
+            self.changed_unknown = true;
+        }
+        match cmd.family {
+            Family::Inet | Family::Inet6 => {}
+            _ => return Err("an address family other than inet/inet6".into()),
+        }
+        let iface = cmd.iface.clone();
+        let dev = base(&iface).to_string();
+        let alias = iface.contains(':');
+        if self.known.as_ref().is_some_and(|k| !k.links.contains_key(&dev)) {
+            // A device the picture does not have: let the kernel answer at run time.
+            self.known = None;
+            self.changed_unknown = true;
+        }
+        let acts = &cmd.actions;
+        let mut used = vec![false; acts.len()];
+        let mut notes: Vec<String> = Vec::new();
+        for idx in 0..acts.len() {
+            if used[idx] {
+                continue;
+            }
+            match &acts[idx] {
+                Action::Note(_) => {}
+                Action::Flag { flag, on, .. } => self.if_flag(&iface, &dev, alias, cmd.family, *flag, *on)?,
+                Action::Mtu(n) => {
+                    if *n < 0 {
+                        return Err("a negative MTU: `SIOCSIFMTU: Invalid argument`".into());
+                    }
+                    self.op(Op::SetMtu { ns: self.ns.clone(), dev: dev.clone(), mtu: *n as u32 });
+                }
+                Action::TxQueueLen(q) => {
+                    if *q < 0 {
+                        return Err("a negative txqueuelen: `SIOCSIFTXQLEN: Invalid argument`".into());
+                    }
+                    self.op(Op::SetTxqlen { ns: self.ns.clone(), dev: dev.clone(), txqlen: *q as u32 });
+                }
+                Action::HwEther(Ok(mac)) => {
+                    let mac = mac.map(|b| format!("{b:02x}")).join(":");
+                    self.op(Op::SetMac { ns: self.ns.clone(), dev: dev.clone(), mac });
+                }
+                Action::HwEther(Err(w)) => return Err(format!("`{w}` is not an Ethernet address: ifconfig fails")),
+                Action::HwOther { class, .. } => return Err(format!("`hw {class}` fails on an Ethernet device")),
+                Action::HwNoHandler(class) => return Err(format!("`hw {class}` has no address parser: ifconfig fails")),
+                Action::Slip { .. } => return Err("`keepalive`/`outfill` work on SLIP devices only: ifconfig fails".into()),
+                Action::Map { field, .. } => {
+                    return Err(format!("`{}` needs SIOCSIFMAP, which virtual devices refuse: ifconfig fails", field.prefix()))
+                }
+                Action::UnknownMedia(m) => return Err(format!("unknown media type `{m}`: ifconfig fails")),
+                Action::Tunnel(_) => return Err("`tunnel` works on SIT devices only".into()),
+                Action::Add6(a) | Action::Del6(a) => {
+                    let Some(addr) = a.addr else {
+                        return Err(format!("`{}` is not an IPv6 address: ifconfig fails", a.word));
+                    };
+                    let local = format!("{addr}/{}", a.prefix);
+                    let ns = self.ns.clone();
+                    if matches!(acts[idx], Action::Add6(_)) {
+                        self.op(Op::AddAddr { ns, dev: dev.clone(), addr: AddrSpec { local, ..Default::default() } });
+                    } else {
+                        self.op(Op::DelAddr { ns, dev: dev.clone(), local });
+                    }
+                }
+                Action::Add4(h) | Action::Del4(h) => {
+                    let Some(ip) = resolved(h) else {
+                        return Err(format!("`{}` is not a numeric IPv4 address", h.word));
+                    };
+                    self.alias_add_del(&iface, ip, matches!(acts[idx], Action::Add4(_)))?;
+                }
+                Action::Name(new) => {
+                    if new.contains(':') || new.is_empty() {
+                        return Err(format!("`{new}` is not a valid device name: ifconfig fails"));
+                    }
+                    self.op(Op::Rename { ns: self.ns.clone(), dev: dev.clone(), to: new.clone() });
+                    if let Some(k) = &mut self.known {
+                        k.rename(&dev, new);
+                    }
+                    if idx + 1 < acts.len() {
+                        return Err("keywords after `name` act on the old name, which is gone".into());
+                    }
+                }
+                Action::Address(ip) => {
+                    // Fold the keywords that refine this address into one change.
+                    let mut mods = Vec::new();
+                    for j in idx + 1..acts.len() {
+                        match &acts[j] {
+                            Action::Address(_) => break,
+                            Action::Netmask(_)
+                            | Action::PrefixNetmask(_)
+                            | Action::Broadcast(Some(_))
+                            | Action::Dstaddr(_)
+                            | Action::PointToPoint(Some(_)) => {
+                                used[j] = true;
+                                mods.push(acts[j].clone());
+                            }
+                            Action::Add4(_) | Action::Del4(_) => {
+                                return Err("`add`/`del` together with an address in one line".into())
+                            }
+                            Action::Flag { flag: IfFlag::Up, on: false, .. } if alias => {
+                                return Err("an alias address and `down` in one line".into())
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some(n) = self.set_address(&iface, &dev, alias, *ip, &mods)? {
+                        notes.push(n);
+                    }
+                }
+                m @ (Action::Netmask(_)
+                | Action::PrefixNetmask(_)
+                | Action::Broadcast(Some(_))
+                | Action::Dstaddr(_)
+                | Action::PointToPoint(Some(_))) => {
+                    self.modify_existing(&iface, &dev, m)?;
+                }
+                Action::Broadcast(None) | Action::PointToPoint(None) => {}
+                Action::OtherFamilyAddress { .. } | Action::Unsupported(_) => {
+                    return Err("setting an address of this family is refused by ifconfig".into())
+                }
+                Action::Usage => return Err("ifconfig prints its usage and exits 3 here".into()),
+                Action::Fail(lines) => {
+                    return Err(format!(
+                        "ifconfig fails here ({}); a name lookup happens only at run time",
+                        lines.first().cloned().unwrap_or_default()
+                    ))
+                }
+            }
+        }
+        Ok(if notes.is_empty() { None } else { Some(notes.join("; ")) })
+    }
+
+    fn if_flag(&mut self, iface: &str, dev: &str, alias: bool, family: Family, flag: IfFlag, on: bool) -> Result<(), String> {
+        let ns = self.ns.clone();
+        // On an alias, SIOCSIFFLAGS through the inet socket only ever deletes the alias
+        // address (when the flags asked for lack UP); `clr_flag` always uses that socket.
+        let inet_sock = family == Family::Inet || !on;
+        if alias && inet_sock {
+            let deletes = match (flag, on) {
+                (IfFlag::Up, true) => Some(false),
+                (IfFlag::Up, false) => Some(true),
+                _ => self.link_up(dev).map(|up| !up),
+            };
+            match deletes {
+                Some(false) => {}
+                Some(true) => self.delete_label(iface, dev),
+                None => {
+                    let ip = self.ip();
+                    self.lines.push(format!(
+                        "{ip} link show dev {d} up | grep -q . || {ip} -4 addr flush dev {d} label {l}",
+                        d = shell_quote(dev),
+                        l = shell_quote(iface)
+                    ));
+                    self.changed_unknown = true;
+                }
+            }
+            return Ok(());
+        }
+        let f = |flag: LinkFlag, on: bool| Op::SetFlag { ns: ns.clone(), dev: dev.to_string(), flag, on };
+        let op = match flag {
+            IfFlag::Up => {
+                if let Some(k) = &mut self.known {
+                    if let Some(l) = k.links.get_mut(dev) {
+                        l.up = on;
+                    }
+                }
+                Op::SetUp { ns: ns.clone(), dev: dev.to_string(), up: on }
+            }
+            IfFlag::NoArp => f(LinkFlag::Arp, !on),
+            IfFlag::NoTrailers => f(LinkFlag::Trailers, !on),
+            IfFlag::Promisc => f(LinkFlag::Promisc, on),
+            IfFlag::AllMulti => f(LinkFlag::Allmulticast, on),
+            IfFlag::Multicast => f(LinkFlag::Multicast, on),
+            IfFlag::Dynamic => f(LinkFlag::Dynamic, on),
+            // Volatile flags: the kernel never changes them through SIOCSIFFLAGS.
+            IfFlag::Broadcast | IfFlag::PointToPoint => return Ok(()),
+            IfFlag::AutoMedia => return Err("`media auto` sets IFF_AUTOMEDIA, which `ip` cannot set".into()),
+        };
+        self.op(op);
+        Ok(())
+    }
+
+    /// Delete the address carrying `label` (the first one, as the ioctls address it).
+    fn delete_label(&mut self, label: &str, dev: &str) {
+        let ns = self.ns.clone();
+        match self.known.as_mut() {
+            Some(k) => {
+                if let Some(old) = k.by_label(label).cloned() {
+                    k.delete(&old);
+                    self.op(Op::DelAddrSpec { ns, dev: dev.to_string(), addr: old.spec() });
+                }
+            }
+            None => {
+                let ip = self.ip();
+                self.lines.push(format!(
+                    "{ip} -4 addr flush dev {} label {}",
+                    shell_quote(dev),
+                    shell_quote(label)
+                ));
+            }
+        }
+    }
+
+    /// Apply a netmask/broadcast/peer keyword to an address, as the ioctl would.
+    fn refine(ifa: &mut Ifa, brd_capable: bool, m: &Action) -> Result<(), String> {
+        match m {
+            Action::Netmask(_) | Action::PrefixNetmask(_) => {
+                let mask = match m {
+                    Action::Netmask(h) => match h.inet {
+                        Inet::Addr(a) | Inet::Network(a) => a,
+                        Inet::Failed(_) => return Err(format!("netmask `{}` does not resolve", h.word)),
+                    },
+                    Action::PrefixNetmask(a) => *a,
+                    _ => unreachable!(),
+                };
+                let mk = u32::from(mask);
+                if bad_mask(mk) {
+                    return Err("a non-contiguous netmask: `SIOCSIFNETMASK: Invalid argument`".into());
+                }
+                let old_mask = mask_of(ifa.prefixlen);
+                if old_mask == mk {
+                    return Ok(());
+                }
+                let local = u32::from(ifa.local);
+                let newlen = mk.count_ones() as u8;
+                if brd_capable
+                    && newlen < 31
+                    && ifa.brd.map(u32::from).unwrap_or(0) == local | !old_mask
+                {
+                    ifa.brd = Some(Ipv4Addr::from(local | !mk));
+                }
+                ifa.prefixlen = newlen;
+            }
+            Action::Broadcast(Some(h)) => match resolved(h) {
+                Some(b) => ifa.brd = (!b.is_unspecified()).then_some(b),
+                None => return Err(format!("broadcast `{}` does not resolve", h.word)),
+            },
+            Action::Dstaddr(h) | Action::PointToPoint(Some(h)) => {
+                let strict = matches!(m, Action::PointToPoint(_));
+                let d = match (h.inet, strict) {
+                    (Inet::Addr(a), _) | (Inet::Network(a), false) => a,
+                    _ => return Err(format!("peer `{}` does not resolve", h.word)),
+                };
+                if abc_len(d).is_none() {
+                    return Err("a multicast peer: `SIOCSIFDSTADDR: Invalid argument`".into());
+                }
+                ifa.peer = (d != ifa.local).then_some(d);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn set_address(&mut self, iface: &str, dev: &str, alias: bool, ip: Ipv4Addr, mods: &[Action]) -> Result<Option<String>, String> {
+        let ns = self.ns.clone();
+        let brd_capable = dev != "lo";
+        let mut note = None;
+        match abc_len(ip) {
+            None => {
+                // SIOCSIFADDR refuses a class D address; ifconfig still sets the flags.
+                if !mods.is_empty() {
+                    return Err("a class D address with a netmask or broadcast: ifconfig fails".into());
+                }
+                note = Some(format!("{ip} is class D: `SIOCSIFADDR: Invalid argument`, only the link comes up"));
+            }
+            Some(_) if ip.is_unspecified() => {
+                if !mods.is_empty() {
+                    return Err("address 0.0.0.0 with more keywords".into());
+                }
+                self.delete_label(iface, dev);
+            }
+            Some(len) => {
+                let label = if alias { iface.to_string() } else { dev.to_string() };
+                let fresh = Ifa {
+                    dev: dev.to_string(),
+                    label,
+                    local: ip,
+                    prefixlen: len,
+                    brd: (brd_capable && len < 31).then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len))),
+                    peer: None,
+                    secondary: false,
+                };
+                match self.known.as_mut() {
+                    Some(k) => {
+                        let old = k.by_label(iface).cloned();
+                        let same = old.as_ref().is_some_and(|o| o.local == ip);
+                        let mut new = if same { old.clone().expect("same") } else { fresh };
+                        for m in mods {
+                            Self::refine(&mut new, brd_capable, m)?;
+                        }
+                        if old.as_ref() != Some(&new) {
+                            if let Some(o) = &old {
+                                k.delete(o);
+                                self.lines.push(Script::render(&[Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() }]).trim_end().to_string());
+                            }
+                            let k = self.known.as_mut().expect("known");
+                            k.insert(new.clone());
+                            self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() });
+                        }
+                    }
+                    None => {
+                        let mut new = fresh;
+                        for m in mods {
+                            Self::refine(&mut new, brd_capable, m)?;
+                        }
+                        let pattern = if mods.is_empty() {
+                            format!("inet {ip}/")
+                        } else {
+                            show_pattern(&new)
+                        };
+                        let ipc = self.ip();
+                        let add = Script::render(&[Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() }]);
+                        self.lines.push(format!(
+                            "{ipc} -4 addr show dev {d} label {l} | grep -q '{pattern}' || {{ {ipc} -4 addr flush dev {d} label {l}; {add}; }}",
+                            d = shell_quote(dev),
+                            l = shell_quote(iface),
+                            add = add.trim_end()
+                        ));
+                    }
+                }
+            }
+        }
+        if !alias {
+            self.op(Op::SetUp { ns, dev: dev.to_string(), up: true });
+            if let Some(l) = self.known.as_mut().and_then(|k| k.links.get_mut(dev)) {
+                l.up = true;
+            }
+        }
+        Ok(note)
+    }
+
+    fn modify_existing(&mut self, iface: &str, dev: &str, m: &Action) -> Result<(), String> {
+        let Some(k) = self.known.as_mut() else {
+            return Err(format!(
+                "it changes the address of `{iface}`, which is only known at run time"
+            ));
+        };
+        let Some(old) = k.by_label(iface).cloned() else {
+            return Err(format!("`{iface}` has no address here: ifconfig fails"));
+        };
+        let mut new = old.clone();
+        Self::refine(&mut new, dev != "lo", m)?;
+        if new != old {
+            k.delete(&old);
+            k.insert(new.clone());
+            let ns = self.ns.clone();
+            self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: old.spec() });
+            self.op(Op::AddAddr { ns, dev: dev.to_string(), addr: new.spec() });
+        }
+        Ok(())
+    }
+
+    /// `ifconfig IF add|del A`: net-tools' `set_ifstate`, on the static picture.
+    fn alias_add_del(&mut self, parent: &str, ip: Ipv4Addr, add: bool) -> Result<(), String> {
+        let Some(k) = self.known.clone() else {
+            return Err(format!(
+                "`{}` picks the alias number and copies the netmask of `{parent}` at run time",
+                if add { "add" } else { "del" }
+            ));
+        };
+        let dev = base(parent).to_string();
+        let Some(link) = k.links.get(&dev) else {
+            return Err(format!("`{dev}` does not exist here: ifconfig fails"));
+        };
+        let (nm, bc) = match k.by_label(parent) {
+            Some(p) => (p.prefixlen, p.brd),
+            None => (0, None),
+        };
+        // Labels of the form PARENT:N, in the order net-tools walks them.
+        let mut used = [false; 256];
+        let mut found: Option<Ifa> = None;
+        for a in &k.addrs {
+            let Some(z) = a.label.strip_prefix(parent).and_then(|r| r.strip_prefix(':')) else {
+                continue;
+            };
+            if z.contains('-') {
+                continue;
+            }
+            let n = ifg::atoi(z);
+            if !(0..=255).contains(&n) {
+                return Err("an alias number outside 0..255 makes ifconfig abort".into());
+            }
+            used[n as usize] = true;
+            if a.address() == ip && found.is_none() {
+                found = Some(a.clone());
+            }
+        }
+        if let Some(a) = found {
+            if !add {
+                self.delete_label(&a.label, &dev);
+            }
+            return Ok(());
+        }
+        if !link.up {
+            // The alias is created and at once deleted again (no IFF_UP): nothing changes.
+            return Ok(());
+        }
+        let Some(n) = used.iter().position(|u| !u) else {
+            return Ok(());
+        };
+        let label = format!("{parent}:{n}");
+        if label.len() > 15 {
+            return Err("the alias name would be longer than 15 bytes".into());
+        }
+        let Some(len) = abc_len(ip).filter(|_| !ip.is_unspecified()) else {
+            return Err("a class D or zero address as an alias".into());
+        };
+        let _ = len;
+        let new = Ifa {
+            dev: dev.clone(),
+            label,
+            local: ip,
+            prefixlen: nm,
+            brd: bc,
+            peer: None,
+            secondary: false,
+        };
+        let km = self.known.as_mut().expect("known");
+        km.insert(new.clone());
+        let ns = self.ns.clone();
+        self.op(Op::AddAddr { ns, dev, addr: new.spec() });
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- brctl
+
+    fn brctl(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
+        let mut argv = vec!["brctl".to_string()];
+        argv.extend(args.iter().cloned());
+        let cmd = match brctl::parse_args(&argv) {
+            brctl::Invocation::Answer(a) => {
+                if dyn_at.iter().any(|d| *d) {
+                    return Err("a value only known at run time decides what brctl does".into());
+                }
+                let msg = String::from_utf8_lossy(if a.stderr.is_empty() { &a.stdout } else { &a.stderr });
+                let first = msg.lines().next().unwrap_or("").to_string();
+                return Err(if a.code == 0 {
+                    "it prints brctl's own text; nothing to translate".into()
+                } else {
+                    format!("brctl refuses it: {first}")
+                });
+            }
+            brctl::Invocation::Run(c) => c,
+        };
+        use brctl::Command as B;
+        let ip = self.ip();
+        let bridge_cmd = |ns: &Ns| match ns {
+            Some(n) => format!("bridge -n {}", shell_quote(n)),
+            None => "bridge".into(),
+        };
+        match &cmd {
+            B::Show { bridges } => {
+                if bridges.is_empty() {
+                    self.lines.push(format!("{ip} link show type bridge"));
+                } else {
+                    for b in bridges {
+                        self.lines.push(format!("{ip} link show dev {}", shell_quote(b)));
+                    }
+                }
+                self.lines.push(format!("{} link show", bridge_cmd(&self.ns)));
+                return Ok(None);
+            }
+            B::ShowMacs { bridge } => {
+                self.lines.push(format!("{} fdb show br {}", bridge_cmd(&self.ns), shell_quote(bridge)));
+                return Ok(None);
+            }
+            B::ShowStp { bridge } => {
+                self.lines.push(format!("{ip} -d link show dev {}", shell_quote(bridge)));
+                self.lines.push(format!("{} -d link show", bridge_cmd(&self.ns)));
+                return Ok(None);
+            }
+            _ => {}
+        }
+        let Some(ops) = cmd.ops(&self.ns) else {
+            return Err("a time beyond what `ip` can carry (2^32 centiseconds)".into());
+        };
+        match &cmd {
+            B::AddBr { bridge } => {
+                if let Some(k) = &mut self.known {
+                    k.links.insert(brctl::kernel_name(bridge), LinkK { bridge: true, ..Default::default() });
+                }
+            }
+            B::DelBr { bridge } => {
+                let name = brctl::kernel_name(bridge);
+                match self.known.as_mut() {
+                    Some(k) => match k.links.get(&name) {
+                        Some(l) if l.bridge && !l.up => {
+                            k.remove_link(&name);
+                        }
+                        Some(l) if l.bridge => {
+                            return Err(format!("bridge `{name}` is still up here: brctl fails"))
+                        }
+                        _ => return Err(format!("`{name}` is not a bridge here: brctl fails")),
+                    },
+                    None => {
+                        let del = Script::render(&ops);
+                        self.lines.push(format!(
+                            "{ip} link show dev {b} type bridge up | grep -q . || {}",
+                            del.trim_end(),
+                            b = shell_quote(&name)
+                        ));
+                        return Ok(Some("brctl deletes a bridge only while it is down".into()));
+                    }
+                }
+            }
+            B::AddIf { bridge, ifaces } => {
+                if let Some(k) = &mut self.known {
+                    for i in ifaces {
+                        match k.links.get_mut(i) {
+                            Some(l) if l.master.is_some() => {
+                                return Err(format!("`{i}` is already a port of a bridge here: brctl fails"))
+                            }
+                            Some(l) => l.master = Some(brctl::kernel_name(bridge)),
+                            None => return Err(format!("`{i}` does not exist here: brctl fails")),
+                        }
+                    }
+                }
+            }
+            B::DelIf { bridge, ifaces } => {
+                if let Some(k) = &mut self.known {
+                    for i in ifaces {
+                        match k.links.get_mut(i) {
+                            Some(l) if l.master.as_deref() == Some(&brctl::kernel_name(bridge)) => l.master = None,
+                            _ => return Err(format!("`{i}` is not a port of `{bridge}` here: brctl fails")),
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        for op in ops {
+            self.op(op);
+        }
+        Ok(None)
+    }
+
+    // ---------------------------------------------------------------- route
+
+    fn route(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
+        // Only device names may come from expansions.
+        for (k, d) in dyn_at.iter().enumerate() {
+            let dev_pos = (k > 0 && matches!(args[k - 1].as_str(), "dev" | "device")) || k + 1 == args.len();
+            if *d && !dev_pos {
+                return Err(format!("the value of `{}` is only known at run time", args[k]));
+            }
+        }
+        match route::parse(args) {
+            route::Invocation::Show { family, .. } => {
+                let v6 = if family == route::Family::Inet6 { " -6" } else { "" };
+                self.lines.push(format!("{}{v6} route show", self.ip()));
+                Ok(None)
+            }
+            route::Invocation::Refused(m) => Err(format!("route refuses it: {m}")),
+            route::Invocation::Change(c) => {
+                if c.dev.as_deref().is_some_and(|d| d.contains(':')) && c.add && !c.reject {
+                    return Err("a route through an alias takes its source address at run time".into());
+                }
+                match c.op(&self.ns) {
+                    Some(op) => {
+                        self.op(op);
+                        Ok(None)
+                    }
+                    None => Err(format!("route metrics ({}) are not carried over", c.extras.join(", "))),
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- arp
+
+    fn arp(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
+        for (k, d) in dyn_at.iter().enumerate() {
+            if *d && !(k > 0 && args[k - 1] == "-i") {
+                return Err(format!("the value of `{}` is only known at run time", args[k]));
+            }
+        }
+        let inv = arp::parse(args);
+        match &inv {
+            arp::Invocation::Show => {
+                self.lines.push(format!("{} neigh show", self.ip()));
+                Ok(None)
+            }
+            arp::Invocation::Refused(m) => Err(m.clone()),
+            _ => match inv.ops(&self.ns) {
+                Some(ops) => {
+                    for op in ops {
+                        self.op(op);
+                    }
+                    Ok(None)
+                }
+                None => Err("without `-i IF` the kernel picks the device by a route lookup at run time".into()),
+            },
+        }
+    }
+}
+
+fn resolved(h: &Host) -> Option<Ipv4Addr> {
+    match h.inet {
+        Inet::Addr(a) | Inet::Network(a) => Some(a),
+        Inet::Failed(_) => None,
+    }
+}
