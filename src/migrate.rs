@@ -50,7 +50,10 @@ struct Edit {
 
 /// Is a rendered line one plain command (no pipe, list or group)?
 fn plain(line: &str) -> bool {
-    !line.contains('|') && !line.contains("&&") && !line.contains(';') && !line.contains('{')
+    !["|", "&&", ";", "{ "].iter().any(|t| {
+        line.split_whitespace()
+            .any(|w| w == *t || (*t == ";" && w.ends_with(';')))
+    })
 }
 
 /// Rewrite a script.

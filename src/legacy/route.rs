@@ -14,8 +14,8 @@
 //! * `metric N` is sent as N+1 and the kernel takes 1 off again, so it is N; IPv6 routes get
 //!   metric 1 when none is given (the kernel default through netlink is 1024);
 //! * `reject` without a device uses `lo`; the kernel makes it `unreachable … scope host`;
-//! * routes made through the ioctl are `proto boot`, and the ioctl delete only matches
-//!   `proto boot` unicast routes (unless `reject`), so the `ip` form says so.
+//! * routes made through the ioctl are `proto boot`; the ioctl delete matches any protocol
+//!   but only unicast routes (unless `reject`), so the `ip` form says `unicast`.
 
 use crate::legacy::ifconfig::set::grammar::{atoi, inet_aton};
 use crate::op::{Ns, Op, RouteSpec};
@@ -348,7 +348,8 @@ impl Change {
             via: self.gw.clone(),
             dev: self.dev.clone(),
             metric: self.metric.filter(|m| *m != 0),
-            proto: Some("boot".into()),
+            // Routes made through the ioctl are `proto boot`; its delete matches any protocol.
+            proto: self.add.then(|| "boot".into()),
             ..Default::default()
         };
         if self.family == Family::Inet {
@@ -428,10 +429,10 @@ mod tests {
     }
 
     #[test]
-    fn delete_matches_only_boot_unicast_routes() {
+    fn delete_matches_only_unicast_routes() {
         assert_eq!(
             op("del -net 10.8.0.0/16"),
-            "ip -n n route del unicast 10.8.0.0/16 proto boot"
+            "ip -n n route del unicast 10.8.0.0/16"
         );
     }
 

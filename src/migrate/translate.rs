@@ -183,7 +183,7 @@ fn dispatch(
         }
     }
     match result {
-        Err(reason) => Outcome::Keep(reason),
+        Err(reason) => Outcome::Keep(names.render(&reason.replace('\'', "`")).unwrap_or(reason)),
         Ok(note) => {
             let mut out = Vec::new();
             for l in dedup(tx.lines) {
@@ -276,9 +276,39 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
         ("link" | "l", "add" | "a") => {
             let toks: Vec<Option<String>> = rest[2..].to_vec();
             let keys: Vec<String> = words[i + 2..].iter().map(Word::key).collect();
-            if let Some(p) = toks.iter().position(|t| t.as_deref() == Some("netns")) {
-                if let Some(k) = keys.get(p + 1) {
-                    known.forget(k);
+            let netns_at: Vec<usize> = toks
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.as_deref() == Some("netns"))
+                .map(|(p, _)| p)
+                .collect();
+            let peer_at = toks.iter().position(|t| t.as_deref() == Some("peer"));
+            // `link add A type veth peer name B netns Y`: B goes to Y.
+            if let ([p], Some(pa)) = (netns_at.as_slice(), peer_at) {
+                let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") { 1 } else { 0 };
+                let peer_name = if toks.get(pa + 1).and_then(|t| t.as_deref()) == Some("name") { pa + 2 } else { pa + 1 };
+                if *p > pa && toks.get(p + 1).is_some() {
+                    let a = keys.get(name_at).cloned();
+                    let b = keys.get(peer_name).cloned();
+                    let y = keys[p + 1].clone();
+                    match (a, b, ns_key.as_ref().and_then(|k| known.spaces.contains_key(k).then_some(k.clone()))) {
+                        (Some(a), Some(b), Some(here)) if known.spaces.contains_key(&y) => {
+                            known.spaces.get_mut(&here).expect("known").links.insert(a, LinkK::default());
+                            known.spaces.get_mut(&y).expect("known").links.insert(b, LinkK::default());
+                        }
+                        _ => {
+                            known.forget(&y);
+                            forget_ns(known, &ns_key);
+                        }
+                    }
+                    return;
+                }
+            }
+            if !netns_at.is_empty() {
+                for p in netns_at {
+                    if let Some(k) = keys.get(p + 1) {
+                        known.forget(k);
+                    }
                 }
                 return forget_ns(known, &ns_key);
             }
