@@ -232,6 +232,13 @@ fn scrub(v: &mut Value) {
             }
         }
         Value::Array(a) => {
+            // IPv6 routes the kernel makes when a device first sees a carrier: a peer that
+            // was up only for a moment (`ifconfig X ADDR down` in one process) may or may not
+            // have given one, depending on link-watch timing.
+            a.retain(|x| {
+                !(x.get("protocol").and_then(Value::as_str) == Some("kernel")
+                    && matches!(x.get("dst").and_then(Value::as_str), Some("fe80::/64" | "ff00::/8")))
+            });
             a.retain(|x| {
                 !["local", "dst", "prefsrc"].iter().any(|k| {
                     x.get(*k)

@@ -67,6 +67,9 @@ pub struct LinkK {
     pub up: bool,
     pub bridge: bool,
     pub master: Option<String>,
+    /// Routes or neighbour entries may use the device. Deleting its last IPv4 address then
+    /// flushes them (`fib_disable_ip`), so the intermediate steps of ifconfig matter.
+    pub refs: bool,
 }
 
 /// A namespace whose state migrate knows.
@@ -118,6 +121,15 @@ impl NsK {
                     && a.prefixlen == gone.prefixlen
                     && a.subnet() == gone.subnet())
             });
+        }
+    }
+
+    /// Routes or neighbours may now use `dev` (all devices when `None`).
+    pub fn mark_refs(&mut self, dev: Option<&str>) {
+        for (name, l) in self.links.iter_mut() {
+            if dev.is_none_or(|d| d == name) {
+                l.refs = true;
+            }
         }
     }
 

@@ -371,7 +371,7 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                 let had = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)).and_then(|nk| nk.remove_link(&dev));
                 match (had, known.spaces.get_mut(&to)) {
                     (Some(l), Some(dst)) => {
-                        dst.links.insert(dev.clone(), LinkK { up: false, master: None, bridge: l.bridge });
+                        dst.links.insert(dev.clone(), LinkK { up: false, master: None, bridge: l.bridge, refs: false });
                     }
                     _ => known.forget(&to),
                 }
@@ -416,8 +416,12 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                 nk.remove_link(&dev);
             }
         }
-        ("link" | "l" | "addr" | "address" | "a" | "route" | "r" | "neigh" | "n", "show" | "list" | "ls" | "lst" | "sh" | "get" | "")
-        | ("route" | "r" | "neigh" | "n" | "-6" | "-4", _) => {}
+        ("link" | "l" | "addr" | "address" | "a" | "route" | "r" | "neigh" | "n", "show" | "list" | "ls" | "lst" | "sh" | "get" | "") => {}
+        ("route" | "r" | "neigh" | "n", _) => {
+            if let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) {
+                nk.mark_refs(None);
+            }
+        }
         _ => forget_ns(known, &ns_key),
     }
 }
@@ -804,41 +808,79 @@ impl Tx {
                     peer: None,
                     secondary: false,
                 };
+                // ifconfig's steps: SIOCSIFADDR (classful), then one delete + insert per
+                // keyword that changes the address. Folding them into one `ip addr add` is
+                // exact unless a step deletes the device's last IPv4 address while routes or
+                // neighbours may use the device (the kernel then flushes those).
+                let mut cur = fresh.clone();
+                let mut reinserted = false;
                 match self.known.as_mut() {
                     Some(k) => {
                         let old = k.by_label(iface).cloned();
                         let same = old.as_ref().is_some_and(|o| o.local == ip);
-                        let mut new = if same { old.clone().expect("same") } else { fresh };
-                        for m in mods {
-                            Self::refine(&mut new, brd_capable, m)?;
+                        if same {
+                            cur = old.clone().expect("same");
                         }
-                        if old.as_ref() != Some(&new) {
+                        for m in mods {
+                            let before = cur.clone();
+                            Self::refine(&mut cur, brd_capable, m)?;
+                            reinserted |= cur != before;
+                        }
+                        let new = cur;
+                        if old.as_ref() == Some(&new) {
+                            // Nothing changes.
+                        } else if same {
+                            let o = old.expect("same");
+                            k.delete(&o);
+                            k.insert(new.clone());
+                            self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() });
+                            self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() });
+                        } else {
                             if let Some(o) = &old {
                                 k.delete(o);
-                                self.lines.push(Script::render(&[Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() }]).trim_end().to_string());
                             }
-                            let k = self.known.as_mut().expect("known");
+                            let others = k.addrs.iter().any(|a| a.dev == dev);
+                            let refs = k.links.get(dev).is_none_or(|l| l.refs);
                             k.insert(new.clone());
+                            if let Some(o) = &old {
+                                self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() });
+                            }
+                            if reinserted && refs && !others {
+                                self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() });
+                                self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() });
+                            }
                             self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() });
                         }
                     }
                     None => {
-                        let mut new = fresh;
                         for m in mods {
-                            Self::refine(&mut new, brd_capable, m)?;
+                            let before = cur.clone();
+                            Self::refine(&mut cur, brd_capable, m)?;
+                            reinserted |= cur != before;
                         }
+                        let new = cur;
                         let pattern = if mods.is_empty() {
                             format!("inet {ip}/")
                         } else {
                             show_pattern(&new)
                         };
                         let ipc = self.ip();
-                        let add = Script::render(&[Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() }]);
+                        let render = |op: Op| Script::render(&[op]).trim_end().to_string();
+                        let mut steps = vec![format!(
+                            "{ipc} -4 addr flush dev {} label {}",
+                            shell_quote(dev),
+                            shell_quote(iface)
+                        )];
+                        if reinserted {
+                            steps.push(render(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() }));
+                            steps.push(render(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() }));
+                        }
+                        steps.push(render(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() }));
                         self.lines.push(format!(
-                            "{ipc} -4 addr show dev {d} label {l} | grep -q '{pattern}' || {{ {ipc} -4 addr flush dev {d} label {l}; {add}; }}",
+                            "{ipc} -4 addr show dev {d} label {l} | grep -q '{pattern}' || {{ {}; }}",
+                            steps.join("; "),
                             d = shell_quote(dev),
                             l = shell_quote(iface),
-                            add = add.trim_end()
                         ));
                     }
                 }
@@ -1052,6 +1094,36 @@ impl Tx {
             }
             _ => {}
         }
+        if self.known.is_none() {
+            match &cmd {
+                // brctl refuses a device that is already a port (of any bridge), and `delif`
+                // of a device that is not a port of that bridge.
+                B::AddIf { bridge, ifaces } => {
+                    for i in ifaces {
+                        let set = Script::render(&[Op::SetMaster { ns: self.ns.clone(), dev: i.clone(), master: Some(brctl::kernel_name(bridge)) }]);
+                        self.lines.push(format!(
+                            "{ip} link show dev {} | grep -q ' master ' || {}",
+                            shell_quote(i),
+                            set.trim_end()
+                        ));
+                    }
+                    return Ok(None);
+                }
+                B::DelIf { bridge, ifaces } => {
+                    for i in ifaces {
+                        let set = Script::render(&[Op::SetMaster { ns: self.ns.clone(), dev: i.clone(), master: None }]);
+                        self.lines.push(format!(
+                            "{ip} link show dev {} master {} | grep -q . && {}",
+                            shell_quote(i),
+                            shell_quote(&brctl::kernel_name(bridge)),
+                            set.trim_end()
+                        ));
+                    }
+                    return Ok(None);
+                }
+                _ => {}
+            }
+        }
         for op in ops {
             self.op(op);
         }
@@ -1081,7 +1153,42 @@ impl Tx {
                 }
                 match c.op(&self.ns) {
                     Some(op) => {
-                        self.op(op);
+                        // The ioctl gives a gateway route universe scope only when the gateway
+                        // is a unicast address; a local or broadcast one makes it `scope link`.
+                        let gw_v4 = c.gw.as_ref().filter(|_| c.add && !c.reject && c.family == route::Family::Inet);
+                        let Some(gw) = gw_v4 else {
+                            if let Some(k) = &mut self.known {
+                                k.mark_refs(c.dev.as_deref());
+                            }
+                            self.op(op);
+                            return Ok(None);
+                        };
+                        let linked = |op: &Op| match op {
+                            Op::AddRoute { ns, route } => Op::AddRoute {
+                                ns: ns.clone(),
+                                route: crate::op::RouteSpec { scope: Some("link".into()), ..route.clone() },
+                            },
+                            other => other.clone(),
+                        };
+                        match &mut self.known {
+                            Some(k) => {
+                                let local = k.addrs.iter().any(|a| {
+                                    a.local.to_string() == *gw || a.brd.is_some_and(|b| b.to_string() == *gw)
+                                });
+                                k.mark_refs(c.dev.as_deref());
+                                self.op(if local { linked(&op) } else { op });
+                            }
+                            None => {
+                                let plain = Script::render(&[op.clone()]);
+                                let scoped = Script::render(&[linked(&op)]);
+                                self.lines.push(format!(
+                                    "if {} route get {gw} 2>/dev/null | grep -qE '^(local|broadcast) '; then {}; else {}; fi",
+                                    self.ip(),
+                                    scoped.trim_end(),
+                                    plain.trim_end()
+                                ));
+                            }
+                        }
                         Ok(None)
                     }
                     None => Err(format!("route metrics ({}) are not carried over", c.extras.join(", "))),
@@ -1107,6 +1214,9 @@ impl Tx {
             arp::Invocation::Refused(m) => Err(m.clone()),
             _ => match inv.ops(&self.ns) {
                 Some(ops) => {
+                    if let Some(k) = &mut self.known {
+                        k.mark_refs(None);
+                    }
                     for op in ops {
                         self.op(op);
                     }
