@@ -305,7 +305,13 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
     }
 }
 
-fn migrate(file: Option<&str>, check: bool, diff: bool, to_lab: bool, vars: &[String]) -> Result<()> {
+fn migrate(
+    file: Option<&str>,
+    check: bool,
+    diff: bool,
+    to_lab: bool,
+    vars: &[String],
+) -> Result<()> {
     use std::io::Read;
     let (name, text) = match file {
         None | Some("-") => {

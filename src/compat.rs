@@ -52,14 +52,20 @@ pub fn entry(path: &Path, nslab: &Path) -> Entry {
 pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
     let nslab = nslab_binary()?;
     if !dir.is_dir() {
-        return Err(Error::Usage(format!("{}: no such directory", dir.display())));
+        return Err(Error::Usage(format!(
+            "{}: no such directory",
+            dir.display()
+        )));
     }
     let mut plan = Vec::new();
     for name in LEGACY_NAMES {
         let path = dir.join(name);
         let e = entry(&path, &nslab);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-            return Err(Error::Usage(format!("{} is a directory; not replacing it", path.display())));
+            return Err(Error::Usage(format!(
+                "{} is a directory; not replacing it",
+                path.display()
+            )));
         }
         if e == Entry::Other && !force {
             return Err(Error::Usage(format!(
@@ -113,13 +119,19 @@ pub fn status(path: &str) -> Result<Vec<String>> {
         lines.push(match found {
             None => format!("{name}: not found on PATH"),
             Some(p) => match entry(&p, &nslab) {
-                Entry::NslabLink(_) => format!("{name}: {} -> nslab ({})", p.display(), nslab.display()),
+                Entry::NslabLink(_) => {
+                    format!("{name}: {} -> nslab ({})", p.display(), nslab.display())
+                }
                 _ => {
                     let real = p.canonicalize().unwrap_or_else(|_| p.clone());
                     if real == p {
                         format!("{name}: {} (legacy tool, not nslab)", p.display())
                     } else {
-                        format!("{name}: {} -> {} (legacy tool, not nslab)", p.display(), real.display())
+                        format!(
+                            "{name}: {} -> {} (legacy tool, not nslab)",
+                            p.display(),
+                            real.display()
+                        )
                     }
                 }
             },

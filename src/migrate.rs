@@ -93,7 +93,8 @@ pub fn migrate(src: &str) -> Migration {
                 };
                 let text = if lines.is_empty() {
                     format!(":{redirs}")
-                } else if lines.len() == 1 && (plain(&lines[0]) || !c.ctx.list) && redirs.is_empty() {
+                } else if lines.len() == 1 && (plain(&lines[0]) || !c.ctx.list) && redirs.is_empty()
+                {
                     lines[0].clone()
                 } else if lines.len() == 1 && plain(&lines[0]) {
                     format!("{}{redirs}", lines[0])
@@ -261,7 +262,7 @@ mod tests {
         let m = migrate("for i in 1 2; do ip netns exec \"$NS\" ifconfig veth$i up; done\n");
         assert_eq!(
             m.text,
-            "for i in 1 2; do ip -n \"$NS\" link set dev veth\"$i\" up; done\n"
+            "for i in 1 2; do ip -n \"$NS\" link set dev \"veth$i\" up; done\n"
         );
     }
 
@@ -269,14 +270,22 @@ mod tests {
     fn untranslatable_lines_are_marked() {
         let m = migrate("  ifconfig eth0 add 10.0.0.5 && echo ok\n");
         assert_eq!(m.kept.len(), 1);
-        assert!(m.text.starts_with("  # nslab migrate: kept `ifconfig eth0 add 10.0.0.5`: "));
-        assert!(m.text.ends_with("\n  ifconfig eth0 add 10.0.0.5 && echo ok\n"));
+        assert!(m
+            .text
+            .starts_with("  # nslab migrate: kept `ifconfig eth0 add 10.0.0.5`: "));
+        assert!(m
+            .text
+            .ends_with("\n  ifconfig eth0 add 10.0.0.5 && echo ok\n"));
     }
 
     #[test]
     fn multi_line_results_in_lists_are_grouped() {
         let m = migrate("true && ifconfig eth0 10.0.0.1 netmask 255.255.255.0\n");
-        assert!(m.text.starts_with("true && { ip -4 addr show"), "{}", m.text);
+        assert!(
+            m.text.starts_with("true && { ip -4 addr show"),
+            "{}",
+            m.text
+        );
     }
 
     #[test]

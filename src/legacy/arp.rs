@@ -69,7 +69,9 @@ pub fn parse(args: &[String]) -> Invocation {
             "-H" | "-t" | "--hw-type" => {
                 i += 1;
                 if args.get(i).map(String::as_str) != Some("ether") {
-                    return Invocation::Refused("arp: only the ether hardware type is modelled".into());
+                    return Invocation::Refused(
+                        "arp: only the ether hardware type is modelled".into(),
+                    );
                 }
             }
             _ if a.starts_with("-i") && a.len() > 2 => dev = Some(a[2..].to_string()),
@@ -121,7 +123,9 @@ pub fn parse(args: &[String]) -> Invocation {
             "trail" => {}
             "netmask" => {
                 if words.next().copied() != Some("255.255.255.255") {
-                    return Invocation::Refused("arp: proxy ARP for networks is not modelled".into());
+                    return Invocation::Refused(
+                        "arp: proxy ARP for networks is not modelled".into(),
+                    );
                 }
             }
             other => return Invocation::Refused(format!("arp: unknown flag `{other}'")),
@@ -174,17 +178,26 @@ mod tests {
     use super::*;
 
     fn p(line: &str) -> Invocation {
-        parse(&line.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        parse(
+            &line
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]
     fn set_with_device_is_a_permanent_neighbour() {
-        let ops = p("-i eth0 -s 10.0.0.9 2:0:0:0:0:9").ops(&Some("n".into())).unwrap();
+        let ops = p("-i eth0 -s 10.0.0.9 2:0:0:0:0:9")
+            .ops(&Some("n".into()))
+            .unwrap();
         assert_eq!(
             ops[0].to_string(),
             "ip -n n neigh replace 10.0.0.9 lladdr 02:00:00:00:00:09 nud permanent dev eth0"
         );
-        let ops = p("-s 10.0.0.9 02:00:00:00:00:09 temp -i eth0").ops(&None).unwrap();
+        let ops = p("-s 10.0.0.9 02:00:00:00:00:09 temp -i eth0")
+            .ops(&None)
+            .unwrap();
         assert!(ops[0].to_string().contains("nud stale"));
     }
 

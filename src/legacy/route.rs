@@ -48,7 +48,10 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
     /// Print a routing table (`route`, `route -n`, `route -A inet6`, `route -C` …).
-    Show { family: Family, cache: bool },
+    Show {
+        family: Family,
+        cache: bool,
+    },
     Change(Change),
     /// `route` refuses the line before touching the kernel (usage, bad value): this message,
     /// nothing changes.
@@ -385,7 +388,12 @@ mod tests {
     use super::*;
 
     fn p(line: &str) -> Invocation {
-        parse(&line.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        parse(
+            &line
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn op(line: &str) -> String {
@@ -405,7 +413,10 @@ mod tests {
 
     #[test]
     fn net_needs_a_mask_except_for_default() {
-        assert!(matches!(p("add -net 10.9.0.0 dev v0"), Invocation::Refused(_)));
+        assert!(matches!(
+            p("add -net 10.9.0.0 dev v0"),
+            Invocation::Refused(_)
+        ));
         assert_eq!(
             op("add -net 10.9.0.0 netmask 255.255.0.0 gw 10.0.0.2 metric 5"),
             "ip -n n route add 10.9.0.0/16 via 10.0.0.2 metric 5 proto boot"
@@ -454,6 +465,9 @@ mod tests {
             p("add -net 10.0.0.1 netmask 255.0.0.0"),
             Invocation::Refused(_)
         ));
-        assert!(matches!(p("add -net 10.0.0.0 netmask 255.0.255.0"), Invocation::Refused(_)));
+        assert!(matches!(
+            p("add -net 10.0.0.0 netmask 255.0.255.0"),
+            Invocation::Refused(_)
+        ));
     }
 }

@@ -95,6 +95,17 @@ impl NsK {
         self.addrs.iter().find(|a| a.label == label)
     }
 
+    /// Whether inserting `ifa` fails with EEXIST: the same local address with the same mask
+    /// and subnet is already on the device.
+    pub fn conflicts(&self, ifa: &Ifa) -> bool {
+        self.addrs.iter().any(|a| {
+            a.dev == ifa.dev
+                && a.prefixlen == ifa.prefixlen
+                && a.local == ifa.local
+                && a.subnet() == ifa.subnet()
+        })
+    }
+
     /// Insert as the kernel does (`__inet_insert_ifa`): secondary when a primary of the same
     /// device covers the same subnet with the same mask.
     pub fn insert(&mut self, mut ifa: Ifa) {

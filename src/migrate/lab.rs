@@ -237,7 +237,11 @@ fn step(m: &mut Model, ns: Option<&str>, w: &[String]) -> Result<(), String> {
                     ("broadcast" | "brd", Some(b)) => {
                         let auto = match c.addr {
                             std::net::IpAddr::V4(a) if c.len < 31 => {
-                                let mask = if c.len == 0 { 0 } else { u32::MAX << (32 - c.len) };
+                                let mask = if c.len == 0 {
+                                    0
+                                } else {
+                                    u32::MAX << (32 - c.len)
+                                };
                                 Some(std::net::Ipv4Addr::from(u32::from(a) | !mask).to_string())
                             }
                             _ => None,
@@ -251,11 +255,19 @@ fn step(m: &mut Model, ns: Option<&str>, w: &[String]) -> Result<(), String> {
                     _ => return Err(unknown()),
                 }
             }
-            if c.addr.is_ipv4() && c.len < 31 && !rest.contains(&"broadcast") && !rest.contains(&"brd") {
-                return Err(format!("{local} has no broadcast, a lab file always sets one"));
+            if c.addr.is_ipv4()
+                && c.len < 31
+                && !rest.contains(&"broadcast")
+                && !rest.contains(&"brd")
+            {
+                return Err(format!(
+                    "{local} has no broadcast, a lab file always sets one"
+                ));
             }
             if c.addr.is_ipv6() {
-                return Err("IPv6 addresses in a lab file skip DAD (nodad); the script's do not".into());
+                return Err(
+                    "IPv6 addresses in a lab file skip DAD (nodad); the script's do not".into(),
+                );
             }
             let d = d.ok_or_else(unknown)?;
             let idx = m
@@ -325,7 +337,10 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
     }
     for d in m.devs.iter().filter(|d| d.bridge && !d.gone) {
         if !d.up {
-            return Err(format!("bridge `{}` stays down; a lab brings it up", d.name));
+            return Err(format!(
+                "bridge `{}` stays down; a lab brings it up",
+                d.name
+            ));
         }
         if d.master.is_some() {
             return Err(format!("bridge `{}` is a port of another bridge", d.name));
@@ -345,7 +360,11 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
         }
         Ok(Endpoint {
             name: d.name.clone(),
-            host: if d.master.is_some() { None } else { Some(d.ns.clone()) },
+            host: if d.master.is_some() {
+                None
+            } else {
+                Some(d.ns.clone())
+            },
             bridge: d.master.clone(),
             addrs: d.addrs.clone(),
             mtu: d.mtu,
@@ -359,9 +378,15 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
             continue;
         }
         if let Some(b) = &d.master {
-            let same = m.devs.iter().any(|x| x.bridge && &x.name == b && x.ns == d.ns);
+            let same = m
+                .devs
+                .iter()
+                .any(|x| x.bridge && &x.name == b && x.ns == d.ns);
             if !same {
-                return Err(format!("`{}` is a port of `{b}` in another namespace", d.name));
+                return Err(format!(
+                    "`{}` is a port of `{b}` in another namespace",
+                    d.name
+                ));
             }
         }
         lab.links.push(LinkDecl {
@@ -383,7 +408,10 @@ pub fn render(lab: &Lab, source: &str) -> String {
             v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
         )
     };
-    let mut out = format!("# Made by `nslab migrate --to-lab` from {source}.\nname = {}\n", q(&lab.name));
+    let mut out = format!(
+        "# Made by `nslab migrate --to-lab` from {source}.\nname = {}\n",
+        q(&lab.name)
+    );
     for h in &lab.hosts {
         let _ = write!(out, "\n[[hosts]]\nname = {}\n", q(&h.name));
         if !h.routes.is_empty() {
@@ -410,11 +438,17 @@ pub fn render(lab: &Lab, source: &str) -> String {
             let s: Vec<String> = h
                 .sysctl
                 .iter()
-                .map(|(k, v)| format!("{} = {}", q(k), match v {
-                    SysctlValue::Int(i) => i.to_string(),
-                    SysctlValue::Bool(b) => b.to_string(),
-                    SysctlValue::Text(t) => q(t),
-                }))
+                .map(|(k, v)| {
+                    format!(
+                        "{} = {}",
+                        q(k),
+                        match v {
+                            SysctlValue::Int(i) => i.to_string(),
+                            SysctlValue::Bool(b) => b.to_string(),
+                            SysctlValue::Text(t) => q(t),
+                        }
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "sysctl = {{ {} }}", s.join(", "));
         }
@@ -494,7 +528,12 @@ mod tests {
 
     #[test]
     fn loops_cannot_become_a_lab() {
-        let e = to_lab("for i in 1; do ip netns add n$i; done\n", "x", &BTreeMap::new()).unwrap_err();
+        let e = to_lab(
+            "for i in 1; do ip netns add n$i; done\n",
+            "x",
+            &BTreeMap::new(),
+        )
+        .unwrap_err();
         assert!(e.contains("loop"), "{e}");
     }
 }

@@ -224,10 +224,11 @@ impl<'a> Lexer<'a> {
                     while self.i < b.len() && b[self.i] != b'"' {
                         any = true;
                         match b[self.i] {
-                            b'\\' if matches!(
-                                b.get(self.i + 1),
-                                Some(b'$' | b'`' | b'"' | b'\\' | b'\n')
-                            ) =>
+                            b'\\'
+                                if matches!(
+                                    b.get(self.i + 1),
+                                    Some(b'$' | b'`' | b'"' | b'\\' | b'\n')
+                                ) =>
                             {
                                 if b[self.i + 1] != b'\n' {
                                     lit.push(b[self.i + 1] as char);
@@ -512,11 +513,7 @@ pub fn commands(src: &str) -> Vec<Command> {
                             depth = depth.saturating_sub(1);
                         }
                     }
-                    ";;" => {
-                        if in_case {
-                            case_pattern = true;
-                        }
-                    }
+                    ";;" if in_case => case_pattern = true,
                     _ => {}
                 }
                 finish(&mut cur, &mut out, joins);
@@ -640,7 +637,10 @@ pub fn commands(src: &str) -> Vec<Command> {
     finish(&mut cur, &mut out, false);
     for c in &mut out {
         let before = &src[c.line_start..c.start];
-        let line_end = src[c.end..].find('\n').map(|e| c.end + e).unwrap_or(src.len());
+        let line_end = src[c.end..]
+            .find('\n')
+            .map(|e| c.end + e)
+            .unwrap_or(src.len());
         let after = src[c.end..line_end].trim_start();
         c.alone = before.trim().is_empty()
             && (after.is_empty() || after.starts_with('#'))
@@ -704,7 +704,8 @@ mod tests {
 
     #[test]
     fn here_documents_and_case_are_skipped() {
-        let src = "cat <<EOF\nifconfig eth0 up\nEOF\ncase $x in\n  a|b) ifconfig eth1 up ;;\nesac\n";
+        let src =
+            "cat <<EOF\nifconfig eth0 up\nEOF\ncase $x in\n  a|b) ifconfig eth1 up ;;\nesac\n";
         let w = words(src);
         assert_eq!(w, vec![vec!["cat"], vec!["ifconfig", "eth1", "up"]]);
         assert!(commands(src)[0].opaque);

@@ -44,7 +44,7 @@ impl Names {
                 Part::Lit(l) => s.push_str(l),
                 Part::Dyn(d) => {
                     let ph = format!("@{}@", self.subs.len());
-                    self.subs.push((ph.clone(), format!("\"{d}\"")));
+                    self.subs.push((ph.clone(), d.clone()));
                     s.push_str(&ph);
                 }
             }
@@ -52,37 +52,70 @@ impl Names {
         s
     }
 
-    fn has(&self, s: &str) -> bool {
-        self.subs.iter().any(|(ph, _)| s.contains(ph.as_str()))
+    /// The text with the expansions put back as written (for messages).
+    fn plain(&self, s: &str) -> String {
+        let mut subs = self.subs.clone();
+        subs.sort_by_key(|(ph, _)| std::cmp::Reverse(ph.len()));
+        let mut out = s.to_string();
+        for (ph, src) in subs {
+            out = out.replace(&ph, &src);
+        }
+        out
     }
 
-    /// Put the expansions back; `None` when one ended up inside quotes.
+    /// Put the expansions back; `None` when one ended up inside quotes. A word holding an
+    /// expansion is double-quoted as a whole (`"${P}ns1"`, `"veth$i"`).
     fn render(&self, line: &str) -> Option<String> {
-        if self.has(line) && line.contains('\'') {
-            // Only a literal quoted by shell_quote can hold a `'`; the placeholder would sit
-            // inside single quotes and never expand.
-            let mut in_q = false;
-            let mut bad = false;
-            let mut i = 0;
-            let b = line.as_bytes();
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    in_q = !in_q;
-                } else if in_q && b[i] == b'@' && self.subs.iter().any(|(ph, _)| line[i..].starts_with(ph.as_str())) {
-                    bad = true;
-                }
-                i += 1;
-            }
-            if bad {
-                return None;
-            }
-        }
-        let mut out = line.to_string();
+        const M: char = '\u{1}';
+        let mut marked = line.to_string();
         // Longest placeholders first so `@1@` does not eat part of `@10@`.
         let mut subs = self.subs.clone();
         subs.sort_by_key(|(ph, _)| std::cmp::Reverse(ph.len()));
-        for (ph, src) in subs {
-            out = out.replace(&ph, &src);
+        for (ph, src) in &subs {
+            marked = marked.replace(ph.as_str(), &format!("{M}{src}{M}"));
+        }
+        let mut out = String::new();
+        let mut token = String::new();
+        let mut in_dyn = false;
+        let mut has_dyn = false;
+        let flush = |token: &mut String, has_dyn: &mut bool, out: &mut String| -> bool {
+            if *has_dyn {
+                if token.contains('\'') {
+                    return false;
+                }
+                // Shell punctuation around the word stays outside the quotes.
+                let body = token.trim_end_matches([';', '}', ')', '|', '&']);
+                let tail = &token[body.len()..];
+                let core = body.trim_start_matches(['{', '(']);
+                let head = &body[..body.len() - core.len()];
+                out.push_str(head);
+                out.push('"');
+                out.push_str(&core.replace(M, ""));
+                out.push('"');
+                out.push_str(tail);
+            } else {
+                out.push_str(token);
+            }
+            token.clear();
+            *has_dyn = false;
+            true
+        };
+        for c in marked.chars() {
+            if c == M {
+                in_dyn = !in_dyn;
+                has_dyn = true;
+                token.push(c);
+            } else if c == ' ' && !in_dyn {
+                if !flush(&mut token, &mut has_dyn, &mut out) {
+                    return None;
+                }
+                out.push(' ');
+            } else {
+                token.push(c);
+            }
+        }
+        if !flush(&mut token, &mut has_dyn, &mut out) {
+            return None;
         }
         Some(out)
     }
@@ -106,9 +139,9 @@ fn split_netns(words: &[Word]) -> (Option<&Word>, &[Word]) {
 }
 
 const HARMLESS: &[&str] = &[
-    "echo", "printf", "sleep", "true", "false", ":", "set", "export", "local", "readonly",
-    "ping", "ping6", "cat", "grep", "test", "[", "[[", "wait", "exit", "return", "shift",
-    "unset", "read", "trap", "shopt", "declare", "typeset", "let", "sysctl",
+    "echo", "printf", "sleep", "true", "false", ":", "set", "export", "local", "readonly", "ping",
+    "ping6", "cat", "grep", "test", "[", "[[", "wait", "exit", "return", "shift", "unset", "read",
+    "trap", "shopt", "declare", "typeset", "let", "sysctl",
 ];
 
 /// Translate one simple command. `uncond`: it runs exactly once, in order (not in a
@@ -119,7 +152,10 @@ pub fn translate(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
         return Outcome::NotLegacy;
     };
     let tool = first.lit().map(|s| basename(&s).to_string());
-    let legacy = matches!(tool.as_deref(), Some("ifconfig" | "brctl" | "route" | "arp"));
+    let legacy = matches!(
+        tool.as_deref(),
+        Some("ifconfig" | "brctl" | "route" | "arp")
+    );
     if !uncond {
         // Whatever it is, it may run any number of times: no static picture from here on.
         let mut none = Known::default();
@@ -148,7 +184,11 @@ fn dispatch(
     if cmd.opaque {
         return Outcome::Keep("it reads a here-document".into());
     }
-    if let Some(w) = words.iter().find(|w| w.parts.iter().any(|p| matches!(p, Part::Lit(l) if l.contains('@')))) {
+    if let Some(w) = words.iter().find(|w| {
+        w.parts
+            .iter()
+            .any(|p| matches!(p, Part::Lit(l) if l.contains('@')))
+    }) {
         let _ = w;
         return Outcome::Keep("a word contains `@`, which migrate uses internally".into());
     }
@@ -173,26 +213,30 @@ fn dispatch(
         "route" => tx.route(&args, &dyn_at),
         _ => tx.arp(&args, &dyn_at),
     };
-    // Update the static picture.
+    // Update the static picture. A kept line that the picture shows to fail before any
+    // change (nothing emitted yet, a `… fails` reason) leaves the picture as it was.
     if let Some(k) = &key {
+        let known_failure = matches!(&result, Err(r) if r.ends_with("fails") || r.contains("fails:"))
+            && tx.lines.is_empty()
+            && !tx.changed_unknown
+            && tx.known.is_some();
         match (&tx.known, tx.changed_unknown, &result) {
             (Some(nk), false, Ok(_)) => {
                 known.spaces.insert(k.clone(), nk.clone());
             }
+            _ if known_failure => {}
             _ => known.forget(k),
         }
     }
     match result {
-        Err(reason) => Outcome::Keep(names.render(&reason.replace('\'', "`")).unwrap_or(reason)),
+        Err(reason) => Outcome::Keep(names.plain(&reason)),
         Ok(note) => {
             let mut out = Vec::new();
             for l in dedup(tx.lines) {
                 match names.render(&l) {
                     Some(r) => out.push(r),
                     None => {
-                        return Outcome::Keep(
-                            "a name mixes quoted text and an expansion".into(),
-                        )
+                        return Outcome::Keep("a name mixes quoted text and an expansion".into())
                     }
                 }
             }
@@ -257,9 +301,10 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
     let lit = |j: usize| rest.get(j).cloned().flatten();
     let obj = lit(0).unwrap_or_default();
     let verb = lit(1).unwrap_or_default();
-    let forget_ns = |known: &mut Known, k: &Option<String>| match k {
-        Some(k) => known.forget(k),
-        None => {}
+    let forget_ns = |known: &mut Known, k: &Option<String>| {
+        if let Some(k) = k {
+            known.forget(k);
+        }
     };
     match (obj.as_str(), verb.as_str()) {
         ("netns", "add" | "a") if ns_key.is_none() => {
@@ -285,16 +330,40 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
             let peer_at = toks.iter().position(|t| t.as_deref() == Some("peer"));
             // `link add A type veth peer name B netns Y`: B goes to Y.
             if let ([p], Some(pa)) = (netns_at.as_slice(), peer_at) {
-                let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") { 1 } else { 0 };
-                let peer_name = if toks.get(pa + 1).and_then(|t| t.as_deref()) == Some("name") { pa + 2 } else { pa + 1 };
+                let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") {
+                    1
+                } else {
+                    0
+                };
+                let peer_name = if toks.get(pa + 1).and_then(|t| t.as_deref()) == Some("name") {
+                    pa + 2
+                } else {
+                    pa + 1
+                };
                 if *p > pa && toks.get(p + 1).is_some() {
                     let a = keys.get(name_at).cloned();
                     let b = keys.get(peer_name).cloned();
                     let y = keys[p + 1].clone();
-                    match (a, b, ns_key.as_ref().and_then(|k| known.spaces.contains_key(k).then_some(k.clone()))) {
+                    match (
+                        a,
+                        b,
+                        ns_key
+                            .as_ref()
+                            .and_then(|k| known.spaces.contains_key(k).then_some(k.clone())),
+                    ) {
                         (Some(a), Some(b), Some(here)) if known.spaces.contains_key(&y) => {
-                            known.spaces.get_mut(&here).expect("known").links.insert(a, LinkK::default());
-                            known.spaces.get_mut(&y).expect("known").links.insert(b, LinkK::default());
+                            known
+                                .spaces
+                                .get_mut(&here)
+                                .expect("known")
+                                .links
+                                .insert(a, LinkK::default());
+                            known
+                                .spaces
+                                .get_mut(&y)
+                                .expect("known")
+                                .links
+                                .insert(b, LinkK::default());
                         }
                         _ => {
                             known.forget(&y);
@@ -315,7 +384,11 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
             let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) else {
                 return;
             };
-            let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") { 1 } else { 0 };
+            let name_at = if toks.first().and_then(|t| t.as_deref()) == Some("name") {
+                1
+            } else {
+                0
+            };
             let ty = toks
                 .iter()
                 .position(|t| t.as_deref() == Some("type"))
@@ -323,10 +396,22 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
             let peer = toks
                 .iter()
                 .position(|t| t.as_deref() == Some("peer"))
-                .map(|p| if toks.get(p + 1).and_then(|t| t.as_deref()) == Some("name") { p + 2 } else { p + 1 });
+                .map(|p| {
+                    if toks.get(p + 1).and_then(|t| t.as_deref()) == Some("name") {
+                        p + 2
+                    } else {
+                        p + 1
+                    }
+                });
             match (keys.get(name_at), ty.as_deref()) {
                 (Some(n), Some("bridge")) => {
-                    nk.links.insert(n.clone(), LinkK { bridge: true, ..Default::default() });
+                    nk.links.insert(
+                        n.clone(),
+                        LinkK {
+                            bridge: true,
+                            ..Default::default()
+                        },
+                    );
                 }
                 (Some(n), Some(_)) => {
                     nk.links.insert(n.clone(), LinkK::default());
@@ -342,7 +427,9 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
             if lit(j).as_deref() == Some("dev") {
                 j += 1;
             }
-            let Some(dev) = words.get(i + j).map(Word::key) else { return };
+            let Some(dev) = words.get(i + j).map(Word::key) else {
+                return;
+            };
             j += 1;
             let mut moved_to: Option<String> = None;
             let mut ops: Vec<(String, Option<String>)> = Vec::new();
@@ -362,16 +449,27 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                         ops.push((k, arg));
                         j += 2;
                     }
-                    "arp" | "multicast" | "allmulticast" | "promisc" | "trailers" | "dynamic" | "mtu"
-                    | "address" | "txqueuelen" | "txqlen" | "qlen" | "alias" => j += 2,
+                    "arp" | "multicast" | "allmulticast" | "promisc" | "trailers" | "dynamic"
+                    | "mtu" | "address" | "txqueuelen" | "txqlen" | "qlen" | "alias" => j += 2,
                     _ => return forget_ns(known, &ns_key),
                 }
             }
             if let Some(to) = moved_to {
-                let had = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)).and_then(|nk| nk.remove_link(&dev));
+                let had = ns_key
+                    .as_ref()
+                    .and_then(|k| known.spaces.get_mut(k))
+                    .and_then(|nk| nk.remove_link(&dev));
                 match (had, known.spaces.get_mut(&to)) {
                     (Some(l), Some(dst)) => {
-                        dst.links.insert(dev.clone(), LinkK { up: false, master: None, bridge: l.bridge, refs: false });
+                        dst.links.insert(
+                            dev.clone(),
+                            LinkK {
+                                up: false,
+                                master: None,
+                                bridge: l.bridge,
+                                refs: false,
+                            },
+                        );
                     }
                     _ => known.forget(&to),
                 }
@@ -380,7 +478,9 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                 }
                 return;
             }
-            let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) else { return };
+            let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) else {
+                return;
+            };
             for (k, arg) in ops {
                 match k.as_str() {
                     "up" | "down" => {
@@ -408,7 +508,11 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
             }
         }
         ("link" | "l", "del" | "delete" | "d") => {
-            let j = if lit(2).as_deref() == Some("dev") { 3 } else { 2 };
+            let j = if lit(2).as_deref() == Some("dev") {
+                3
+            } else {
+                2
+            };
             if let (Some(nk), Some(dev)) = (
                 ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)),
                 words.get(i + j).map(Word::key),
@@ -416,7 +520,10 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                 nk.remove_link(&dev);
             }
         }
-        ("link" | "l" | "addr" | "address" | "a" | "route" | "r" | "neigh" | "n", "show" | "list" | "ls" | "lst" | "sh" | "get" | "") => {}
+        (
+            "link" | "l" | "addr" | "address" | "a" | "route" | "r" | "neigh" | "n",
+            "show" | "list" | "ls" | "lst" | "sh" | "get" | "",
+        ) => {}
         ("route" | "r" | "neigh" | "n", _) => {
             if let Some(nk) = ns_key.as_ref().and_then(|k| known.spaces.get_mut(k)) {
                 nk.mark_refs(None);
@@ -485,7 +592,8 @@ impl Tx {
     }
 
     fn op(&mut self, op: Op) {
-        self.lines.push(Script::render(&[op]).trim_end().to_string());
+        self.lines
+            .push(Script::render(&[op]).trim_end().to_string());
     }
 
     fn link_up(&self, dev: &str) -> Option<bool> {
@@ -538,7 +646,11 @@ impl Tx {
         let iface = cmd.iface.clone();
         let dev = base(&iface).to_string();
         let alias = iface.contains(':');
-        if self.known.as_ref().is_some_and(|k| !k.links.contains_key(&dev)) {
+        if self
+            .known
+            .as_ref()
+            .is_some_and(|k| !k.links.contains_key(&dev))
+        {
             // A device the picture does not have: let the kernel answer at run time.
             self.known = None;
             self.changed_unknown = true;
@@ -552,42 +664,89 @@ impl Tx {
             }
             match &acts[idx] {
                 Action::Note(_) => {}
-                Action::Flag { flag, on, .. } => self.if_flag(&iface, &dev, alias, cmd.family, *flag, *on)?,
+                Action::Flag { flag, on, .. } => {
+                    self.if_flag(&iface, &dev, alias, cmd.family, *flag, *on)?
+                }
                 Action::Mtu(n) => {
                     if *n < 0 {
                         return Err("a negative MTU: `SIOCSIFMTU: Invalid argument`".into());
                     }
-                    self.op(Op::SetMtu { ns: self.ns.clone(), dev: dev.clone(), mtu: *n as u32 });
+                    self.op(Op::SetMtu {
+                        ns: self.ns.clone(),
+                        dev: dev.clone(),
+                        mtu: *n as u32,
+                    });
                 }
                 Action::TxQueueLen(q) => {
                     if *q < 0 {
-                        return Err("a negative txqueuelen: `SIOCSIFTXQLEN: Invalid argument`".into());
+                        return Err(
+                            "a negative txqueuelen: `SIOCSIFTXQLEN: Invalid argument`".into()
+                        );
                     }
-                    self.op(Op::SetTxqlen { ns: self.ns.clone(), dev: dev.clone(), txqlen: *q as u32 });
+                    self.op(Op::SetTxqlen {
+                        ns: self.ns.clone(),
+                        dev: dev.clone(),
+                        txqlen: *q as u32,
+                    });
                 }
                 Action::HwEther(Ok(mac)) => {
                     let mac = mac.map(|b| format!("{b:02x}")).join(":");
-                    self.op(Op::SetMac { ns: self.ns.clone(), dev: dev.clone(), mac });
+                    self.op(Op::SetMac {
+                        ns: self.ns.clone(),
+                        dev: dev.clone(),
+                        mac,
+                    });
                 }
-                Action::HwEther(Err(w)) => return Err(format!("`{w}` is not an Ethernet address: ifconfig fails")),
-                Action::HwOther { class, .. } => return Err(format!("`hw {class}` fails on an Ethernet device")),
-                Action::HwNoHandler(class) => return Err(format!("`hw {class}` has no address parser: ifconfig fails")),
-                Action::Slip { .. } => return Err("`keepalive`/`outfill` work on SLIP devices only: ifconfig fails".into()),
+                Action::HwEther(Err(w)) => {
+                    return Err(format!("`{w}` is not an Ethernet address: ifconfig fails"))
+                }
+                Action::HwOther { class, .. } => {
+                    return Err(format!("`hw {class}` fails on an Ethernet device"))
+                }
+                Action::HwNoHandler(class) => {
+                    return Err(format!(
+                        "`hw {class}` has no address parser: ifconfig fails"
+                    ))
+                }
+                Action::Slip { .. } => {
+                    return Err(
+                        "`keepalive`/`outfill` work on SLIP devices only: ifconfig fails".into(),
+                    )
+                }
                 Action::Map { field, .. } => {
-                    return Err(format!("`{}` needs SIOCSIFMAP, which virtual devices refuse: ifconfig fails", field.prefix()))
+                    return Err(format!(
+                        "`{}` needs SIOCSIFMAP, which virtual devices refuse: ifconfig fails",
+                        field.prefix()
+                    ))
                 }
-                Action::UnknownMedia(m) => return Err(format!("unknown media type `{m}`: ifconfig fails")),
+                Action::UnknownMedia(m) => {
+                    return Err(format!("unknown media type `{m}`: ifconfig fails"))
+                }
                 Action::Tunnel(_) => return Err("`tunnel` works on SIT devices only".into()),
                 Action::Add6(a) | Action::Del6(a) => {
                     let Some(addr) = a.addr else {
-                        return Err(format!("`{}` is not an IPv6 address: ifconfig fails", a.word));
+                        return Err(format!(
+                            "`{}` is not an IPv6 address: ifconfig fails",
+                            a.word
+                        ));
                     };
                     let local = format!("{addr}/{}", a.prefix);
                     let ns = self.ns.clone();
                     if matches!(acts[idx], Action::Add6(_)) {
-                        self.op(Op::AddAddr { ns, dev: dev.clone(), addr: AddrSpec { local, ..Default::default() } });
+                        self.op(Op::AddAddr {
+                            ns,
+                            dev: dev.clone(),
+                            addr: AddrSpec {
+                                local,
+                                ..Default::default()
+                            },
+                        });
                     } else {
-                        self.op(Op::DelAddr { ns, dev: dev.clone(), local });
+                        self.op(Op::DelAddr {
+                            ns,
+                            dev: dev.clone(),
+                            local,
+                        });
                     }
                 }
                 Action::Add4(h) | Action::Del4(h) => {
@@ -598,14 +757,22 @@ impl Tx {
                 }
                 Action::Name(new) => {
                     if new.contains(':') || new.is_empty() {
-                        return Err(format!("`{new}` is not a valid device name: ifconfig fails"));
+                        return Err(format!(
+                            "`{new}` is not a valid device name: ifconfig fails"
+                        ));
                     }
-                    self.op(Op::Rename { ns: self.ns.clone(), dev: dev.clone(), to: new.clone() });
+                    self.op(Op::Rename {
+                        ns: self.ns.clone(),
+                        dev: dev.clone(),
+                        to: new.clone(),
+                    });
                     if let Some(k) = &mut self.known {
                         k.rename(&dev, new);
                     }
                     if idx + 1 < acts.len() {
-                        return Err("keywords after `name` act on the old name, which is gone".into());
+                        return Err(
+                            "keywords after `name` act on the old name, which is gone".into()
+                        );
                     }
                 }
                 Action::Address(ip) => {
@@ -623,9 +790,15 @@ impl Tx {
                                 mods.push(acts[j].clone());
                             }
                             Action::Add4(_) | Action::Del4(_) => {
-                                return Err("`add`/`del` together with an address in one line".into())
+                                return Err(
+                                    "`add`/`del` together with an address in one line".into()
+                                )
                             }
-                            Action::Flag { flag: IfFlag::Up, on: false, .. } if alias => {
+                            Action::Flag {
+                                flag: IfFlag::Up,
+                                on: false,
+                                ..
+                            } if alias => {
                                 return Err("an alias address and `down` in one line".into())
                             }
                             _ => {}
@@ -655,10 +828,22 @@ impl Tx {
                 }
             }
         }
-        Ok(if notes.is_empty() { None } else { Some(notes.join("; ")) })
+        Ok(if notes.is_empty() {
+            None
+        } else {
+            Some(notes.join("; "))
+        })
     }
 
-    fn if_flag(&mut self, iface: &str, dev: &str, alias: bool, family: Family, flag: IfFlag, on: bool) -> Result<(), String> {
+    fn if_flag(
+        &mut self,
+        iface: &str,
+        dev: &str,
+        alias: bool,
+        family: Family,
+        flag: IfFlag,
+        on: bool,
+    ) -> Result<(), String> {
         let ns = self.ns.clone();
         // On an alias, SIOCSIFFLAGS through the inet socket only ever deletes the alias
         // address (when the flags asked for lack UP); `clr_flag` always uses that socket.
@@ -684,7 +869,12 @@ impl Tx {
             }
             return Ok(());
         }
-        let f = |flag: LinkFlag, on: bool| Op::SetFlag { ns: ns.clone(), dev: dev.to_string(), flag, on };
+        let f = |flag: LinkFlag, on: bool| Op::SetFlag {
+            ns: ns.clone(),
+            dev: dev.to_string(),
+            flag,
+            on,
+        };
         let op = match flag {
             IfFlag::Up => {
                 if let Some(k) = &mut self.known {
@@ -692,7 +882,11 @@ impl Tx {
                         l.up = on;
                     }
                 }
-                Op::SetUp { ns: ns.clone(), dev: dev.to_string(), up: on }
+                Op::SetUp {
+                    ns: ns.clone(),
+                    dev: dev.to_string(),
+                    up: on,
+                }
             }
             IfFlag::NoArp => f(LinkFlag::Arp, !on),
             IfFlag::NoTrailers => f(LinkFlag::Trailers, !on),
@@ -702,7 +896,9 @@ impl Tx {
             IfFlag::Dynamic => f(LinkFlag::Dynamic, on),
             // Volatile flags: the kernel never changes them through SIOCSIFFLAGS.
             IfFlag::Broadcast | IfFlag::PointToPoint => return Ok(()),
-            IfFlag::AutoMedia => return Err("`media auto` sets IFF_AUTOMEDIA, which `ip` cannot set".into()),
+            IfFlag::AutoMedia => {
+                return Err("`media auto` sets IFF_AUTOMEDIA, which `ip` cannot set".into())
+            }
         };
         self.op(op);
         Ok(())
@@ -715,7 +911,11 @@ impl Tx {
             Some(k) => {
                 if let Some(old) = k.by_label(label).cloned() {
                     k.delete(&old);
-                    self.op(Op::DelAddrSpec { ns, dev: dev.to_string(), addr: old.spec() });
+                    self.op(Op::DelAddrSpec {
+                        ns,
+                        dev: dev.to_string(),
+                        addr: old.spec(),
+                    });
                 }
             }
             None => {
@@ -736,14 +936,18 @@ impl Tx {
                 let mask = match m {
                     Action::Netmask(h) => match h.inet {
                         Inet::Addr(a) | Inet::Network(a) => a,
-                        Inet::Failed(_) => return Err(format!("netmask `{}` does not resolve", h.word)),
+                        Inet::Failed(_) => {
+                            return Err(format!("netmask `{}` does not resolve", h.word))
+                        }
                     },
                     Action::PrefixNetmask(a) => *a,
                     _ => unreachable!(),
                 };
                 let mk = u32::from(mask);
                 if bad_mask(mk) {
-                    return Err("a non-contiguous netmask: `SIOCSIFNETMASK: Invalid argument`".into());
+                    return Err(
+                        "a non-contiguous netmask: `SIOCSIFNETMASK: Invalid argument`".into(),
+                    );
                 }
                 let old_mask = mask_of(ifa.prefixlen);
                 if old_mask == mk {
@@ -779,7 +983,14 @@ impl Tx {
         Ok(())
     }
 
-    fn set_address(&mut self, iface: &str, dev: &str, alias: bool, ip: Ipv4Addr, mods: &[Action]) -> Result<Option<String>, String> {
+    fn set_address(
+        &mut self,
+        iface: &str,
+        dev: &str,
+        alias: bool,
+        ip: Ipv4Addr,
+        mods: &[Action],
+    ) -> Result<Option<String>, String> {
         let ns = self.ns.clone();
         let brd_capable = dev != "lo";
         let mut note = None;
@@ -787,9 +998,11 @@ impl Tx {
             None => {
                 // SIOCSIFADDR refuses a class D address; ifconfig still sets the flags.
                 if !mods.is_empty() {
-                    return Err("a class D address with a netmask or broadcast: ifconfig fails".into());
+                    return Err("a class D address with a netmask or broadcast".into());
                 }
-                note = Some(format!("{ip} is class D: `SIOCSIFADDR: Invalid argument`, only the link comes up"));
+                note = Some(format!(
+                    "{ip} is class D: `SIOCSIFADDR: Invalid argument`, only the link comes up"
+                ));
             }
             Some(_) if ip.is_unspecified() => {
                 if !mods.is_empty() {
@@ -798,59 +1011,94 @@ impl Tx {
                 self.delete_label(iface, dev);
             }
             Some(len) => {
-                let label = if alias { iface.to_string() } else { dev.to_string() };
+                let label = if alias {
+                    iface.to_string()
+                } else {
+                    dev.to_string()
+                };
                 let fresh = Ifa {
                     dev: dev.to_string(),
                     label,
                     local: ip,
                     prefixlen: len,
-                    brd: (brd_capable && len < 31).then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len))),
+                    brd: (brd_capable && len < 31)
+                        .then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len))),
                     peer: None,
                     secondary: false,
                 };
                 // ifconfig's steps: SIOCSIFADDR (classful), then one delete + insert per
-                // keyword that changes the address. Folding them into one `ip addr add` is
-                // exact unless a step deletes the device's last IPv4 address while routes or
-                // neighbours may use the device (the kernel then flushes those).
+                // keyword that changes the address; an insert that collides with an existing
+                // address fails (EEXIST) and leaves the label without one. Folding the steps
+                // into one `ip addr add` is exact unless a step deletes the device's last IPv4
+                // address while routes or neighbours may use the device (the kernel then
+                // flushes those).
                 let mut cur = fresh.clone();
                 let mut reinserted = false;
                 match self.known.as_mut() {
                     Some(k) => {
-                        let old = k.by_label(iface).cloned();
+                        let mut k2 = k.clone();
+                        let old = k2.by_label(iface).cloned();
                         let same = old.as_ref().is_some_and(|o| o.local == ip);
-                        if same {
-                            cur = old.clone().expect("same");
-                        }
-                        for m in mods {
-                            let before = cur.clone();
-                            Self::refine(&mut cur, brd_capable, m)?;
-                            reinserted |= cur != before;
-                        }
-                        let new = cur;
-                        if old.as_ref() == Some(&new) {
-                            // Nothing changes.
-                        } else if same {
-                            let o = old.expect("same");
-                            k.delete(&o);
-                            k.insert(new.clone());
-                            self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() });
-                            self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() });
+                        let mut now: Option<Ifa> = if same {
+                            old.clone()
                         } else {
                             if let Some(o) = &old {
-                                k.delete(o);
+                                k2.delete(o);
                             }
-                            let others = k.addrs.iter().any(|a| a.dev == dev);
-                            let refs = k.links.get(dev).is_none_or(|l| l.refs);
-                            k.insert(new.clone());
-                            if let Some(o) = &old {
-                                self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: o.spec() });
+                            if k2.conflicts(&fresh) {
+                                None
+                            } else {
+                                k2.insert(fresh.clone());
+                                Some(fresh.clone())
                             }
-                            if reinserted && refs && !others {
-                                self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() });
-                                self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() });
+                        };
+                        let fresh_went_in = !same && now.is_some();
+                        for m in mods {
+                            let Some(c) = now.clone() else { break };
+                            let mut n = c.clone();
+                            Self::refine(&mut n, brd_capable, m)?;
+                            if n != c {
+                                reinserted = true;
+                                k2.delete(&c);
+                                if k2.conflicts(&n) {
+                                    now = None;
+                                } else {
+                                    k2.insert(n.clone());
+                                    now = Some(n);
+                                }
                             }
-                            self.op(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() });
                         }
+                        let others = k2
+                            .addrs
+                            .iter()
+                            .any(|a| a.dev == dev && Some(a) != now.as_ref());
+                        let refs = k2.links.get(dev).is_none_or(|l| l.refs);
+                        let dspec = |a: &Ifa| Op::DelAddrSpec {
+                            ns: ns.clone(),
+                            dev: dev.to_string(),
+                            addr: a.spec(),
+                        };
+                        let aspec = |a: &Ifa| Op::AddAddr {
+                            ns: ns.clone(),
+                            dev: dev.to_string(),
+                            addr: a.spec(),
+                        };
+                        if old != now {
+                            if let Some(o) = &old {
+                                self.op(dspec(o));
+                            }
+                            if fresh_went_in
+                                && !same
+                                && ((reinserted && refs && !others) || now.is_none())
+                            {
+                                self.op(aspec(&fresh));
+                                self.op(dspec(&fresh));
+                            }
+                            if let Some(n) = &now {
+                                self.op(aspec(n));
+                            }
+                        }
+                        *self.known.as_mut().expect("known") = k2;
                     }
                     None => {
                         for m in mods {
@@ -872,10 +1120,32 @@ impl Tx {
                             shell_quote(iface)
                         )];
                         if reinserted {
-                            steps.push(render(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() }));
-                            steps.push(render(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: fresh.spec() }));
+                            // Each step only if the previous one worked, as with the ioctls.
+                            steps.push(format!(
+                                "{} && {} && {}",
+                                render(Op::AddAddr {
+                                    ns: ns.clone(),
+                                    dev: dev.to_string(),
+                                    addr: fresh.spec()
+                                }),
+                                render(Op::DelAddrSpec {
+                                    ns: ns.clone(),
+                                    dev: dev.to_string(),
+                                    addr: fresh.spec()
+                                }),
+                                render(Op::AddAddr {
+                                    ns: ns.clone(),
+                                    dev: dev.to_string(),
+                                    addr: new.spec()
+                                })
+                            ));
+                        } else {
+                            steps.push(render(Op::AddAddr {
+                                ns: ns.clone(),
+                                dev: dev.to_string(),
+                                addr: new.spec(),
+                            }));
                         }
-                        steps.push(render(Op::AddAddr { ns: ns.clone(), dev: dev.to_string(), addr: new.spec() }));
                         self.lines.push(format!(
                             "{ipc} -4 addr show dev {d} label {l} | grep -q '{pattern}' || {{ {}; }}",
                             steps.join("; "),
@@ -887,7 +1157,11 @@ impl Tx {
             }
         }
         if !alias {
-            self.op(Op::SetUp { ns, dev: dev.to_string(), up: true });
+            self.op(Op::SetUp {
+                ns,
+                dev: dev.to_string(),
+                up: true,
+            });
             if let Some(l) = self.known.as_mut().and_then(|k| k.links.get_mut(dev)) {
                 l.up = true;
             }
@@ -910,8 +1184,16 @@ impl Tx {
             k.delete(&old);
             k.insert(new.clone());
             let ns = self.ns.clone();
-            self.op(Op::DelAddrSpec { ns: ns.clone(), dev: dev.to_string(), addr: old.spec() });
-            self.op(Op::AddAddr { ns, dev: dev.to_string(), addr: new.spec() });
+            self.op(Op::DelAddrSpec {
+                ns: ns.clone(),
+                dev: dev.to_string(),
+                addr: old.spec(),
+            });
+            self.op(Op::AddAddr {
+                ns,
+                dev: dev.to_string(),
+                addr: new.spec(),
+            });
         }
         Ok(())
     }
@@ -936,7 +1218,11 @@ impl Tx {
         let mut used = [false; 256];
         let mut found: Option<Ifa> = None;
         for a in &k.addrs {
-            let Some(z) = a.label.strip_prefix(parent).and_then(|r| r.strip_prefix(':')) else {
+            let Some(z) = a
+                .label
+                .strip_prefix(parent)
+                .and_then(|r| r.strip_prefix(':'))
+            else {
                 continue;
             };
             if z.contains('-') {
@@ -971,7 +1257,6 @@ impl Tx {
         let Some(len) = abc_len(ip).filter(|_| !ip.is_unspecified()) else {
             return Err("a class D or zero address as an alias".into());
         };
-        let _ = len;
         let new = Ifa {
             dev: dev.clone(),
             label,
@@ -982,9 +1267,22 @@ impl Tx {
             secondary: false,
         };
         let km = self.known.as_mut().expect("known");
+        let classful = Ifa {
+            prefixlen: len,
+            brd: Some(Ipv4Addr::from(u32::from(ip) | !mask_of(len))).filter(|_| len < 31),
+            ..new.clone()
+        };
+        if km.conflicts(&classful) || km.conflicts(&new) {
+            // SIOCSIFADDR (or the netmask step) fails with EEXIST: no alias.
+            return Ok(());
+        }
         km.insert(new.clone());
         let ns = self.ns.clone();
-        self.op(Op::AddAddr { ns, dev, addr: new.spec() });
+        self.op(Op::AddAddr {
+            ns,
+            dev,
+            addr: new.spec(),
+        });
         Ok(())
     }
 
@@ -998,7 +1296,11 @@ impl Tx {
                 if dyn_at.iter().any(|d| *d) {
                     return Err("a value only known at run time decides what brctl does".into());
                 }
-                let msg = String::from_utf8_lossy(if a.stderr.is_empty() { &a.stdout } else { &a.stderr });
+                let msg = String::from_utf8_lossy(if a.stderr.is_empty() {
+                    &a.stdout
+                } else {
+                    &a.stderr
+                });
                 let first = msg.lines().next().unwrap_or("").to_string();
                 return Err(if a.code == 0 {
                     "it prints brctl's own text; nothing to translate".into()
@@ -1020,19 +1322,27 @@ impl Tx {
                     self.lines.push(format!("{ip} link show type bridge"));
                 } else {
                     for b in bridges {
-                        self.lines.push(format!("{ip} link show dev {}", shell_quote(b)));
+                        self.lines
+                            .push(format!("{ip} link show dev {}", shell_quote(b)));
                     }
                 }
-                self.lines.push(format!("{} link show", bridge_cmd(&self.ns)));
+                self.lines
+                    .push(format!("{} link show", bridge_cmd(&self.ns)));
                 return Ok(None);
             }
             B::ShowMacs { bridge } => {
-                self.lines.push(format!("{} fdb show br {}", bridge_cmd(&self.ns), shell_quote(bridge)));
+                self.lines.push(format!(
+                    "{} fdb show br {}",
+                    bridge_cmd(&self.ns),
+                    shell_quote(bridge)
+                ));
                 return Ok(None);
             }
             B::ShowStp { bridge } => {
-                self.lines.push(format!("{ip} -d link show dev {}", shell_quote(bridge)));
-                self.lines.push(format!("{} -d link show", bridge_cmd(&self.ns)));
+                self.lines
+                    .push(format!("{ip} -d link show dev {}", shell_quote(bridge)));
+                self.lines
+                    .push(format!("{} -d link show", bridge_cmd(&self.ns)));
                 return Ok(None);
             }
             _ => {}
@@ -1043,7 +1353,13 @@ impl Tx {
         match &cmd {
             B::AddBr { bridge } => {
                 if let Some(k) = &mut self.known {
-                    k.links.insert(brctl::kernel_name(bridge), LinkK { bridge: true, ..Default::default() });
+                    k.links.insert(
+                        brctl::kernel_name(bridge),
+                        LinkK {
+                            bridge: true,
+                            ..Default::default()
+                        },
+                    );
                 }
             }
             B::DelBr { bridge } => {
@@ -1071,23 +1387,41 @@ impl Tx {
             }
             B::AddIf { bridge, ifaces } => {
                 if let Some(k) = &mut self.known {
-                    for i in ifaces {
+                    for (n, i) in ifaces.iter().enumerate() {
+                        let stop = if n == 0 {
+                            "brctl fails"
+                        } else {
+                            "brctl stops there"
+                        };
                         match k.links.get_mut(i) {
                             Some(l) if l.master.is_some() => {
-                                return Err(format!("`{i}` is already a port of a bridge here: brctl fails"))
+                                return Err(format!(
+                                    "`{i}` is already a port of a bridge here: {stop}"
+                                ))
                             }
                             Some(l) => l.master = Some(brctl::kernel_name(bridge)),
-                            None => return Err(format!("`{i}` does not exist here: brctl fails")),
+                            None => return Err(format!("`{i}` does not exist here: {stop}")),
                         }
                     }
                 }
             }
             B::DelIf { bridge, ifaces } => {
                 if let Some(k) = &mut self.known {
-                    for i in ifaces {
+                    for (n, i) in ifaces.iter().enumerate() {
+                        let stop = if n == 0 {
+                            "brctl fails"
+                        } else {
+                            "brctl stops there"
+                        };
                         match k.links.get_mut(i) {
-                            Some(l) if l.master.as_deref() == Some(&brctl::kernel_name(bridge)) => l.master = None,
-                            _ => return Err(format!("`{i}` is not a port of `{bridge}` here: brctl fails")),
+                            Some(l) if l.master.as_deref() == Some(&brctl::kernel_name(bridge)) => {
+                                l.master = None
+                            }
+                            _ => {
+                                return Err(format!(
+                                    "`{i}` is not a port of `{bridge}` here: {stop}"
+                                ))
+                            }
                         }
                     }
                 }
@@ -1100,7 +1434,11 @@ impl Tx {
                 // of a device that is not a port of that bridge.
                 B::AddIf { bridge, ifaces } => {
                     for i in ifaces {
-                        let set = Script::render(&[Op::SetMaster { ns: self.ns.clone(), dev: i.clone(), master: Some(brctl::kernel_name(bridge)) }]);
+                        let set = Script::render(&[Op::SetMaster {
+                            ns: self.ns.clone(),
+                            dev: i.clone(),
+                            master: Some(brctl::kernel_name(bridge)),
+                        }]);
                         self.lines.push(format!(
                             "{ip} link show dev {} | grep -q ' master ' || {}",
                             shell_quote(i),
@@ -1111,7 +1449,11 @@ impl Tx {
                 }
                 B::DelIf { bridge, ifaces } => {
                     for i in ifaces {
-                        let set = Script::render(&[Op::SetMaster { ns: self.ns.clone(), dev: i.clone(), master: None }]);
+                        let set = Script::render(&[Op::SetMaster {
+                            ns: self.ns.clone(),
+                            dev: i.clone(),
+                            master: None,
+                        }]);
                         self.lines.push(format!(
                             "{ip} link show dev {} master {} | grep -q . && {}",
                             shell_quote(i),
@@ -1135,27 +1477,39 @@ impl Tx {
     fn route(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
         // Only device names may come from expansions.
         for (k, d) in dyn_at.iter().enumerate() {
-            let dev_pos = (k > 0 && matches!(args[k - 1].as_str(), "dev" | "device")) || k + 1 == args.len();
+            let dev_pos =
+                (k > 0 && matches!(args[k - 1].as_str(), "dev" | "device")) || k + 1 == args.len();
             if *d && !dev_pos {
-                return Err(format!("the value of `{}` is only known at run time", args[k]));
+                return Err(format!(
+                    "the value of `{}` is only known at run time",
+                    args[k]
+                ));
             }
         }
         match route::parse(args) {
             route::Invocation::Show { family, .. } => {
-                let v6 = if family == route::Family::Inet6 { " -6" } else { "" };
+                let v6 = if family == route::Family::Inet6 {
+                    " -6"
+                } else {
+                    ""
+                };
                 self.lines.push(format!("{}{v6} route show", self.ip()));
                 Ok(None)
             }
             route::Invocation::Refused(m) => Err(format!("route refuses it: {m}")),
             route::Invocation::Change(c) => {
                 if c.dev.as_deref().is_some_and(|d| d.contains(':')) && c.add && !c.reject {
-                    return Err("a route through an alias takes its source address at run time".into());
+                    return Err(
+                        "a route through an alias takes its source address at run time".into(),
+                    );
                 }
                 match c.op(&self.ns) {
                     Some(op) => {
                         // The ioctl gives a gateway route universe scope only when the gateway
                         // is a unicast address; a local or broadcast one makes it `scope link`.
-                        let gw_v4 = c.gw.as_ref().filter(|_| c.add && !c.reject && c.family == route::Family::Inet);
+                        let gw_v4 =
+                            c.gw.as_ref()
+                                .filter(|_| c.add && !c.reject && c.family == route::Family::Inet);
                         let Some(gw) = gw_v4 else {
                             if let Some(k) = &mut self.known {
                                 k.mark_refs(c.dev.as_deref());
@@ -1166,20 +1520,24 @@ impl Tx {
                         let linked = |op: &Op| match op {
                             Op::AddRoute { ns, route } => Op::AddRoute {
                                 ns: ns.clone(),
-                                route: crate::op::RouteSpec { scope: Some("link".into()), ..route.clone() },
+                                route: crate::op::RouteSpec {
+                                    scope: Some("link".into()),
+                                    ..route.clone()
+                                },
                             },
                             other => other.clone(),
                         };
                         match &mut self.known {
                             Some(k) => {
                                 let local = k.addrs.iter().any(|a| {
-                                    a.local.to_string() == *gw || a.brd.is_some_and(|b| b.to_string() == *gw)
+                                    a.local.to_string() == *gw
+                                        || a.brd.is_some_and(|b| b.to_string() == *gw)
                                 });
                                 k.mark_refs(c.dev.as_deref());
                                 self.op(if local { linked(&op) } else { op });
                             }
                             None => {
-                                let plain = Script::render(&[op.clone()]);
+                                let plain = Script::render(std::slice::from_ref(&op));
                                 let scoped = Script::render(&[linked(&op)]);
                                 self.lines.push(format!(
                                     "if {} route get {gw} 2>/dev/null | grep -qE '^(local|broadcast) '; then {}; else {}; fi",
@@ -1191,7 +1549,10 @@ impl Tx {
                         }
                         Ok(None)
                     }
-                    None => Err(format!("route metrics ({}) are not carried over", c.extras.join(", "))),
+                    None => Err(format!(
+                        "route metrics ({}) are not carried over",
+                        c.extras.join(", ")
+                    )),
                 }
             }
         }
@@ -1202,7 +1563,10 @@ impl Tx {
     fn arp(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
         for (k, d) in dyn_at.iter().enumerate() {
             if *d && !(k > 0 && args[k - 1] == "-i") {
-                return Err(format!("the value of `{}` is only known at run time", args[k]));
+                return Err(format!(
+                    "the value of `{}` is only known at run time",
+                    args[k]
+                ));
             }
         }
         let inv = arp::parse(args);
@@ -1222,7 +1586,10 @@ impl Tx {
                     }
                     Ok(None)
                 }
-                None => Err("without `-i IF` the kernel picks the device by a route lookup at run time".into()),
+                None => Err(
+                    "without `-i IF` the kernel picks the device by a route lookup at run time"
+                        .into(),
+                ),
             },
         }
     }

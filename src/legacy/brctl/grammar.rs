@@ -41,28 +41,74 @@ pub fn kernel_name(name: &str) -> String {
 /// One `brctl` command with its arguments parsed. Names are as typed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    AddBr { bridge: String },
-    DelBr { bridge: String },
+    AddBr {
+        bridge: String,
+    },
+    DelBr {
+        bridge: String,
+    },
     /// `addif BR IF [IF…]`: interfaces are added in order; brctl stops at the first failure.
-    AddIf { bridge: String, ifaces: Vec<String> },
-    DelIf { bridge: String, ifaces: Vec<String> },
-    Hairpin { bridge: String, port: String, on: bool },
+    AddIf {
+        bridge: String,
+        ifaces: Vec<String>,
+    },
+    DelIf {
+        bridge: String,
+        ifaces: Vec<String>,
+    },
+    Hairpin {
+        bridge: String,
+        port: String,
+        on: bool,
+    },
     /// Times are in centiseconds, as libbridge computes them from the `%lf` seconds (a `u64`:
     /// a negative or NaN input wraps, as in C).
-    SetAgeing { bridge: String, centis: u64 },
+    SetAgeing {
+        bridge: String,
+        centis: u64,
+    },
     /// The `%i` value as a C `int`; the kernel keeps `prio & 0xffff`.
-    SetBridgePrio { bridge: String, prio: i32 },
-    SetFd { bridge: String, centis: u64 },
-    SetHello { bridge: String, centis: u64 },
-    SetMaxAge { bridge: String, centis: u64 },
+    SetBridgePrio {
+        bridge: String,
+        prio: i32,
+    },
+    SetFd {
+        bridge: String,
+        centis: u64,
+    },
+    SetHello {
+        bridge: String,
+        centis: u64,
+    },
+    SetMaxAge {
+        bridge: String,
+        centis: u64,
+    },
     /// `setpathcost` ignores the bridge: it writes the port's own setting.
-    SetPathCost { bridge: String, port: String, cost: i32 },
-    SetPortPrio { bridge: String, port: String, prio: i32 },
+    SetPathCost {
+        bridge: String,
+        port: String,
+        cost: i32,
+    },
+    SetPortPrio {
+        bridge: String,
+        port: String,
+        prio: i32,
+    },
     /// `show` with no names lists every bridge.
-    Show { bridges: Vec<String> },
-    ShowMacs { bridge: String },
-    ShowStp { bridge: String },
-    Stp { bridge: String, on: bool },
+    Show {
+        bridges: Vec<String>,
+    },
+    ShowMacs {
+        bridge: String,
+    },
+    ShowStp {
+        bridge: String,
+    },
+    Stp {
+        bridge: String,
+        on: bool,
+    },
 }
 
 /// What brctl does with an argv.
@@ -88,15 +134,27 @@ pub const COMMANDS: &[(&str, usize, &str)] = &[
     ("addbr", 1, "<bridge>\t\tadd bridge"),
     ("delbr", 1, "<bridge>\t\tdelete bridge"),
     ("addif", 2, "<bridge> <device>\tadd interface to bridge"),
-    ("delif", 2, "<bridge> <device>\tdelete interface from bridge"),
-    ("hairpin", 3, "<bridge> <port> {on|off}\tturn hairpin on/off"),
+    (
+        "delif",
+        2,
+        "<bridge> <device>\tdelete interface from bridge",
+    ),
+    (
+        "hairpin",
+        3,
+        "<bridge> <port> {on|off}\tturn hairpin on/off",
+    ),
     ("setageing", 2, "<bridge> <time>\t\tset ageing time"),
     ("setbridgeprio", 2, "<bridge> <prio>\t\tset bridge priority"),
     ("setfd", 2, "<bridge> <time>\t\tset bridge forward delay"),
     ("sethello", 2, "<bridge> <time>\t\tset hello time"),
     ("setmaxage", 2, "<bridge> <time>\t\tset max message age"),
     ("setpathcost", 3, "<bridge> <port> <cost>\tset path cost"),
-    ("setportprio", 3, "<bridge> <port> <prio>\tset port priority"),
+    (
+        "setportprio",
+        3,
+        "<bridge> <port> <prio>\tset port priority",
+    ),
     ("show", 0, "[ <bridge> ]\t\tshow a list of bridges"),
     ("showmacs", 1, "<bridge>\t\tshow a list of mac addrs"),
     ("showstp", 1, "<bridge>\t\tshow bridge stp info"),
@@ -195,9 +253,8 @@ pub fn parse(argv: &[Vec<u8>]) -> Invocation {
         return answer(usage(), err, 1);
     };
     if args.len() < nargs {
-        let out = format!(
-            "Incorrect number of arguments for command\nUsage: brctl {name} {help}\n"
-        );
+        let out =
+            format!("Incorrect number of arguments for command\nUsage: brctl {name} {help}\n");
         return answer(out, "", 1);
     }
     let s = |i: usize| String::from_utf8_lossy(args[i]).into_owned();
@@ -281,7 +338,10 @@ pub fn parse(argv: &[Vec<u8>]) -> Invocation {
 /// Convenience for callers holding `OsString`s (the personality) or `&str`s (migrate).
 pub fn parse_args<S: AsRef<std::ffi::OsStr>>(argv: &[S]) -> Invocation {
     use std::os::unix::ffi::OsStrExt;
-    let v: Vec<Vec<u8>> = argv.iter().map(|a| a.as_ref().as_bytes().to_vec()).collect();
+    let v: Vec<Vec<u8>> = argv
+        .iter()
+        .map(|a| a.as_ref().as_bytes().to_vec())
+        .collect();
     parse(&v)
 }
 
@@ -344,13 +404,19 @@ impl Command {
                 vec![bridge_op(bridge, BridgeSetting::MaxAge(cs(*centis)?))]
             }
             SetBridgePrio { bridge, prio } => {
-                vec![bridge_op(bridge, BridgeSetting::Priority(bridge_priority(*prio)))]
+                vec![bridge_op(
+                    bridge,
+                    BridgeSetting::Priority(bridge_priority(*prio)),
+                )]
             }
             SetPathCost { port, cost, .. } => {
                 vec![port_op(port, PortSetting::Cost(u32::try_from(*cost).ok()?))]
             }
             SetPortPrio { port, prio, .. } => {
-                vec![port_op(port, PortSetting::Priority(u16::try_from(*prio).ok()?))]
+                vec![port_op(
+                    port,
+                    PortSetting::Priority(u16::try_from(*prio).ok()?),
+                )]
             }
             Stp { bridge, on } => vec![bridge_op(bridge, BridgeSetting::StpState(u32::from(*on)))],
             Show { .. } | ShowMacs { .. } | ShowStp { .. } => vec![],
@@ -405,7 +471,9 @@ pub fn scan_i(s: &[u8]) -> Option<i32> {
     };
     let mut mag: u128 = 0;
     for &b in &s[start..] {
-        let Some(d) = (b as char).to_digit(radix) else { break };
+        let Some(d) = (b as char).to_digit(radix) else {
+            break;
+        };
         mag = (mag * u128::from(radix) + u128::from(d)).min(u128::from(u64::MAX) + 1);
     }
     let long: i64 = if neg {
@@ -457,7 +525,10 @@ fn scan_decimal(s: &[u8]) -> Option<f64> {
     let mut end = int;
     let mut frac = 0;
     if s.get(end) == Some(&b'.') {
-        frac = s[end + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        frac = s[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         end += 1 + frac;
     }
     if int + frac == 0 {
@@ -468,7 +539,10 @@ fn scan_decimal(s: &[u8]) -> Option<f64> {
         if matches!(s.get(j), Some(b'+' | b'-')) {
             j += 1;
         }
-        let digits = s[j.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = s[j.min(s.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits > 0 {
             end = j + digits;
         }
@@ -512,7 +586,10 @@ fn scan_hex_float(s: &[u8]) -> Option<f64> {
             }
             _ => false,
         };
-        let n = s[j.min(s.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let n = s[j.min(s.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if n > 0 {
             let e: i64 = std::str::from_utf8(&s[j..j + n])
                 .ok()?
@@ -568,7 +645,9 @@ mod tests {
     #[test]
     fn usage_lists_commands_with_padded_names() {
         let u = usage();
-        assert!(u.starts_with("Usage: brctl [commands]\ncommands:\n\taddbr     \t<bridge>\t\tadd bridge\n"));
+        assert!(u.starts_with(
+            "Usage: brctl [commands]\ncommands:\n\taddbr     \t<bridge>\t\tadd bridge\n"
+        ));
         assert!(u.contains("\tsetbridgeprio\t<bridge> <prio>\t\tset bridge priority\n"));
         assert_eq!(u.lines().count(), 18);
     }
@@ -584,19 +663,30 @@ mod tests {
     #[test]
     fn help_and_version_win_wherever_they_stand() {
         assert_eq!(ans(&["addbr", "x", "-h"]), (usage(), String::new(), 0));
-        assert_eq!(ans(&["show", "--v"]), (VERSION.to_string(), String::new(), 0));
+        assert_eq!(
+            ans(&["show", "--v"]),
+            (VERSION.to_string(), String::new(), 0)
+        );
         assert_eq!(ans(&["-Vx"]).0, VERSION);
         let (_, err, rc) = ans(&["--help=x"]);
-        assert_eq!(err, "brctl: option '--help' doesn't allow an argument\nUnknown option '?'\n");
+        assert_eq!(
+            err,
+            "brctl: option '--help' doesn't allow an argument\nUnknown option '?'\n"
+        );
         assert_eq!(rc, 1);
-        assert_eq!(ans(&["--foo=bar"]).1, "brctl: unrecognized option '--foo=bar'\nUnknown option '?'\n");
+        assert_eq!(
+            ans(&["--foo=bar"]).1,
+            "brctl: unrecognized option '--foo=bar'\nUnknown option '?'\n"
+        );
     }
 
     #[test]
     fn double_dash_ends_options() {
         assert_eq!(
             p(&["show", "--", "-x"]),
-            Invocation::Run(Command::Show { bridges: vec!["-x".into()] })
+            Invocation::Run(Command::Show {
+                bridges: vec!["-x".into()]
+            })
         );
         assert_eq!(ans(&["--", "-h"]).1, "never heard of command [-h]\n");
     }
@@ -617,10 +707,16 @@ mod tests {
 
     #[test]
     fn extra_arguments_are_ignored_but_addif_takes_them_all() {
-        assert_eq!(p(&["addbr", "a", "b"]), Invocation::Run(Command::AddBr { bridge: "a".into() }));
+        assert_eq!(
+            p(&["addbr", "a", "b"]),
+            Invocation::Run(Command::AddBr { bridge: "a".into() })
+        );
         assert_eq!(
             p(&["addif", "br", "x", "y"]),
-            Invocation::Run(Command::AddIf { bridge: "br".into(), ifaces: vec!["x".into(), "y".into()] })
+            Invocation::Run(Command::AddIf {
+                bridge: "br".into(),
+                ifaces: vec!["x".into(), "y".into()]
+            })
         );
     }
 
@@ -653,14 +749,22 @@ mod tests {
     fn bad_values_are_answered_before_any_kernel_call() {
         assert_eq!(ans(&["setfd", "b", "x"]).1, "bad forward delay value\n");
         assert_eq!(ans(&["stp", "b", "On"]).1, "expect on/off for argument\n");
-        assert_eq!(ans(&["setportprio", "b", "p", "q"]).1, "bad path priority value\n");
+        assert_eq!(
+            ans(&["setportprio", "b", "p", "q"]).1,
+            "bad path priority value\n"
+        );
         assert_eq!(ans(&["frob"]).1, "never heard of command [frob]\n");
     }
 
     #[test]
     fn ops_truncate_names_and_use_centiseconds() {
-        let Invocation::Run(c) = p(&["setfd", "hobridge_long_name", "2.5"]) else { panic!() };
+        let Invocation::Run(c) = p(&["setfd", "hobridge_long_name", "2.5"]) else {
+            panic!()
+        };
         let ops = c.ops(&Some("n".into())).unwrap();
-        assert_eq!(ops[0].to_string(), "ip -n n link set dev hobridge_long_n type bridge forward_delay 250");
+        assert_eq!(
+            ops[0].to_string(),
+            "ip -n n link set dev hobridge_long_n type bridge forward_delay 250"
+        );
     }
 }

@@ -65,7 +65,11 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
     // Like C stdio: line-buffered on a terminal, fully buffered into a pipe or file (so, as
     // with brctl, stderr messages come before stdout output when both go to one pipe).
     let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut lock);
-    let out: &mut dyn Write = if tty { &mut std::io::stdout() } else { &mut buffered };
+    let out: &mut dyn Write = if tty {
+        &mut std::io::stdout()
+    } else {
+        &mut buffered
+    };
     let mut err = std::io::stderr();
     let mut backend = Iproute2;
     let code = {
@@ -145,7 +149,13 @@ pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
         SetFd { bridge, centis } => {
             // The kernel range-checks the forward delay only while STP is on.
             let stp = ctx.sys.is_bridge(bridge) && ctx.sys.id_and_stp(bridge).1;
-            let s = time_setting(ctx, bridge, *centis, BridgeSetting::ForwardDelay, stp.then_some(()));
+            let s = time_setting(
+                ctx,
+                bridge,
+                *centis,
+                BridgeSetting::ForwardDelay,
+                stp.then_some(()),
+            );
             bridge_set(ctx, bridge, "set forward delay", s)
         }
         SetHello { bridge, centis } => {
@@ -167,12 +177,18 @@ pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
         SetPathCost { bridge, port, cost } => {
             let v = grammar::as_c_ulong(*cost);
             let s = u32::try_from(v).map(PortSetting::Cost).map_err(|_| ERANGE);
-            port_set(ctx, bridge, port, s, |m| format!("set path cost failed: {m}"))
+            port_set(ctx, bridge, port, s, |m| {
+                format!("set path cost failed: {m}")
+            })
         }
         SetPortPrio { bridge, port, prio } => {
             let v = grammar::as_c_ulong(*prio);
-            let s = u16::try_from(v).map(PortSetting::Priority).map_err(|_| ERANGE);
-            port_set(ctx, bridge, port, s, |m| format!("set port priority failed: {m}"))
+            let s = u16::try_from(v)
+                .map(PortSetting::Priority)
+                .map_err(|_| ERANGE);
+            port_set(ctx, bridge, port, s, |m| {
+                format!("set port priority failed: {m}")
+            })
         }
     }
 }
@@ -212,7 +228,10 @@ fn find_bridge(sys: &SysNet, name: &str) -> std::result::Result<Found, &'static 
     if !sys.is_bridge(&k) {
         return Err(EOPNOTSUPP);
     }
-    Ok(Found { dev: k, by_ioctl: true })
+    Ok(Found {
+        dev: k,
+        by_ioctl: true,
+    })
 }
 
 /// Ports of a found bridge: alphasorted from sysfs, or in port-number order through the
@@ -317,9 +336,9 @@ fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
             Op::DelLink { dev, .. } | Op::Bridge { dev, .. } | Op::BridgePort { dev, .. } => {
                 vec![dev]
             }
-            Op::SetMaster { dev, master, .. } => {
-                std::iter::once(dev.as_str()).chain(master.as_deref()).collect()
-            }
+            Op::SetMaster { dev, master, .. } => std::iter::once(dev.as_str())
+                .chain(master.as_deref())
+                .collect(),
             _ => vec![],
         };
         if let Some(bad) = names.into_iter().find(|n| !batch_safe(n)) {
@@ -369,9 +388,9 @@ fn valid_kernel_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."
-        && !name
-            .bytes()
-            .any(|b| b == b'/' || b == b':' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        && !name.bytes().any(|b| {
+            b == b'/' || b == b':' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+        })
 }
 
 fn addbr(ctx: &mut Context, name: &str) -> i32 {
@@ -394,7 +413,10 @@ fn addbr(ctx: &mut Context, name: &str) -> i32 {
         }
     };
     if msg == EEXIST {
-        fail!(ctx, "device {name} already exists; can't create bridge with the same name");
+        fail!(
+            ctx,
+            "device {name} already exists; can't create bridge with the same name"
+        );
     }
     report(ctx, &msg, |m| format!("add bridge failed: {m}"))
 }
@@ -421,9 +443,7 @@ fn delbr(ctx: &mut Context, name: &str) -> i32 {
 
 /// The checks of `br_add_if` before it enslaves, in the kernel's order.
 fn add_if_refusal(dev: &sysfs::Device) -> Option<&'static str> {
-    let mac_ok = dev
-        .mac
-        .is_some_and(|m| m[0] & 1 == 0 && m != [0u8; 6]);
+    let mac_ok = dev.mac.is_some_and(|m| m[0] & 1 == 0 && m != [0u8; 6]);
     if dev.flags & sysfs::IFF_LOOPBACK != 0 || dev.dev_type != 1 || dev.addr_len != 6 || !mac_ok {
         return Some(EINVAL);
     }
@@ -504,7 +524,9 @@ fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
             Err(m) => m,
         }
     };
-    report(ctx, &msg, |m| format!("can't delete {iface} from {bridge}: {m}"))
+    report(ctx, &msg, |m| {
+        format!("can't delete {iface} from {bridge}: {m}")
+    })
 }
 
 /// libbridge's `br_set`: write `/sys/class/net/BR/bridge/X` (full name), else the ioctl on
@@ -715,7 +737,10 @@ mod tests {
         assert_eq!((err.as_str(), rc), ("", 0));
         let (out, err, rc, _) = run_in(&d.0, &["show", "nosuch", "v2"]);
         assert_eq!(out, "");
-        assert_eq!(err, "bridge nosuch does not exist!\ndevice v2 is not a bridge!\n");
+        assert_eq!(
+            err,
+            "bridge nosuch does not exist!\ndevice v2 is not a bridge!\n"
+        );
         assert_eq!(rc, 1);
     }
 
@@ -723,7 +748,10 @@ mod tests {
     fn addif_checks_like_the_kernel_then_enslaves_through_ip() {
         let d = fake_sys();
         let (_, err, rc, ops) = run_in(&d.0, &["addif", "br0", "v2", "p1", "v2"]);
-        assert_eq!(err, "device p1 is already a member of a bridge; can't add it to bridge br0.\n");
+        assert_eq!(
+            err,
+            "device p1 is already a member of a bridge; can't add it to bridge br0.\n"
+        );
         assert_eq!(rc, 1);
         assert_eq!(ops.len(), 1, "stops at the first failure: {ops:?}");
         assert_eq!(ops[0].to_string(), "ip link set dev v2 master br0");
@@ -738,13 +766,19 @@ mod tests {
         let d = fake_sys();
         let (_, err, rc, ops) = run_in(&d.0, &["setpathcost", "nosuchbr", "p1", "77"]);
         assert_eq!((err.as_str(), rc), ("", 0));
-        assert_eq!(ops[0].to_string(), "ip link set dev p1 type bridge_slave cost 77");
+        assert_eq!(
+            ops[0].to_string(),
+            "ip link set dev p1 type bridge_slave cost 77"
+        );
         let (_, err, _, _) = run_in(&d.0, &["setpathcost", "br0", "v2", "7"]);
         assert_eq!(err, "set path cost failed: No such file or directory\n");
         let (_, err, _, _) = run_in(&d.0, &["setportprio", "v2", "v2", "7"]);
         assert_eq!(err, "set port priority failed: Operation not supported\n");
         let (_, err, _, _) = run_in(&d.0, &["setportprio", "br0", "p1", "70000"]);
-        assert_eq!(err, "set port priority failed: Numerical result out of range\n");
+        assert_eq!(
+            err,
+            "set port priority failed: Numerical result out of range\n"
+        );
     }
 
     #[test]

@@ -220,7 +220,12 @@ mod tests {
 
     #[test]
     fn showmacs_sorts_by_mac() {
-        let e = |m: u8, p: u8| FdbEntry { mac: [2, 0, 0, 0, 0, m], port_no: p, is_local: false, ageing_timer: 150 };
+        let e = |m: u8, p: u8| FdbEntry {
+            mac: [2, 0, 0, 0, 0, m],
+            port_no: p,
+            is_local: false,
+            ageing_timer: 150,
+        };
         let out = showmacs(&[e(9, 1), e(1, 2)]);
         assert_eq!(
             out,

@@ -149,8 +149,13 @@ pub fn parse_bridge_id(text: &str) -> BridgeId {
             }
             pos += 1;
         }
-        let Some(pair) = hex.get(pos..pos + 2) else { break };
-        match std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()) {
+        let Some(pair) = hex.get(pos..pos + 2) else {
+            break;
+        };
+        match std::str::from_utf8(pair)
+            .ok()
+            .and_then(|p| u8::from_str_radix(p, 16).ok())
+        {
             Some(b) => *slot = b,
             None => break,
         }
@@ -269,7 +274,10 @@ impl SysNet {
     /// The ports of a bridge in `scandir(brif, alphasort)` order.
     pub fn ports(&self, bridge: &str) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(self.path(bridge).join("brif"))
-            .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         v
