@@ -8,12 +8,13 @@
 #             Backend::addr_snapshot parses
 #   if_inet6  /proc/net/if_inet6 as seen inside the namespace
 #   meta      tool versions and kernel
+#   jc.json   for `-a` cases: `ifconfig -a | jc --ifconfig` (the schema of `--json`)
 # The dump is taken before and after the real run and the run is repeated until both dumps
 # (and if_inet6) agree, so the recorded output belongs to the recorded state (counters can
 # move while IPv6 autoconfiguration sends its packets).
 #
 # Usage (root): compat/record-ifconfig.sh [SCENARIO...]   (default: all)
-# Needs: iproute2, net-tools, iputils-ping.
+# Needs: iproute2, net-tools, iputils-ping, jc.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,10 @@ record() {
     printf '%s\n' "$d1" >"$dir/ip.json"
     ip netns exec "$NS" cat /proc/net/if_inet6 >"$dir/if_inet6"
     echo "$rc" >"$dir/status"
+    # jc's reading of `ifconfig -a`, for the offline check of `nslab ifconfig -a --json`.
+    if [ "$*" = "-a" ] && command -v jc >/dev/null; then
+        jc --ifconfig <"$dir/stdout" >"$dir/jc.json"
+    fi
     meta >"$dir/meta"
     echo "recorded $case (rc $rc)"
 }
@@ -126,6 +131,9 @@ scenario_options() {
     record options.s-nosuch -s nosuch
     record options.a-nosuch -a nosuch
     record options.long-nosuch this_name_is_much_longer
+    record options.v-nosuch -v nosuch
+    record options.a-lo -a lo
+    record options.empty ''
 }
 
 scenario_veth() {
@@ -289,7 +297,22 @@ scenario_order() {
     record order.cut ic_very_long_nm_and_more
 }
 
-all="lo options veth kinds aliases ipv6 flags order"
+# Labels whose part before `:` is not a device: net-tools stops listing at the first one.
+scenario_badlabel() {
+    fresh
+    n link set lo up
+    veth icv0 02:00:00:00:00:51
+    n link set icv0 up
+    n addr add 10.77.0.1/24 dev icv0 label icv0x:1
+    n addr add 10.78.0.1/24 dev icv0 label icv0abc
+    settle
+    record badlabel.a -a
+    record badlabel
+    record badlabel.label icv0x:1
+    record badlabel.dev icv0
+}
+
+all="lo options veth kinds aliases ipv6 flags order badlabel"
 for s in ${@:-$all}; do
     "scenario_$s"
 done

@@ -154,8 +154,9 @@ pub enum Op {
         dev: String,
         local: String,
     },
-    /// Delete exactly one address: `local` (with its length), `peer` and `label` must match
-    /// (`ip addr del LOCAL/LEN [peer P/LEN] [label L] dev DEV`); broadcast and scope are ignored.
+    /// Delete one address by local address, label and (optionally) peer:
+    /// `ip addr del LOCAL[/LEN] [peer P/LEN] [label L] dev DEV`; broadcast and scope are
+    /// ignored. An IPv4 `local` without `/LEN` matches on local address and label only.
     DelAddrSpec {
         ns: Ns,
         dev: String,

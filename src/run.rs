@@ -186,6 +186,44 @@ impl Cmd {
         })
     }
 
+    /// [`Cmd::run`] for a short, read-only command in nslab's own namespace (no stdin): std's
+    /// `posix_spawn` path (no pre-exec hook, so no fork of nslab and no parent-death signal,
+    /// which a command that ends in milliseconds does not need) and both pipes read without
+    /// helper threads. About half a millisecond cheaper per spawn, which matters for the
+    /// `ifconfig` display; anything else goes through [`Cmd::run`].
+    pub fn run_light(&self) -> Result<Output> {
+        if self.netns.is_some() || self.stdin.is_some() {
+            return self.run();
+        }
+        let path = find_binary(&self.program)?;
+        if verbose() {
+            eprintln!("+ {self}");
+        }
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let out = std::process::Command::new(&path)
+            .args(&self.args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|source| Error::Spawn {
+                argv: self.argv(),
+                source,
+            })?;
+        let out = Output {
+            status: exit_of(out.status),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        match &out.status {
+            None => Ok(out),
+            Some(status) => Err(Error::Command {
+                argv: self.argv(),
+                status: status.clone(),
+                line: None,
+                stderr: out.stderr.clone(),
+            }),
+        }
+    }
+
     /// `ip -batch` reports `Command failed -:N`; map N back to the line we sent.
     fn failed_batch_line(&self, stderr: &str) -> Option<String> {
         let text = self.stdin.as_ref()?;

@@ -151,8 +151,30 @@ impl Backend for Iproute2 {
         ipjson::snapshot_from(ns, docs)
     }
 
+    /// One `ip -j -s -s -batch -` process: the Ops' lines, then `addr show`. `ip` stops at
+    /// a failing line, so the JSON only comes when every Op succeeded.
+    fn apply_then_addr_snapshot(&mut self, ns: Option<&str>, ops: &[Op]) -> Result<Snapshot> {
+        let lines: Option<Vec<String>> = ops
+            .iter()
+            .map(|op| match (op.is_root_level(), op.ns() == ns, op.ip_args()) {
+                (false, true, Some(args)) => Some(args.join(" ")),
+                _ => None,
+            })
+            .collect();
+        let Some(mut lines) = lines else {
+            self.apply(ops)?;
+            return self.addr_snapshot(ns);
+        };
+        lines.push("addr show".to_string());
+        let mut args: Vec<&str> = ADDR_SNAPSHOT_ARGS[..3].to_vec();
+        args.extend(["-batch", "-"]);
+        let out = Cmd::ip(ns, &args).stdin(lines.join("\n") + "\n").run()?;
+        let docs = ipjson::documents("ip -j -s -s addr show", &out.stdout)?;
+        ipjson::snapshot_from(ns, docs)
+    }
+
     fn addr_snapshot(&mut self, ns: Option<&str>) -> Result<Snapshot> {
-        let out = Cmd::ip(ns, ADDR_SNAPSHOT_ARGS).run()?;
+        let out = Cmd::ip(ns, ADDR_SNAPSHOT_ARGS).run_light()?;
         let docs = ipjson::documents("ip -j -s -s addr show", &out.stdout)?;
         ipjson::snapshot_from(ns, docs)
     }

@@ -26,6 +26,14 @@ pub trait Backend {
         self.snapshot(netns)
     }
 
+    /// Apply Ops that all act in `netns`, then read it as [`Backend::addr_snapshot`] does.
+    /// Backends may do both in one process (the legacy personalities change state one
+    /// kernel call at a time and need the state after each).
+    fn apply_then_addr_snapshot(&mut self, netns: Option<&str>, ops: &[Op]) -> Result<Snapshot> {
+        self.apply(ops)?;
+        self.addr_snapshot(netns)
+    }
+
     /// Read several namespaces; backends may do it concurrently.
     fn snapshots(&mut self, names: &[Option<String>]) -> Result<Vec<Snapshot>> {
         names.iter().map(|n| self.snapshot(n.as_deref())).collect()

@@ -1,10 +1,9 @@
-//! Drop-in `ifconfig` (net-tools 2.10). Entry point: leading options, then either display
-//! (`show.rs` reads, `render.rs` prints, `json.rs` for `--json`) or configuration
-//! (`set.rs`: grammar → Ops, applied left to right).
-//!
-//! OWNERSHIP WHILE BEING BUILT (remove this paragraph when done): the "show" helper owns this
-//! file, render.rs, json.rs and show.rs; the "set" helper owns set.rs (and any files it adds
-//! under set/). The contract between them is `set::configure` below.
+//! Drop-in `ifconfig` (net-tools 2.10). Entry point: leading options ([`parse`]), then either
+//! display (`show.rs` reads one `ip -j -s -s addr show` and `/proc/net/if_inet6`,
+//! `render.rs` prints as a pure function of them, `json.rs` for `--json`) or configuration
+//! (`set.rs`: grammar → Ops, applied left to right; entered through `set::configure`).
+//! The offline tests use [`offline`]; the recordings they compare with are in
+//! `compat/ifconfig/`.
 
 pub mod json;
 pub mod render;

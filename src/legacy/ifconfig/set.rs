@@ -19,6 +19,9 @@ use super::Ctx;
 /// query, and a name that would need one fails as with unreachable DNS
 /// (`NAME: Host name lookup failure`).
 pub fn configure(ctx: &mut Ctx<'_>, iface: &str, words: &[String]) -> i32 {
-    let cmd = grammar::parse(iface, words, &grammar::Files::system());
+    let environ: Vec<String> = std::env::vars_os()
+        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+        .collect();
+    let cmd = grammar::parse_in_env(iface, words, &environ, &grammar::Files::system());
     exec::run(ctx, &cmd)
 }

@@ -33,6 +33,24 @@ const EINVAL: &str = "Invalid argument";
 const EBADF: &str = "Bad file descriptor";
 const EOPNOTSUPP: &str = "Operation not supported";
 const EBUSY: &str = "Device or resource busy";
+const EPERM: &str = "Operation not permitted";
+
+/// Whether this process has CAP_NET_ADMIN (from `/proc/self/status`): without it the
+/// kernel refuses every setting ioctl with EPERM, before looking at the device.
+fn has_net_admin() -> bool {
+    const CAP_NET_ADMIN: u32 = 12;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let hex = s
+                .lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))?
+                .trim()
+                .to_string();
+            u64::from_str_radix(&hex, 16).ok()
+        })
+        .is_none_or(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+}
 
 /// A failed kernel call: the `strerror` text ifconfig prints.
 type Errno = String;
@@ -64,10 +82,11 @@ fn base(name: &str) -> &str {
     name.split(':').next().unwrap_or(name)
 }
 
-/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast).
+/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast). Since Linux
+/// 5.3 only 0.0.0.0 itself counts as "zeronet": the rest of 0/8 is class A.
 fn abc_len(a: Ipv4Addr) -> Option<u8> {
     let h = u32::from(a);
-    if h >> 24 == 0 || h == u32::MAX {
+    if h == 0 || h == u32::MAX {
         return Some(0);
     }
     match h >> 28 {
@@ -201,6 +220,17 @@ impl Ifa {
         mask_of(self.prefixlen)
     }
 
+    /// What `ip addr del` needs to delete exactly this address: the local address without a
+    /// length (iproute2 then leaves out IFA_ADDRESS, and the kernel matches local and label
+    /// only, as the ioctl's label lookup does, even for a hidden peer of 0.0.0.0).
+    fn del_spec(&self) -> AddrSpec {
+        AddrSpec {
+            local: self.local.to_string(),
+            label: Some(self.label.clone()),
+            ..AddrSpec::default()
+        }
+    }
+
     fn spec(&self) -> AddrSpec {
         let len = self.prefixlen;
         AddrSpec {
@@ -236,7 +266,11 @@ fn errno_of(e: &Error) -> Errno {
 /// The errno behind a netlink extended-ack message (the ioctl path has no message).
 fn extack_errno(m: &str) -> &'static str {
     let m = m.to_ascii_lowercase();
-    if m.contains("already") || m.contains("exists") {
+    if m.contains("ipv6 is disabled") {
+        "No such device or address"
+    } else if m.contains("unable to find the interface") {
+        ENODEV
+    } else if m.contains("already") || m.contains("exists") {
         "File exists"
     } else if m.contains("busy") {
         EBUSY
@@ -260,6 +294,10 @@ struct Exec<'c, 'a> {
     skfd: Sock,
     /// ifconfig's `goterr`: an OR of 0, 1 and -1.
     goterr: i32,
+    /// net-tools' interface cache, once `add`/`del` has read it.
+    ifaces: Option<Vec<Ife>>,
+    /// CAP_NET_ADMIN: without it, setting ioctls fail with EPERM.
+    admin: bool,
 }
 
 /// Perform `cmd` and return ifconfig's exit code.
@@ -274,6 +312,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         snap: None,
         skfd,
         goterr: 0,
+        ifaces: None,
+        admin: has_net_admin(),
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
@@ -298,9 +338,15 @@ impl Exec<'_, '_> {
 
     fn snapshot(&mut self) -> Step<&Snapshot> {
         if self.snap.is_none() {
-            self.snap = Some(self.ctx.backend.snapshot(None).map_err(Fatal)?);
+            self.snap = Some(self.ctx.backend.addr_snapshot(None).map_err(Fatal)?);
         }
         Ok(self.snap.as_ref().expect("just read"))
+    }
+
+    /// The link kind (`veth`, `ifb`, `sit`…), which only the detailed snapshot has.
+    fn kind(&mut self, name: &str) -> Step<Option<String>> {
+        let snap = self.ctx.backend.snapshot(None).map_err(Fatal)?;
+        Ok(snap.link(base(name)).map(|l| l.kind.clone()))
     }
 
     /// The device a name refers to (everything from `:` on ignored).
@@ -314,7 +360,8 @@ impl Exec<'_, '_> {
             return Ok(());
         }
         self.snap = None;
-        self.ctx.backend.apply(&ops).map_err(|e| errno_of(&e))
+        let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
+        snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
     }
 
     /// Perform the actions; `Some(code)` when ifconfig exits early.
@@ -373,7 +420,7 @@ impl Exec<'_, '_> {
             }
             Action::Slip { which, .. } => {
                 // Private ioctls: only SLIP devices implement them.
-                let r = self.dev_ioctl(iface, |_, _| Err(EOPNOTSUPP.into()))?;
+                let r = self.dev_lookup(iface)?.and(Err(EOPNOTSUPP.to_string()));
                 let name = match which {
                     Slip::Keepalive => "SIOCSKEEPALIVE",
                     Slip::Outfill => "SIOCSOUTFILL",
@@ -416,15 +463,19 @@ impl Exec<'_, '_> {
             Action::Netmask(h) => {
                 if let Some(m) = self.resolved(h, false) {
                     let r = self.set_netmask(iface, m)?;
-                    self.report("SIOCSIFNETMASK", r);
+                    self.report_or("SIOCSIFNETMASK", r);
                 }
             }
             Action::PrefixNetmask(m) => {
                 let r = self.set_netmask(iface, *m)?;
-                self.report("SIOCSIFNETMASK", r);
+                self.report_or("SIOCSIFNETMASK", r);
             }
             Action::HwEther(Err(word)) => {
                 self.say(&format!("{word}: invalid ether address."));
+                self.goterr = 1;
+            }
+            Action::HwInvalid { class, addr } => {
+                self.say(&format!("{addr}: invalid {class} address."));
                 self.goterr = 1;
             }
             Action::HwEther(Ok(mac)) => {
@@ -442,8 +493,13 @@ impl Exec<'_, '_> {
                 self.hw_report(r);
             }
             Action::HwOther { .. } => {
-                // The sockaddr carries that class's ARPHRD type, which is not the device's.
-                let r = self.dev_ioctl(iface, |_, _| Err(EINVAL.into()))?;
+                // dev_set_mac_address: a device that cannot change its MAC says so first;
+                // otherwise the sockaddr's ARPHRD type (that class's) is not the device's.
+                let kind = self.kind(iface)?;
+                let r = self.dev_ioctl(iface, |_, _| match kind.as_deref() {
+                    Some("ifb") => Err(EOPNOTSUPP.into()),
+                    _ => Err(EINVAL.into()),
+                })?;
                 self.hw_report(r);
             }
             Action::HwNoHandler(class) => {
@@ -542,6 +598,14 @@ impl Exec<'_, '_> {
         }
     }
 
+    /// `goterr |= set_netmask(…)`: the one failure that is OR-ed in rather than assigned.
+    fn report_or(&mut self, name: &str, r: Result<(), Errno>) {
+        if let Err(e) = r {
+            self.say(&format!("{name}: {e}"));
+            self.goterr |= 1;
+        }
+    }
+
     fn hw_report(&mut self, r: Result<(), Errno>) {
         if let Err(e) = r {
             let hint = if e == EBUSY {
@@ -554,8 +618,21 @@ impl Exec<'_, '_> {
         }
     }
 
-    /// A device ioctl through `skfd` (MTU, MAC, name…): EBADF without a socket, ENODEV without
-    /// the device, else whatever `plan` decides and the kernel answers.
+    /// An ioctl that only looks the device up (SIOCGIFMAP; the private SLIP ioctls, which
+    /// are refused before any privilege check): EBADF or ENODEV.
+    fn dev_lookup(&mut self, name: &str) -> Step<Result<(), Errno>> {
+        if self.skfd == Sock::None {
+            return Ok(Err(EBADF.into()));
+        }
+        Ok(match self.link(name)? {
+            Some(_) => Ok(()),
+            None => Err(ENODEV.into()),
+        })
+    }
+
+    /// A device setting ioctl through `skfd` (MTU, MAC, name…): EBADF without a socket,
+    /// EPERM without privilege, ENODEV without the device, else whatever `plan` decides and
+    /// the kernel answers.
     fn dev_ioctl(
         &mut self,
         name: &str,
@@ -563,6 +640,9 @@ impl Exec<'_, '_> {
     ) -> Step<Result<(), Errno>> {
         if self.skfd == Sock::None {
             return Ok(Err(EBADF.into()));
+        }
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
         }
         let Some(link) = self.link(name)? else {
             return Ok(Err(ENODEV.into()));
@@ -576,9 +656,9 @@ impl Exec<'_, '_> {
     /// `SIOCGIFMAP` then `SIOCSIFMAP`, which no virtual device implements.
     fn map(&mut self, iface: &str, field: MapField) -> Step<()> {
         let p = field.prefix();
-        let got = self.dev_ioctl(iface, |_, _| Ok(vec![]))?;
-        let line = match got {
+        let line = match self.dev_lookup(iface)? {
             Err(e) => format!("{p}: SIOCGIFMAP: {e}"),
+            Ok(()) if !self.admin => format!("{p}: SIOCSIFMAP: {EPERM}"),
             Ok(()) => format!("{p}: SIOCSIFMAP: {EOPNOTSUPP}"),
         };
         self.say(&line);
@@ -602,6 +682,9 @@ impl Exec<'_, '_> {
         if sock == Sock::None {
             return Ok(Err(EBADF.into()));
         }
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
+        }
         let Some(link) = self.link(name)? else {
             return Ok(Err(ENODEV.into()));
         };
@@ -616,7 +699,7 @@ impl Exec<'_, '_> {
             let op = Op::DelAddrSpec {
                 ns: None,
                 dev: link.name.clone(),
-                addr: ifa.spec(),
+                addr: ifa.del_spec(),
             };
             return Ok(self.apply(vec![op]));
         }
@@ -706,6 +789,9 @@ impl Exec<'_, '_> {
 
     /// Look up the device and the label's address for a devinet ioctl.
     fn devinet(&mut self, label: &str) -> Step<Result<(Link, Option<Ifa>), Errno>> {
+        if !self.admin {
+            return Ok(Err(EPERM.into()));
+        }
         let Some(link) = self.link(label)? else {
             return Ok(Err(ENODEV.into()));
         };
@@ -714,13 +800,21 @@ impl Exec<'_, '_> {
     }
 
     /// Replace `old` by `new` as the kernel does: delete, then insert.
-    fn reinsert(&mut self, dev: &str, old: Option<&Ifa>, new: Option<&Ifa>) -> Result<(), Errno> {
+    /// `checked`: SIOCSIFADDR reports a failed insert; SIOCSIFNETMASK, BRDADDR and DSTADDR
+    /// ignore it (the address is then simply gone).
+    fn reinsert(
+        &mut self,
+        dev: &str,
+        old: Option<&Ifa>,
+        new: Option<&Ifa>,
+        checked: bool,
+    ) -> Result<(), Errno> {
         let mut ops = Vec::new();
         if let Some(o) = old {
             ops.push(Op::DelAddrSpec {
                 ns: None,
                 dev: dev.to_string(),
-                addr: o.spec(),
+                addr: o.del_spec(),
             });
         }
         if let Some(n) = new {
@@ -730,7 +824,20 @@ impl Exec<'_, '_> {
                 addr: n.spec(),
             });
         }
-        self.apply(ops)
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.snap = None;
+        match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
+            Ok(s) => {
+                self.snap = Some(s);
+                Ok(())
+            }
+            Err(Error::Command { line: Some(l), .. }) if !checked && l.contains(" addr add ") => {
+                Ok(())
+            }
+            Err(e) => Err(errno_of(&e)),
+        }
     }
 
     /// SIOCSIFADDR on an AF_INET socket.
@@ -742,6 +849,10 @@ impl Exec<'_, '_> {
         let Some(len) = abc_len(ip) else {
             return Ok(Err(EINVAL.into()));
         };
+        // A device whose MTU is below 68 has no IPv4 configuration (inetdev) to add to.
+        if old.is_none() && link.mtu < 68 {
+            return Ok(Err("No buffer space available".into()));
+        }
         if old.as_ref().is_some_and(|o| o.local == ip) {
             return Ok(Ok(()));
         }
@@ -771,7 +882,7 @@ impl Exec<'_, '_> {
             }
             .to_string(),
         });
-        Ok(self.reinsert(&link.name, old.as_ref(), new.as_ref()))
+        Ok(self.reinsert(&link.name, old.as_ref(), new.as_ref(), true))
     }
 
     /// SIOCSIFNETMASK.
@@ -798,7 +909,7 @@ impl Exec<'_, '_> {
         {
             new.broadcast = Ipv4Addr::from(local | !m);
         }
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// SIOCSIFBRDADDR.
@@ -814,7 +925,7 @@ impl Exec<'_, '_> {
         }
         let mut new = old.clone();
         new.broadcast = b;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// SIOCSIFDSTADDR on an AF_INET socket.
@@ -833,7 +944,7 @@ impl Exec<'_, '_> {
         }
         let mut new = old.clone();
         new.address = d;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new)))
+        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
     }
 
     /// `add`/`del`/`tunnel` with an IPv6 address (through an AF_INET6 socket).
@@ -848,6 +959,17 @@ impl Exec<'_, '_> {
             self.goterr = 1;
             return Ok(());
         };
+        if !self.admin && kind != Kind6::Tunnel {
+            self.report(
+                if kind == Kind6::Add {
+                    "SIOCSIFADDR"
+                } else {
+                    "SIOCDIFADDR"
+                },
+                Err(EPERM.into()),
+            );
+            return Ok(());
+        }
         let local = format!("{addr}/{}", a.prefix);
         let dev = link.name.clone();
         let (name, r) = match kind {
@@ -880,7 +1002,7 @@ impl Exec<'_, '_> {
                 )
             }
             // addrconf_set_dstaddr only acts on SIT devices.
-            Kind6::Tunnel if link.kind == "sit" => {
+            Kind6::Tunnel if self.kind(iface)?.as_deref() == Some("sit") => {
                 self.say("ifconfig: nslab does not reproduce `tunnel' on SIT devices");
                 self.goterr = 1;
                 return Ok(());
@@ -891,43 +1013,85 @@ impl Exec<'_, '_> {
         Ok(())
     }
 
+    /// net-tools reads its interface list (/proc/net/dev names and IPv4 labels, in nstrcmp
+    /// order) once per process, at the first `for_all_interfaces`; later lookups only add
+    /// the name asked for. Aliases created afterwards are not in it.
+    fn ife_list(&mut self, snap: &Snapshot, parent: &str) {
+        let list = self.ifaces.get_or_insert_with(|| {
+            let mut names: Vec<String> = Vec::new();
+            for l in &snap.links {
+                names.push(l.name.clone());
+                let labels = l.addrs.iter().filter(|a| a.is_ipv4());
+                names.extend(labels.filter_map(|a| a.label.clone()));
+            }
+            names
+                .into_iter()
+                .map(|name| Ife {
+                    name,
+                    dst: 0,
+                    mask: 0,
+                    brd: 0,
+                })
+                .collect()
+        });
+        if !list.iter().any(|i| i.name == parent) {
+            list.push(Ife {
+                name: parent.to_string(),
+                dst: 0,
+                mask: 0,
+                brd: 0,
+            });
+        }
+        list.sort_by(|a, b| nstrcmp(&a.name, &b.name));
+        list.dedup_by(|a, b| a.name == b.name);
+    }
+
+    /// `do_if_fetch`: refresh one cache entry; `false` (and the message) when its device
+    /// is gone.
+    fn fetch(&mut self, snap: &Snapshot, name: &str) -> bool {
+        let Some(link) = snap.link(base(name)) else {
+            self.say(&format!(
+                "{name}: error fetching interface information: Device not found"
+            ));
+            return false;
+        };
+        if let Some(ifa) = ifa_of(link, name).map(Ifa::from_addr) {
+            if let Some(e) = self.ifaces.iter_mut().flatten().find(|i| i.name == name) {
+                e.dst = u32::from(ifa.address);
+                e.mask = ifa.mask();
+                e.brd = u32::from(ifa.broadcast);
+            }
+        }
+        true
+    }
+
     /// ifconfig.c `set_ifstate`: `add`/`del` of an IPv4 address as an alias `PARENT:N`.
     /// Its failures are silent (ifconfig ignores the result). `Some(134)`: ifconfig aborts
     /// on an alias number outside 0..=255.
     fn set_ifstate(&mut self, parent: &str, ip: Ipv4Addr, add: bool) -> Step<Option<i32>> {
-        let not_found =
-            |n: &str| format!("{n}: error fetching interface information: Device not found");
-        // get_nmbc_parent: the netmask and broadcast of the parent's own address.
-        let (nm, bc) = match self.link(parent)? {
-            None => {
-                self.say(&not_found(parent));
-                (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED)
-            }
-            Some(l) => match ifa_of(&l, parent).map(Ifa::from_addr) {
-                Some(i) => (Ipv4Addr::from(i.mask()), i.broadcast),
-                None => (Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
-            },
-        };
-        // for_all_interfaces: /proc/net/dev names and IPv4 labels, in nstrcmp order.
+        // get_nmbc_parent: the netmask and broadcast cached for the parent's name.
         let snap = self.snapshot()?.clone();
-        let mut names: Vec<String> = vec![parent.to_string()];
-        for l in &snap.links {
-            names.push(l.name.clone());
-            names.extend(
-                l.addrs
-                    .iter()
-                    .filter(|a| a.is_ipv4())
-                    .filter_map(|a| a.label.clone()),
-            );
-        }
-        names.sort_by(|a, b| nstrcmp(a, b));
-        names.dedup();
+        self.ife_list(&snap, parent);
+        self.fetch(&snap, parent);
+        let (nm, bc) = self
+            .ifaces
+            .iter()
+            .flatten()
+            .find(|i| i.name == parent)
+            .map_or((0, 0), |i| (i.mask, i.brd));
+        let (nm, bc) = (Ipv4Addr::from(nm), Ipv4Addr::from(bc));
+        // for_all_interfaces over the list read at the first call, each entry fetched again.
+        let names: Vec<String> = self
+            .ifaces
+            .iter()
+            .flatten()
+            .map(|i| i.name.clone())
+            .collect();
         let mut used = [false; 256];
         for x in &names {
-            let Some(link) = snap.link(base(x)) else {
-                self.say(&not_found(x));
+            if !self.fetch(&snap, x) {
                 continue;
-            };
+            }
             if !x.starts_with(parent) {
                 continue;
             }
@@ -942,8 +1106,13 @@ impl Exec<'_, '_> {
                 return Ok(Some(134));
             }
             used[i as usize] = true;
-            let dst = ifa_of(link, x).map(|a| Ifa::from_addr(a).address);
-            if dst.unwrap_or(Ipv4Addr::UNSPECIFIED) != ip {
+            let dst = self
+                .ifaces
+                .iter()
+                .flatten()
+                .find(|i| &i.name == x)
+                .map_or(0, |i| i.dst);
+            if dst != u32::from(ip) {
                 continue;
             }
             if add {
@@ -972,10 +1141,245 @@ impl Exec<'_, '_> {
     }
 }
 
+/// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
+/// fields of the last successful fetch (they keep their old values when the name has no
+/// address any more).
+#[derive(Debug, Clone)]
+struct Ife {
+    name: String,
+    dst: u32,
+    mask: u32,
+    brd: u32,
+}
+
 /// Which IPv6 keyword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind6 {
     Add,
     Del,
     Tunnel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::recording::{Call, Recording};
+    use crate::legacy::ifconfig::set::grammar::{parse, NumericOnly};
+    use crate::model::{Addr, Link, Snapshot};
+
+    fn addr(cidr: &str, label: &str, secondary: bool) -> Addr {
+        let (a, len) = cidr.split_once('/').expect("cidr");
+        let local: Ipv4Addr = a.parse().expect("addr");
+        let len: u8 = len.parse().expect("len");
+        Addr {
+            local: IpAddr::V4(local),
+            prefixlen: len,
+            peer: None,
+            broadcast: Some(IpAddr::V4(Ipv4Addr::from(u32::from(local) | !mask_of(len)))),
+            scope: "global".into(),
+            label: Some(label.into()),
+            secondary,
+            tentative: false,
+            dadfailed: false,
+            nodad: false,
+        }
+    }
+
+    fn link(name: &str, up: bool, addrs: Vec<Addr>) -> Link {
+        let mut flags = vec!["BROADCAST".to_string(), "MULTICAST".to_string()];
+        if up {
+            flags.push("UP".into());
+        }
+        Link {
+            ifindex: 3,
+            name: name.into(),
+            kind: "veth".into(),
+            flags,
+            mtu: 1500,
+            qdisc: None,
+            operstate: if up { "UP" } else { "DOWN" }.into(),
+            txqlen: 1000,
+            link_type: "ether".into(),
+            mac: Some("02:00:00:00:00:01".into()),
+            broadcast_mac: None,
+            master: None,
+            promiscuity: 0,
+            allmulti: 0,
+            peer_ifindex: None,
+            peer_netnsid: None,
+            peer_name: None,
+            addrs,
+            stats: None,
+            bridge: None,
+            port: None,
+        }
+    }
+
+    /// Run `ifconfig ARGS` offline against one link; returns (code, stderr, applied batches).
+    fn run_on(l: Link, args: &str, verbose: bool) -> (i32, String, Vec<Vec<Op>>) {
+        let mut backend = Recording {
+            snapshots: vec![Snapshot {
+                netns: None,
+                links: vec![l],
+                routes: vec![],
+                nsids: Default::default(),
+            }],
+            ..Recording::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let words: Vec<String> = args.split_whitespace().map(str::to_string).collect();
+        let cmd = parse(&words[0], &words[1..], &NumericOnly);
+        let code = {
+            let mut ctx = Ctx {
+                backend: &mut backend,
+                out: &mut out,
+                err: &mut err,
+                verbose,
+            };
+            run(&mut ctx, &cmd)
+        };
+        let applied = backend
+            .calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::Apply(ops) => Some(ops.clone()),
+                _ => None,
+            })
+            .collect();
+        (code, String::from_utf8(err).expect("utf8"), applied)
+    }
+
+    fn primary_and_alias(up: bool) -> Link {
+        link(
+            "v0",
+            up,
+            vec![
+                addr("10.0.0.1/24", "v0", false),
+                addr("10.0.0.2/24", "v0:1", true),
+            ],
+        )
+    }
+
+    #[test]
+    fn replacing_the_primary_deletes_it_by_label_and_inserts_the_classful_address() {
+        let (code, err, applied) = run_on(primary_and_alias(true), "v0 10.0.0.9", false);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert_eq!(applied.len(), 1, "{applied:?}");
+        let shown: Vec<String> = applied[0].iter().map(|o| o.to_string()).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "ip addr del 10.0.0.1 label v0 dev v0",
+                "ip addr add 10.0.0.9/8 broadcast 10.255.255.255 label v0 dev v0",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_alias_keeping_its_address_changes_nothing_and_does_not_bring_the_device_up() {
+        let (code, err, applied) = run_on(primary_and_alias(false), "v0:1 10.0.0.2", false);
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert!(applied.is_empty(), "{applied:?}");
+    }
+
+    #[test]
+    fn a_down_device_is_brought_up_after_its_address() {
+        let (code, _, applied) = run_on(primary_and_alias(false), "v0 10.0.0.1", false);
+        assert_eq!(code, 0);
+        let shown: Vec<String> = applied.concat().iter().map(|o| o.to_string()).collect();
+        assert_eq!(shown, vec!["ip link set dev v0 up"]);
+    }
+
+    #[test]
+    fn kernel_checks_done_before_ip_give_the_ioctl_messages() {
+        let l = primary_and_alias(true);
+        let (code, err, applied) = run_on(l.clone(), "v0 netmask 255.0.255.0 mtu -5", false);
+        assert_eq!(code, 1);
+        assert_eq!(
+            err,
+            "SIOCSIFNETMASK: Invalid argument\nSIOCSIFMTU: Invalid argument\n"
+        );
+        assert!(applied.is_empty());
+        let (code, err, _) = run_on(l.clone(), "v0:7 netmask 255.0.0.0", false);
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "SIOCSIFNETMASK: Cannot assign requested address\n")
+        );
+        let (code, err, _) = run_on(l, "v0 224.0.0.1", false);
+        assert_eq!(code, 1);
+        assert_eq!(err, "SIOCSIFADDR: Invalid argument\n");
+    }
+
+    #[test]
+    fn a_missing_device_fails_every_flag_call_with_255() {
+        let (code, err, _) = run_on(primary_and_alias(true), "nosuch 10.0.0.1", false);
+        assert_eq!(code, 255);
+        assert_eq!(
+            err,
+            "SIOCSIFADDR: No such device\nnosuch: ERROR while getting interface flags: No such device\n"
+        );
+    }
+
+    #[test]
+    fn verbose_adds_the_warning_with_goterr() {
+        let (code, err, _) = run_on(primary_and_alias(true), "v0 mtu -1", true);
+        assert_eq!(code, 1);
+        assert!(
+            err.ends_with("WARNING: at least one error occured. (1)\n"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn families_without_a_socket_fail_with_ebadf() {
+        // goterr: -1 from the flags, then `goterr = 1` from the MTU failure (assigned, as
+        // ifconfig.c does), so the exit code is 1.
+        let (code, err, _) = run_on(primary_and_alias(true), "v0 ipx up mtu 1400", false);
+        assert_eq!(code, 1);
+        assert_eq!(
+            err,
+            "v0: ERROR while getting interface flags: Bad file descriptor\nSIOCSIFMTU: Bad file descriptor\n"
+        );
+    }
+
+    #[test]
+    fn del_of_an_unknown_address_adds_it_as_the_first_free_alias() {
+        let (code, err, applied) = run_on(primary_and_alias(true), "v0 del 10.0.0.99", false);
+        // The canned state never changes, so the steps after the first stop silently.
+        assert_eq!((code, err.as_str()), (0, ""));
+        let first: Vec<String> = applied[0].iter().map(|o| o.to_string()).collect();
+        assert_eq!(
+            first,
+            vec!["ip addr add 10.0.0.99/8 broadcast 10.255.255.255 label v0:0 dev v0"]
+        );
+    }
+
+    #[test]
+    fn ip_errors_map_to_strerror_texts() {
+        let e = |stderr: &str| {
+            errno_of(&Error::Command {
+                argv: vec!["ip".into()],
+                status: crate::error::Exit::Code(1),
+                stderr: stderr.into(),
+                line: None,
+            })
+        };
+        assert_eq!(
+            e("RTNETLINK answers: File exists\nCommand failed -:1"),
+            "File exists"
+        );
+        assert_eq!(e("Error: mtu greater than device maximum."), EINVAL);
+        assert_eq!(e("Cannot find device \"x\""), ENODEV);
+        assert_eq!(
+            e("Error: ipv6: IPv6 is disabled on this device."),
+            "No such device or address"
+        );
+    }
+
+    #[test]
+    fn nstrcmp_orders_like_net_tools() {
+        let mut v = vec!["v0:10", "v1", "v0", "v0:abc", "v0:2", "lo"];
+        v.sort_by(|a, b| nstrcmp(a, b));
+        assert_eq!(v, vec!["lo", "v0", "v0:2", "v0:10", "v1", "v0:abc"]);
+    }
 }

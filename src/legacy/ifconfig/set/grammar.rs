@@ -362,11 +362,14 @@ pub enum Action {
     /// `netmask M` (a failed lookup is an error without the netmask being counted).
     Netmask(Host),
     /// `hw ether ADDR`: the six bytes the kernel receives (short input keeps earlier bytes
-    /// of ifconfig's sockaddr buffer), or the word that failed to parse.
+    /// of ifconfig's sockaddr buffer, 0 where nothing was written: the real tool has
+    /// uninitialised memory there), or the word that failed to parse.
     HwEther(Result<[u8; 6], String>),
     /// `hw CLASS ADDR` for another class with a parser: the kernel refuses the family
     /// (`SIOCSIFHWADDR: Invalid argument`) on an Ethernet-type device.
     HwOther { class: String, addr: String },
+    /// `hw CLASS ADDR` that CLASS's parser rejects: `ADDR: invalid CLASS address.`
+    HwInvalid { class: String, addr: String },
     /// `hw CLASS …` for a class without a parser.
     HwNoHandler(String),
     /// `add A[/len]` with an IPv6 address.
@@ -707,18 +710,25 @@ fn gethostbyname(name: &str, r: &dyn Resolver) -> Result<Ipv4Addr, HErr> {
 
 /// `INET_resolve(name, sa, 0)` from net-tools `lib/inet.c`.
 pub fn resolve_inet(name: &str, r: &dyn Resolver) -> Inet {
+    resolve_inet_herr(name, r).0
+}
+
+/// [`resolve_inet`], plus the `h_errno` the lookups leave behind (`None`: unchanged). A
+/// name that `getnetbyname` does not know sets HOST_NOT_FOUND, which stays even when
+/// `gethostbyname` then succeeds.
+pub fn resolve_inet_herr(name: &str, r: &dyn Resolver) -> (Inet, Option<HErr>) {
     if name == "default" {
-        return Inet::Network(Ipv4Addr::UNSPECIFIED);
+        return (Inet::Network(Ipv4Addr::UNSPECIFIED), None);
     }
     if let Some(a) = inet_aton(name) {
-        return Inet::Addr(a);
+        return (Inet::Addr(a), None);
     }
     if let Some(n) = r.network(name) {
-        return Inet::Network(Ipv4Addr::from(n));
+        return (Inet::Network(Ipv4Addr::from(n)), None);
     }
     match gethostbyname(name, r) {
-        Ok(a) => Inet::Addr(a),
-        Err(e) => Inet::Failed(e),
+        Ok(a) => (Inet::Addr(a), Some(HErr::HostNotFound)),
+        Err(e) => (Inet::Failed(e), Some(e)),
     }
 }
 
@@ -737,6 +747,8 @@ pub fn slash_mask(len: &str) -> Option<Ipv4Addr> {
 /// The state `ifconfig` carries from word to word while parsing.
 struct Parser<'a> {
     words: &'a [String],
+    /// The environment strings, which follow argv in memory (see `hw`).
+    env: &'a [String],
     pos: usize,
     resolver: &'a dyn Resolver,
     /// The first six bytes of ifconfig's `sa_data` buffer (`_sa`), which a short `hw ether`
@@ -751,19 +763,21 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn next_word(&mut self) -> Option<String> {
-        self.pos += 1;
+        self.pos = self.pos.wrapping_add(1);
         self.words.get(self.pos).cloned()
     }
 
     /// `ap->input(0, host, &_sa)` for inet, with its effects on `_sa` and `h_errno`.
     fn inet(&mut self, word: &str) -> Host {
         let word = truncate(word, 127);
-        let inet = resolve_inet(&word, self.resolver);
+        let (inet, herr) = resolve_inet_herr(&word, self.resolver);
         self.sa[0] = 0;
         self.sa[1] = 0;
-        match inet {
-            Inet::Addr(a) | Inet::Network(a) => self.sa[2..6].copy_from_slice(&a.octets()),
-            Inet::Failed(e) => self.h_errno = e,
+        if let Inet::Addr(a) | Inet::Network(a) = inet {
+            self.sa[2..6].copy_from_slice(&a.octets());
+        }
+        if let Some(e) = herr {
+            self.h_errno = e;
         }
         Host {
             word,
@@ -798,14 +812,19 @@ impl Parser<'_> {
     /// net-tools `in_ether`: up to six octets of one or two hex digits, colons optional.
     fn ether(&mut self, word: &str) -> Result<[u8; 6], String> {
         let w = truncate(word, 127);
+        self.hex_bytes(&w, 6, true).map_err(|_| w.clone())?;
+        Ok(self.sa)
+    }
+
+    /// The hex parsers of `lib/ether.c`, `eui64.c` (`lenient`: a single digit before `:` or
+    /// the end is one byte) and `fddi.c`, `hippi.c`, `arcnet.c` (strict pairs). Each byte
+    /// lands in `_sa` as it is parsed, even when a later one fails.
+    fn hex_bytes(&mut self, w: &str, max: usize, lenient: bool) -> Result<(), ()> {
         let b = w.as_bytes();
         let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-        let mut i = 0;
-        let mut n = 0;
-        while i < b.len() && n < 6 {
-            let Some(hi) = hex(b[i]) else {
-                return Err(w.clone());
-            };
+        let (mut i, mut n) = (0, 0);
+        while i < b.len() && n < max {
+            let hi = hex(b[i]).ok_or(())?;
             i += 1;
             let c = b.get(i).copied().unwrap_or(0);
             let val = match hex(c) {
@@ -813,21 +832,36 @@ impl Parser<'_> {
                     i += 1;
                     (hi << 4) | lo
                 }
-                None if c == b':' || c == 0 => {
+                None if lenient && (c == b':' || c == 0) => {
                     if c != 0 {
                         i += 1;
                     }
                     hi
                 }
-                None => return Err(w.clone()),
+                None => return Err(()),
             };
-            self.sa[n] = val;
+            if n < 6 {
+                self.sa[n] = val;
+            }
             n += 1;
             if b.get(i) == Some(&b':') {
                 i += 1;
             }
         }
-        Ok(self.sa)
+        Ok(())
+    }
+
+    /// Whether another class's parser accepts the address. `tunnel` never does; the
+    /// callsign-style classes (ax25, netrom, rose, x25, ash) are taken as accepted.
+    fn other_hw(&mut self, class: &str, addr: &str) -> bool {
+        let w = truncate(addr, 127);
+        match class {
+            "tunnel" => false,
+            "eui64" => self.hex_bytes(&w, 8, true).is_ok(),
+            "fddi" | "hippi" => self.hex_bytes(&w, 6, false).is_ok(),
+            "arcnet" => self.hex_bytes(&w, 1, false).is_ok(),
+            _ => true,
+        }
     }
 
     fn push(&mut self, a: Action) {
@@ -839,7 +873,7 @@ impl Parser<'_> {
             if !self.word(&word) {
                 return;
             }
-            self.pos += 1;
+            self.pos = self.pos.wrapping_add(1);
         }
         if let Some(mask) = self.need_netmask {
             self.push(Action::PrefixNetmask(mask));
@@ -1011,7 +1045,15 @@ impl Parser<'_> {
                 };
                 if !has_input {
                     self.push(Action::HwNoHandler(class));
-                    // ifconfig steps over the class and the address word.
+                    // ifconfig steps over the class and the address word. When the class
+                    // was the last argument that steps over argv's NULL into the
+                    // environment strings, which it then reads as words.
+                    if self.pos + 1 == self.words.len() && !self.env.is_empty() {
+                        self.words = self.env;
+                        self.env = &[];
+                        self.pos = usize::MAX;
+                        return true;
+                    }
                     self.pos += 1;
                     return true;
                 }
@@ -1022,8 +1064,13 @@ impl Parser<'_> {
                 if class == "ether" {
                     let mac = self.ether(&addr);
                     self.push(Action::HwEther(mac));
-                } else {
+                } else if self.other_hw(&class, &addr) {
                     self.push(Action::HwOther { class, addr });
+                } else {
+                    self.push(Action::HwInvalid {
+                        class,
+                        addr: truncate(&addr, 127),
+                    });
                 }
             }
             "add" | "del" | "tunnel" => {
@@ -1094,6 +1141,18 @@ impl Parser<'_> {
 /// right, without rollback. Names are looked up through `resolver` (use [`NumericOnly`]
 /// offline, [`Files`] to match a live system without DNS).
 pub fn parse(iface: &str, words: &[String], resolver: &dyn Resolver) -> Command {
+    parse_in_env(iface, words, &[], resolver)
+}
+
+/// [`parse`] for a live run: `environ` is the process environment (`NAME=value` strings),
+/// which the real tool reads as further words after `hw CLASS` ends the command line with a
+/// class that has no address parser (it steps two words ahead, past argv's end).
+pub fn parse_in_env(
+    iface: &str,
+    words: &[String],
+    environ: &[String],
+    resolver: &dyn Resolver,
+) -> Command {
     let iface = truncate(iface, IFNAMSIZ_MAX);
     let mut actions = Vec::new();
     let mut start = 0;
@@ -1113,6 +1172,7 @@ pub fn parse(iface: &str, words: &[String], resolver: &dyn Resolver) -> Command 
     }
     let mut p = Parser {
         words: &words[start..],
+        env: environ,
         pos: 0,
         resolver,
         sa: [0; 6],
@@ -1140,6 +1200,7 @@ fn parse_other_family(
 ) -> Command {
     let mut p = Parser {
         words,
+        env: &[],
         pos: 0,
         resolver,
         sa: [0; 6],
