@@ -227,19 +227,18 @@ pub fn parse(argv: &[Vec<u8>]) -> Invocation {
             }
         }
         if a.len() > 1 && a[0] == b'-' {
-            for &c in &a[1..] {
-                match c {
-                    b'h' => return answer(usage(), "", 0),
-                    b'V' => return answer(VERSION, "", 0),
-                    _ => {
-                        let mut m = b"invalid option -- '".to_vec();
-                        m.push(c);
-                        m.push(b'\'');
-                        return option_error(argv0, &m);
-                    }
+            // Short options are read one letter at a time; with only `h` and `V` known, the
+            // first letter always decides (help, version, or an error).
+            return match a[1] {
+                b'h' => answer(usage(), "", 0),
+                b'V' => answer(VERSION, "", 0),
+                c => {
+                    let mut m = b"invalid option -- '".to_vec();
+                    m.push(c);
+                    m.push(b'\'');
+                    option_error(argv0, &m)
                 }
-            }
-            continue;
+            };
         }
         words.push(a);
     }
@@ -603,7 +602,8 @@ fn scan_hex_float(s: &[u8]) -> Option<f64> {
 
 /// A C `(long)` cast of a double on x86-64: out of range and NaN give `LONG_MIN`.
 fn c_long(x: f64) -> i64 {
-    if x.is_nan() || x >= 9.223_372_036_854_775_807e18 || x < -9.223_372_036_854_775_808e18 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    if x.is_nan() || !(-LIMIT..LIMIT).contains(&x) {
         i64::MIN
     } else {
         x as i64

@@ -72,15 +72,18 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
     };
     let mut err = std::io::stderr();
     let mut backend = Iproute2;
+    let invocation = grammar::parse_args(&args);
+    // Only changes need the capability; `show` stays free of the /proc read.
+    let changes = matches!(&invocation, Invocation::Run(c) if !c.is_display());
     let code = {
         let mut ctx = Context {
             backend: &mut backend,
             sys: SysNet::live(),
             out,
             err: &mut err,
-            net_admin: has_net_admin(),
+            net_admin: changes && has_net_admin(),
         };
-        run(&mut ctx, &args)
+        run_parsed(&mut ctx, invocation)
     };
     let _ = buffered.flush();
     if code == 0 {
@@ -92,7 +95,12 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
 
 /// Run brctl with a full argv (argv[0] first) and return its exit code.
 pub fn run(ctx: &mut Context, argv: &[OsString]) -> i32 {
-    match grammar::parse_args(argv) {
+    run_parsed(ctx, grammar::parse_args(argv))
+}
+
+/// Run what [`grammar::parse`] made of an argv; returns the exit code.
+pub fn run_parsed(ctx: &mut Context, invocation: Invocation) -> i32 {
+    match invocation {
         Invocation::Answer(a) => {
             let _ = ctx.out.write_all(&a.stdout);
             let _ = ctx.err.write_all(&a.stderr);
@@ -460,13 +468,15 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
     if !ctx.sys.exists(iface) {
         fail!(ctx, "interface {iface} does not exist!");
     }
+    // SIOCBRADDIF: the bridge is looked up (ENODEV, EOPNOTSUPP), then the capability is
+    // checked (EPERM), then `br_add_if` runs its own checks.
     let k = kernel_name(bridge);
-    let msg = if !ctx.net_admin {
-        EPERM
-    } else if !ctx.sys.exists(&k) {
+    let msg = if !ctx.sys.exists(&k) {
         ENODEV
     } else if !ctx.sys.is_bridge(&k) {
         EOPNOTSUPP
+    } else if !ctx.net_admin {
+        EPERM
     } else if let Some(refusal) = ctx.sys.device(iface).as_ref().and_then(add_if_refusal) {
         refusal
     } else {
@@ -503,12 +513,12 @@ fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
         fail!(ctx, "interface {iface} does not exist!");
     }
     let k = kernel_name(bridge);
-    let msg = if !ctx.net_admin {
-        EPERM.to_string()
-    } else if !ctx.sys.exists(&k) {
+    let msg = if !ctx.sys.exists(&k) {
         fail!(ctx, "bridge {bridge} does not exist!");
     } else if !ctx.sys.is_bridge(&k) {
         EOPNOTSUPP.to_string()
+    } else if !ctx.net_admin {
+        EPERM.to_string()
     } else {
         let dev = ctx.sys.device(iface).unwrap_or_default();
         if !dev.is_port || dev.master.as_deref() != Some(k.as_str()) {
@@ -630,19 +640,18 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
         };
     }
     // The ioctl fallback (`get_portno` on BRIDGE): not a bridge → EOPNOTSUPP; the port found
-    // there (only when the sysfs write was refused) → the ioctl with code 0, which is
-    // BRCTL_GET_VERSION and "succeeds" without changing anything; otherwise the errno of
-    // the failed sysfs open stands.
+    // there (only when the sysfs write was refused) → libbridge's hairpin has no ioctl
+    // (code 0), which the kernel refuses with EOPNOTSUPP; otherwise the errno of the failed
+    // sysfs open stands.
     let dev = ctx.sys.device(port).unwrap_or_default();
-    let msg = if !ctx.sys.is_bridge(bridge) {
-        EOPNOTSUPP
-    } else if dev.is_port && dev.master.as_deref() == Some(bridge) {
-        return 0;
-    } else if dev.is_port {
-        EACCES
-    } else {
-        ENOENT
-    };
+    let msg =
+        if !ctx.sys.is_bridge(bridge) || (dev.is_port && dev.master.as_deref() == Some(bridge)) {
+            EOPNOTSUPP
+        } else if dev.is_port {
+            EACCES
+        } else {
+            ENOENT
+        };
     report(ctx, msg, sentence)
 }
 
@@ -779,6 +788,27 @@ mod tests {
             err,
             "set port priority failed: Numerical result out of range\n"
         );
+    }
+
+    #[test]
+    fn ip_failures_become_strerror_texts() {
+        let failed = |stderr: &str| Error::Command {
+            argv: vec!["ip".into()],
+            status: crate::error::Exit::Code(2),
+            stderr: stderr.into(),
+            line: None,
+        };
+        assert_eq!(
+            kernel_message(&failed(
+                "RTNETLINK answers: Numerical result out of range\n"
+            )),
+            ERANGE
+        );
+        assert_eq!(
+            kernel_message(&failed("Error: Can not enslave a bridge to a bridge.\n")),
+            ELOOP
+        );
+        assert!(kernel_message(&Error::Usage("x".into())).starts_with('\0'));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn show_row(name: &str, id: &BridgeId, stp: bool, ports: &[String]) -> Strin
 /// `showmacs`: the header and the entries sorted by MAC (`memcmp`), not by port.
 pub fn showmacs(entries: &[FdbEntry]) -> String {
     let mut sorted = entries.to_vec();
-    sorted.sort_by(|a, b| a.mac.cmp(&b.mac));
+    sorted.sort_by_key(|e| e.mac);
     let mut s = String::from("port no\tmac addr\t\tis local?\tageing timer\n");
     for e in &sorted {
         let m = e.mac;

@@ -356,9 +356,21 @@ impl SysNet {
 
     /// The forwarding database of a bridge, from `brforward`; `None` if it cannot be read.
     pub fn fdb(&self, bridge: &str) -> Option<Vec<FdbEntry>> {
-        fs::read(self.path(bridge).join("brforward"))
-            .ok()
-            .map(|d| parse_brforward(&d))
+        use std::io::Read;
+        // Large reads, like stdio's buffer in brctl: the kernel fills each read() from the
+        // table at that moment, so few reads give a consistent picture.
+        let mut f = fs::File::open(self.path(bridge).join("brforward")).ok()?;
+        let mut data = Vec::new();
+        let mut chunk = vec![0u8; 256 * FDB_ENTRY_SIZE];
+        loop {
+            match f.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => data.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        Some(parse_brforward(&data))
     }
 }
 

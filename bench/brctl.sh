@@ -1,0 +1,47 @@
+#!/bin/bash
+# `nslab brctl show` against the real `brctl show` (bridge-utils), on a bridge with 4 ports
+# and on one with 100 ports. Both run inside the bridge's namespace (`ip netns exec`, so
+# /sys describes it), under hyperfine without a shell (-N). Prints medians and ratios.
+# Run as root from anywhere: bench/brctl.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+NSLAB=${NSLAB:-$root/target/release/nslab}
+BRCTL=$(command -v brctl || echo /usr/sbin/brctl)
+tmp=$(mktemp -d)
+namespaces=()
+cleanup() {
+    for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Medians are what the target is about; minimums show the cost without scheduling noise
+# (this machine is often shared).
+printf '%-6s %-7s %12s %12s %8s\n' ports stat "brctl (ms)" "nslab (ms)" ratio
+for ports in 4 100; do
+    ns=bcbench$$p$ports
+    namespaces+=("$ns")
+    ip netns add "$ns"
+    {
+        echo "link add name br0 type bridge"
+        for i in $(seq 1 "$ports"); do
+            echo "link add name p$i type veth peer name q$i"
+            echo "link set dev p$i master br0"
+        done
+    } | ip -n "$ns" -batch -
+    # Same output first: a benchmark of different work would mean nothing.
+    if ! diff <(ip netns exec "$ns" "$BRCTL" show) <(ip netns exec "$ns" "$NSLAB" brctl show) > /dev/null; then
+        echo "outputs differ for $ports ports" >&2
+        exit 1
+    fi
+    ip netns exec "$ns" hyperfine -N --warmup 50 --runs 500 --style none \
+        --export-json "$tmp/$ports.json" \
+        "$BRCTL show" "$NSLAB brctl show" > /dev/null
+    for stat in median min; do
+        real=$(jq ".results[0].$stat * 1000" "$tmp/$ports.json")
+        ours=$(jq ".results[1].$stat * 1000" "$tmp/$ports.json")
+        printf '%-6s %-7s %12.3f %12.3f %7.2fx\n' "$ports" "$stat" "$real" "$ours" \
+            "$(echo "$ours / $real" | bc -l)"
+    done
+done
