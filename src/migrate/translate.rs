@@ -700,6 +700,11 @@ impl Tx {
                 Action::HwEther(Err(w)) => {
                     return Err(format!("`{w}` is not an Ethernet address: ifconfig fails"))
                 }
+                Action::HwInvalid { class, addr } => {
+                    return Err(format!(
+                        "`{addr}` is not a valid `{class}` address: ifconfig fails"
+                    ))
+                }
                 Action::HwOther { class, .. } => {
                     return Err(format!("`hw {class}` fails on an Ethernet device"))
                 }
