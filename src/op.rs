@@ -198,6 +198,12 @@ pub enum Op {
         ns: Ns,
         route: RouteSpec,
     },
+    /// Add a route even when one for the same prefix exists with another type, metric or
+    /// nexthop (`ip route prepend`: NLM_F_CREATE without NLM_F_EXCL, as the route ioctl does).
+    PrependRoute {
+        ns: Ns,
+        route: RouteSpec,
+    },
     DelRoute {
         ns: Ns,
         route: RouteSpec,
@@ -265,6 +271,7 @@ impl Op {
             | Rename { ns, .. }
             | MoveToNetns { ns, .. }
             | AddRoute { ns, .. }
+            | PrependRoute { ns, .. }
             | DelRoute { ns, .. }
             | Sysctl { ns, .. }
             | Bridge { ns, .. }
@@ -352,6 +359,7 @@ impl Op {
             Rename { dev, to, .. } => dev_set(dev, &["name", to]),
             MoveToNetns { dev, to, .. } => dev_set(dev, &["netns", to]),
             AddRoute { route, .. } => route_args("add", route),
+            PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
             Sysctl { .. } => return None,
             SetNeigh {
@@ -445,7 +453,7 @@ impl Op {
                 dev: dev.clone(),
                 addr: addr.clone(),
             },
-            AddRoute { ns, route } => DelRoute {
+            AddRoute { ns, route } | PrependRoute { ns, route } => DelRoute {
                 ns: ns.clone(),
                 route: route.clone(),
             },

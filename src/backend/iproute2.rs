@@ -156,10 +156,12 @@ impl Backend for Iproute2 {
     fn apply_then_addr_snapshot(&mut self, ns: Option<&str>, ops: &[Op]) -> Result<Snapshot> {
         let lines: Option<Vec<String>> = ops
             .iter()
-            .map(|op| match (op.is_root_level(), op.ns() == ns, op.ip_args()) {
-                (false, true, Some(args)) => Some(args.join(" ")),
-                _ => None,
-            })
+            .map(
+                |op| match (op.is_root_level(), op.ns() == ns, op.ip_args()) {
+                    (false, true, Some(args)) => Some(args.join(" ")),
+                    _ => None,
+                },
+            )
             .collect();
         let Some(mut lines) = lines else {
             self.apply(ops)?;

@@ -369,7 +369,14 @@ impl Change {
         if !self.add && self.family == Family::Inet && self.metric.is_none() {
             r.metric = None;
         }
-        Some(if self.add {
+        Some(if self.add && self.family == Family::Inet {
+            // SIOCADDRT asks for NLM_F_CREATE only: a route of another type or nexthop for the
+            // same prefix does not stop it.
+            Op::PrependRoute {
+                ns: ns.clone(),
+                route: r,
+            }
+        } else if self.add {
             Op::AddRoute {
                 ns: ns.clone(),
                 route: r,
@@ -407,7 +414,7 @@ mod tests {
     fn numeric_target_without_net_is_a_host_route() {
         assert_eq!(
             op("add 10.6.0.0 dev v0"),
-            "ip -n n route add 10.6.0.0/32 dev v0 proto boot"
+            "ip -n n route prepend 10.6.0.0/32 dev v0 proto boot"
         );
     }
 
@@ -419,15 +426,15 @@ mod tests {
         ));
         assert_eq!(
             op("add -net 10.9.0.0 netmask 255.255.0.0 gw 10.0.0.2 metric 5"),
-            "ip -n n route add 10.9.0.0/16 via 10.0.0.2 metric 5 proto boot"
+            "ip -n n route prepend 10.9.0.0/16 via 10.0.0.2 metric 5 proto boot"
         );
         assert_eq!(
             op("add default gw 10.0.0.3"),
-            "ip -n n route add default via 10.0.0.3 proto boot"
+            "ip -n n route prepend default via 10.0.0.3 proto boot"
         );
         assert_eq!(
             op("add -net 10.8.0.0/16 eth0"),
-            "ip -n n route add 10.8.0.0/16 dev eth0 proto boot"
+            "ip -n n route prepend 10.8.0.0/16 dev eth0 proto boot"
         );
     }
 
@@ -435,7 +442,7 @@ mod tests {
     fn reject_is_unreachable_of_host_scope() {
         assert_eq!(
             op("add -net 10.7.0.0 netmask 255.255.0.0 reject"),
-            "ip -n n route add unreachable 10.7.0.0/16 scope host proto boot"
+            "ip -n n route prepend unreachable 10.7.0.0/16 scope host proto boot"
         );
     }
 

@@ -275,7 +275,7 @@ fn step(m: &mut Model, ns: Option<&str>, w: &[String]) -> Result<(), String> {
                 .ok_or_else(|| format!("`{d}` does not exist in `{ns}`"))?;
             m.devs[idx].addrs.push(c.to_string());
         }
-        ["route", "add", dst, rest @ ..] => {
+        ["route", "add" | "prepend", dst, rest @ ..] => {
             let ns = need_ns(&ns)?;
             let mut r = RouteDecl {
                 to: dst.to_string(),

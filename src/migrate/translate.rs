@@ -1010,10 +1010,12 @@ impl Tx {
                 ));
             }
             Some(_) if ip.is_unspecified() => {
-                if !mods.is_empty() {
-                    return Err("address 0.0.0.0 with more keywords".into());
-                }
+                // The address goes; a netmask or broadcast after it then finds no address
+                // and fails (`Cannot assign requested address`), changing nothing.
                 self.delete_label(iface, dev);
+                if !mods.is_empty() {
+                    note = Some("the keywords after 0.0.0.0 fail: the address is gone".into());
+                }
             }
             Some(len) => {
                 let label = if alias {
@@ -1523,7 +1525,7 @@ impl Tx {
                             return Ok(None);
                         };
                         let linked = |op: &Op| match op {
-                            Op::AddRoute { ns, route } => Op::AddRoute {
+                            Op::PrependRoute { ns, route } => Op::PrependRoute {
                                 ns: ns.clone(),
                                 route: crate::op::RouteSpec {
                                     scope: Some("link".into()),
