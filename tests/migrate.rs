@@ -256,8 +256,9 @@ fn scrub(v: &mut Value) {
             }
             for x in m.values_mut() {
                 if let Value::String(s) = x {
-                    // MACs the scripts set start with 02:aa; the rest are chosen by the kernel.
-                    if is_mac(s) && !s.starts_with("02:aa") {
+                    // MACs the scripts set start with 02:aa:00:00:00; the rest are chosen by
+                    // the kernel (a random one may well start with 02:aa).
+                    if is_mac(s) && !s.starts_with("02:aa:00:00:00") {
                         *s = "MAC".into();
                     }
                 }
@@ -274,6 +275,15 @@ fn scrub(v: &mut Value) {
                         x.get("dst").and_then(Value::as_str),
                         Some("fe80::/64" | "ff00::/8")
                     ))
+            });
+            // The local route of an IPv6 address appears when duplicate address detection
+            // ends, about a second after the address: timing, not configuration.
+            a.retain(|x| {
+                !(x.get("table").and_then(Value::as_str) == Some("local")
+                    && x.get("type").and_then(Value::as_str) == Some("local")
+                    && x.get("dst")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| d.contains(':')))
             });
             a.retain(|x| {
                 !["local", "dst", "prefsrc"].iter().any(|k| {
@@ -360,8 +370,11 @@ fn ns_state(ns: &str) -> Value {
             }
         }
     }
+    if let Value::Array(ls) = &mut link {
+        ls.sort_by_key(|l| l["ifname"].as_str().unwrap_or("").to_string());
+    }
     serde_json::json!({
-        "links": sorted(link),
+        "links": link,
         "addrs": addrs,
         "routes": sorted(route),
         "routes6": sorted(route6),

@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
-/// An IPv4 address as the kernel holds it (`struct in_ifaddr`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An IPv4 address as the kernel holds it (`struct in_ifaddr`). Two are equal when they are
+/// the same address; whether it is a secondary is the kernel's bookkeeping, not part of it.
+#[derive(Debug, Clone, Eq)]
 pub struct Ifa {
     pub dev: String,
     pub label: String,
@@ -24,6 +25,19 @@ pub struct Ifa {
     /// `ifa_address` when it differs from the local address.
     pub peer: Option<Ipv4Addr>,
     pub secondary: bool,
+}
+
+impl PartialEq for Ifa {
+    fn eq(&self, o: &Ifa) -> bool {
+        (
+            &self.dev,
+            &self.label,
+            self.local,
+            self.prefixlen,
+            self.brd,
+            self.peer,
+        ) == (&o.dev, &o.label, o.local, o.prefixlen, o.brd, o.peer)
+    }
 }
 
 pub fn mask_of(len: u8) -> u32 {

@@ -1384,7 +1384,7 @@ impl Tx {
                     None => {
                         let del = Script::render(&ops);
                         self.lines.push(format!(
-                            "{ip} link show dev {b} type bridge up | grep -q . || {}",
+                            "if {ip} link show dev {b} type bridge | grep -q . && ! {ip} link show dev {b} up | grep -q .; then {}; else false; fi",
                             del.trim_end(),
                             b = shell_quote(&name)
                         ));
