@@ -289,6 +289,13 @@ mod tests {
     }
 
     #[test]
+    fn a_reassigned_namespace_variable_is_forgotten() {
+        let src = "N=a\nip netns add $N\nip netns exec $N ip link add v0 type veth peer name v1\nN=b\nip netns exec $N ifconfig v0 10.0.0.1\n";
+        let m = migrate(src);
+        assert!(m.text.contains("grep -q"), "{}", m.text);
+    }
+
+    #[test]
     fn diff_shows_changed_lines() {
         let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", "x", "y");
         assert_eq!(d, "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");

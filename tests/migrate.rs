@@ -638,6 +638,23 @@ fn random_command(r: &mut Rng) -> String {
     }
 }
 
+/// A kept line's reason with its specifics (names, values) left out, to count kinds.
+fn generic(reason: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in reason.chars() {
+        if c == '`' {
+            inside = !inside;
+            if inside {
+                out.push_str("`…`");
+            }
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A random legacy script: two veth pairs in a fresh namespace, then legacy commands. Some
 /// scripts first do something migrate cannot follow, so the run-time guards are exercised.
 fn random_script(r: &mut Rng) -> String {
@@ -678,12 +695,14 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
         });
     eprintln!("random sequences: seed {seed} (NSLAB_MIGRATE_SEED), {count} sequences");
     let threads = 2;
-    let results: Vec<(usize, usize, Vec<String>)> = std::thread::scope(|sc| {
+    type Tally = (usize, usize, Vec<String>, BTreeMap<String, usize>);
+    let results: Vec<Tally> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 sc.spawn(move || {
                     let mut translated = 0;
                     let mut kept = 0;
+                    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
                     let mut failures = Vec::new();
                     for i in (t..count).step_by(threads) {
                         let mut r = Rng(seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -692,6 +711,9 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
                             Ok(m) => {
                                 translated += m.translated;
                                 kept += m.kept.len();
+                                for k in &m.kept {
+                                    *reasons.entry(generic(&k.reason)).or_default() += 1;
+                                }
                             }
                             Err(e) => {
                                 failures.push(format!("sequence {i} (seed {seed}):\n{script}\n{e}"))
@@ -701,7 +723,7 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
                             break;
                         }
                     }
-                    (translated, kept, failures)
+                    (translated, kept, failures, reasons)
                 })
             })
             .collect();
@@ -709,8 +731,17 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
     });
     let translated: usize = results.iter().map(|r| r.0).sum();
     let kept: usize = results.iter().map(|r| r.1).sum();
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &results {
+        for (k, n) in &r.3 {
+            *reasons.entry(k.clone()).or_default() += n;
+        }
+    }
     let failures: Vec<String> = results.into_iter().flat_map(|r| r.2).collect();
-    eprintln!("random sequences: {translated} legacy lines translated, {kept} kept");
+    eprintln!("random sequences: {translated} legacy lines translated, {kept} kept:");
+    for (r, n) in &reasons {
+        eprintln!("  {n:5}  {r}");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(
         translated > count * 5,

@@ -213,39 +213,58 @@ fn dispatch(
         "route" => tx.route(&args, &dyn_at),
         _ => tx.arp(&args, &dyn_at),
     };
-    // Update the static picture. A kept line that the picture shows to fail before any
-    // change (nothing emitted yet, a `… fails` reason) leaves the picture as it was.
+    // A legacy command that certainly fails at some point becomes the lines for what it did
+    // before, then `false` (its exit status); the picture keeps those changes.
+    let fails = matches!(&result, Err(r) if certain_failure(r));
     if let Some(k) = &key {
-        let known_failure = matches!(&result, Err(r) if r.ends_with("fails") || r.contains("fails:"))
-            && tx.lines.is_empty()
-            && !tx.changed_unknown
-            && tx.known.is_some();
         match (&tx.known, tx.changed_unknown, &result) {
             (Some(nk), false, Ok(_)) => {
                 known.spaces.insert(k.clone(), nk.clone());
             }
-            _ if known_failure => {}
+            (Some(nk), false, Err(_)) if fails => {
+                known.spaces.insert(k.clone(), nk.clone());
+            }
             _ => known.forget(k),
         }
     }
-    match result {
-        Err(reason) => Outcome::Keep(names.plain(&reason)),
-        Ok(note) => {
-            let mut out = Vec::new();
-            for l in dedup(tx.lines) {
-                match names.render(&l) {
-                    Some(r) => out.push(r),
-                    None => {
-                        return Outcome::Keep("a name mixes quoted text and an expansion".into())
-                    }
-                }
-            }
-            if out.is_empty() && note.is_none() {
-                return Outcome::Lines(out, Some("no kernel change".into()));
-            }
-            Outcome::Lines(out, note)
+    let (lines, note) = match result {
+        Err(reason) if fails => {
+            let mut l = tx.lines;
+            l.push("false".into());
+            (
+                l,
+                Some(format!(
+                    "the legacy command fails here: {}",
+                    names.plain(&reason)
+                )),
+            )
+        }
+        Err(reason) => return Outcome::Keep(names.plain(&reason)),
+        Ok(note) => (tx.lines, note),
+    };
+    let mut out = Vec::new();
+    for l in dedup(lines) {
+        match names.render(&l) {
+            Some(r) => out.push(r),
+            None => return Outcome::Keep("a name mixes quoted text and an expansion".into()),
         }
     }
+    if out.is_empty() && note.is_none() {
+        return Outcome::Lines(out, Some("no kernel change".into()));
+    }
+    Outcome::Lines(out, note)
+}
+
+/// Whether a reason says the legacy command certainly fails (rather than that its effect is
+/// only known at run time). Every such reason is worded with "fails", "refuses it", "refuses
+/// the option", "exits 3" or a kernel error in backquotes.
+fn certain_failure(reason: &str) -> bool {
+    reason.ends_with("fails")
+        || reason.contains("fails:")
+        || reason.contains("refuses it")
+        || reason.contains("refuses the option")
+        || reason.contains("exits 3")
+        || reason.contains(": Invalid argument`")
 }
 
 fn dedup(lines: Vec<String>) -> Vec<String> {
@@ -273,6 +292,20 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
     if words.iter().all(|w| {
         w.parts.first().is_some_and(|p| matches!(p, Part::Lit(l) if l.split_once('=').is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))))
     }) {
+        // A namespace named through a variable that changes is no longer the one we know.
+        for w in words {
+            if let Some(Part::Lit(l)) = w.parts.first() {
+                if let Some((name, _)) = l.split_once('=') {
+                    let var = format!("${name}");
+                    known.spaces.retain(|k, _| {
+                        !k.match_indices(&var).any(|(i, _)| {
+                            !k[i + var.len()..]
+                                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                        })
+                    });
+                }
+            }
+        }
         return;
     }
     if HARMLESS.contains(&tool.as_str()) {
@@ -1502,6 +1535,9 @@ impl Tx {
                 };
                 self.lines.push(format!("{}{v6} route show", self.ip()));
                 Ok(None)
+            }
+            route::Invocation::Refused(m) if m.ends_with("requested") => {
+                Err("it prints route's own text; nothing to translate".into())
             }
             route::Invocation::Refused(m) => Err(format!("route refuses it: {m}")),
             route::Invocation::Change(c) => {
