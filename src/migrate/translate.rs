@@ -1283,10 +1283,7 @@ impl Tx {
             }
             return Ok(());
         }
-        if !link.up {
-            // The alias is created and at once deleted again (no IFF_UP): nothing changes.
-            return Ok(());
-        }
+        let up = link.up;
         let Some(n) = used.iter().position(|u| !u) else {
             return Ok(());
         };
@@ -1306,18 +1303,43 @@ impl Tx {
             peer: None,
             secondary: false,
         };
-        let km = self.known.as_mut().expect("known");
         let classful = Ifa {
             prefixlen: len,
             brd: Some(Ipv4Addr::from(u32::from(ip) | !mask_of(len))).filter(|_| len < 31),
             ..new.clone()
         };
-        if km.conflicts(&classful) || km.conflicts(&new) {
-            // SIOCSIFADDR (or the netmask step) fails with EEXIST: no alias.
+        let km = self.known.as_mut().expect("known");
+        if km.conflicts(&classful) {
+            // SIOCSIFADDR fails with EEXIST: no alias.
+            return Ok(());
+        }
+        // set_ifstate inserts the alias with the classful mask, then re-inserts it with the
+        // parent's netmask and broadcast; on a down device it deletes it at once. Each delete
+        // of the device's only IPv4 address flushes its routes and neighbours, so those steps
+        // are kept whenever that can happen.
+        let others = km.addrs.iter().any(|a| a.dev == dev);
+        let refs = km.links.get(&dev).is_none_or(|l| l.refs);
+        let reinsert = classful != new || !up || km.conflicts(&new);
+        let ns = self.ns.clone();
+        if !others && refs && reinsert {
+            self.op(Op::AddAddr {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                addr: classful.spec(),
+            });
+            self.op(Op::DelAddrSpec {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                addr: classful.spec(),
+            });
+        }
+        let km = self.known.as_mut().expect("known");
+        if !up || km.conflicts(&new) {
+            // Down: the alias is created and at once deleted again (no IFF_UP). A collision
+            // with the parent's mask: the netmask step fails and the alias is gone.
             return Ok(());
         }
         km.insert(new.clone());
-        let ns = self.ns.clone();
         self.op(Op::AddAddr {
             ns,
             dev,
