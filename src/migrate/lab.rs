@@ -68,6 +68,7 @@ fn value(w: &Word, vars: &BTreeMap<String, String>) -> Result<String, String> {
 
 /// Turn a script into a lab named `name`.
 pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<Lab, String> {
+    let mut vars = vars.clone();
     let migrated = super::migrate(src);
     if let Some(k) = migrated.kept.first() {
         return Err(format!(
@@ -89,7 +90,7 @@ pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<
         let words: Vec<String> = c
             .words
             .iter()
-            .map(|w| value(w, vars))
+            .map(|w| value(w, &vars))
             .collect::<Result<_, _>>()
             .map_err(at)?;
         // Plain variable assignments and harmless commands.
@@ -97,7 +98,16 @@ pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<
             w.split_once('=').is_some_and(|(n, _)| {
                 !n.is_empty() && n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
             })
-        }) || matches!(
+        }) {
+            // `NAME=VALUE` at the top level: later words may use it.
+            for w in &words {
+                if let Some((n, v)) = w.split_once('=') {
+                    vars.insert(n.to_string(), v.to_string());
+                }
+            }
+            continue;
+        }
+        if matches!(
             words[0].as_str(),
             "set" | "echo" | "printf" | "true" | ":" | "sleep" | "export"
         ) {
