@@ -152,6 +152,28 @@ pub fn translate(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
         return Outcome::NotLegacy;
     };
     let tool = first.lit().map(|s| basename(&s).to_string());
+    // A legacy command behind another wrapper than `ip netns exec` is left alone, but said.
+    const WRAPPERS: &[&str] = &[
+        "sudo", "doas", "exec", "command", "env", "nsenter", "nohup", "time", "timeout", "nice",
+        "unshare", "chroot",
+    ];
+    if let Some(w) = tool.as_deref().filter(|t| WRAPPERS.contains(t)) {
+        let inner = words[1..]
+            .iter()
+            .filter_map(Word::lit)
+            .map(|x| basename(&x).to_string())
+            .find(|x| matches!(x.as_str(), "ifconfig" | "brctl" | "route" | "arp"));
+        if let Some(inner) = inner {
+            if !uncond {
+                known.forget_all();
+            } else {
+                observe(ns_word, words, known);
+            }
+            return Outcome::Keep(format!(
+                "`{inner}` runs behind `{w}`; only bare commands and `ip netns exec NS` are rewritten"
+            ));
+        }
+    }
     let legacy = matches!(
         tool.as_deref(),
         Some("ifconfig" | "brctl" | "route" | "arp")
