@@ -4,6 +4,15 @@
 //! `legacy::arp`); the resulting actions become [`Op`]s, printed by the script backend. Where
 //! the legacy effect depends on state, the statically [`Known`] picture decides, or a run-time
 //! guard made of `ip` commands does, or the line is kept with the reason.
+//!
+//! Known limits (translated, but not always exact):
+//! * every device but `lo` is taken to be broadcast-capable (ifconfig gives no broadcast on
+//!   point-to-point and other non-broadcast devices);
+//! * where the namespace's state is unknown, setting a label's address again to the same
+//!   address with a netmask gets the default broadcast, while ifconfig keeps a non-default one
+//!   (the guard cannot see the old broadcast);
+//! * `ifconfig IF ADDR` on an unknown label replaces every address with that label (`ip addr
+//!   flush … label`), ifconfig only the first (labels are unique in legacy-made state).
 
 use super::known::{mask_of, Ifa, Known, LinkK, NsK};
 use super::shell::{Command, Part, Word};
