@@ -768,6 +768,9 @@ fn slides_script_to_lab_builds_the_same_lab() {
         String::from_utf8_lossy(&out.stderr)
     );
     let lab_text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(lab_text.contains("\nname = \"slides\"\n"), "{lab_text}");
+    // The lab name gets the run's prefix too; keep it within 15 bytes.
+    let lab_text = lab_text.replace("\nname = \"slides\"\n", "\nname = \"s\"\n");
     let lab_path =
         std::env::temp_dir().join(format!("nslab-mg-{}-slides.toml", std::process::id()));
     std::fs::write(&lab_path, &lab_text).unwrap();
