@@ -2,7 +2,8 @@
 # `nslab ifconfig -a` against the real net-tools `ifconfig -a`, in a namespace with 4 and
 # with 100 interfaces (lo + veths whose peers live in a second namespace, each up with an
 # IPv4 address; IPv6 link-local addresses come by themselves). hyperfine runs inside the
-# namespace, so neither side pays for entering it. Prints medians and ratios.
+# namespace, so neither side pays for entering it. Prints wall-clock medians and their ratio,
+# and mean CPU time (user + system) of each side.
 #
 # Usage (root): bench/ifconfig.sh        Needs: hyperfine, jq, net-tools, iproute2.
 # Target: nslab at most 1.5x the real tool at 4 interfaces, faster than it at 100.
@@ -40,7 +41,8 @@ build() { # build N: lo + N-1 veths
     sleep 1.5 # let linkwatch settle operstates
 }
 
-printf '%-12s %12s %12s %8s\n' interfaces "ifconfig ms" "nslab ms" ratio
+printf '%-12s %12s %12s %8s %14s %14s\n' interfaces "ifconfig ms" "nslab ms" ratio \
+    "ifconfig cpu" "nslab cpu"
 for count in 4 100; do
     build "$count"
     ip netns exec "$NS" hyperfine -N --warmup 20 --runs 300 --style none \
@@ -48,6 +50,9 @@ for count in 4 100; do
         "$IFCONFIG -a" "$NSLAB ifconfig -a" >/dev/null
     real=$(jq '.results[0].median * 1000' "$tmp/r.json")
     ours=$(jq '.results[1].median * 1000' "$tmp/r.json")
-    printf '%-12s %12.2f %12.2f %8.2f\n' "$count" "$real" "$ours" \
-        "$(echo "$ours / $real" | bc -l)"
+    # CPU time (user + system, mean, children included): less sensitive to a loaded machine.
+    real_cpu=$(jq '(.results[0].user + .results[0].system) * 1000' "$tmp/r.json")
+    ours_cpu=$(jq '(.results[1].user + .results[1].system) * 1000' "$tmp/r.json")
+    printf '%-12s %12.2f %12.2f %8.2f %14.2f %14.2f\n' "$count" "$real" "$ours" \
+        "$(echo "$ours / $real" | bc -l)" "$real_cpu" "$ours_cpu"
 done

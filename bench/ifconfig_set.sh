@@ -36,9 +36,9 @@ for c in "${cases[@]}"; do
     hyperfine --runs "$runs" --warmup 3 -N --export-json "$out/r.json" \
         --prepare "sh -c '$reset'" \
         "ip netns exec $ns ifconfig $words" \
-        "ip netns exec $ns $nslab ifconfig $words" >/dev/null
+        "ip netns exec $ns $nslab ifconfig $words" >/dev/null 2>&1
     hyperfine --runs "$runs" --warmup 3 --export-json "$out/i.json" \
-        --prepare "sh -c '$reset'" "$ipcmd" >/dev/null
+        --prepare "sh -c '$reset'" "$ipcmd" >/dev/null 2>&1
     python3 - "$out/r.json" "$out/i.json" "$name" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

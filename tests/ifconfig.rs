@@ -694,3 +694,68 @@ fn json_matches_jc_on_the_real_output() {
         ),
     }
 }
+
+/// The display needs no privileges: as user nobody, nslab prints what the real tool prints.
+#[test]
+fn display_works_without_root() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let lab = Lab::new();
+    let ns = &lab.ns;
+    ns.ip(&["link", "set", "lo", "up"]);
+    ns.ip(&[
+        "link",
+        "add",
+        "icv0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "picv0",
+        "netns",
+        &lab.peer.name,
+    ]);
+    ns.ip(&[
+        "addr",
+        "add",
+        "10.0.0.1/24",
+        "dev",
+        "icv0",
+        "label",
+        "icv0:1",
+    ]);
+    settle(&ns.name);
+    // A copy of nslab that nobody can run even when the build directory is private.
+    struct TempDir(PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let tmp = TempDir(std::env::temp_dir().join(format!("icnobody{}", std::process::id())));
+    let dir = &tmp.0;
+    std::fs::create_dir_all(dir).unwrap();
+    let bin = dir.join("nslab");
+    std::fs::copy(env!("CARGO_BIN_EXE_nslab"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin.to_string_lossy().into_owned();
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    for args in [&["-a"][..], &["-a", "-s"], &["icv0:1"], &["nosuch"]] {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut pre: Vec<&str> = nobody.to_vec();
+        pre.push(REAL_IFCONFIG);
+        let want = run_in(&ns.name, "setpriv", &pre, &args);
+        let mut pre: Vec<&str> = nobody.to_vec();
+        pre.extend([bin.as_str(), "ifconfig"]);
+        let got = run_in(&ns.name, "setpriv", &pre, &args);
+        assert_eq!(shown(&got), shown(&want), "{args:?}");
+        assert!(
+            want.stdout.contains("icv0") || want.stderr.contains("nosuch"),
+            "{}",
+            shown(&want)
+        );
+    }
+}

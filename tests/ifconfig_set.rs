@@ -116,20 +116,44 @@ const ADDRS6: &[&str] = &[
     "fd00::1/48",
 ];
 const IFACES: &[&str] = &[
-    "v0", "v0", "v0", "v0", "v0:0", "v0:1", "v0:2", "b0", "b0:1", "v1", "lo", "lo:1", "v0:1-",
-    "nosuch", "v0:abc", "v0:256",
+    "v0",
+    "v0",
+    "v0",
+    "v0",
+    "v0:0",
+    "v0:1",
+    "v0:2",
+    "b0",
+    "b0:1",
+    "v1",
+    "lo",
+    "lo:1",
+    "v0:1-",
+    "nosuch",
+    "v0:abc",
+    "v0:256",
+    "v0_is_a_long_name",
 ];
 
 /// One random command line (the arguments after `ifconfig`).
 fn gen_line(r: &mut Rng) -> Vec<String> {
-    let mut w: Vec<String> = vec![r.pick(IFACES).to_string()];
-    let plain_family = r.chance(6);
-    if plain_family {
-        w.push(r.pick(&["inet", "inet6", "unix", "ipx"]).to_string());
+    let mut w: Vec<String> = Vec::new();
+    if r.chance(10) {
+        // -v: the closing WARNING on errors, and the SIOCDIFADDR trace for IPv6 `del`.
+        w.push("-v".into());
+    }
+    w.push(r.pick(IFACES).to_string());
+    // An address family word now and then. ipx has its own address parser, which nslab does
+    // not reproduce: only keywords without an address follow it.
+    let family = r
+        .chance(10)
+        .then(|| r.pick(&["inet", "inet6", "unix", "ddp", "ipx"]));
+    if let Some(f) = family {
+        w.push(f.to_string());
     }
     let n = 1 + r.below(3);
     for _ in 0..n {
-        let k = r.below(if plain_family { 3 } else { 16 });
+        let k = r.below(if family == Some("ipx") { 3 } else { 16 });
         match k {
             0 => w.push(
                 r.pick(&[

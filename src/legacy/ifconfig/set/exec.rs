@@ -3,37 +3,26 @@
 //!
 //! ifconfig talks to the kernel with ioctls; nslab reproduces each ioctl's effect with `ip`
 //! Ops applied through the [`Backend`](crate::backend::Backend), deciding what the kernel
-//! would do from a [`Snapshot`] of the current namespace:
-//!
-//! * `SIOCSIFADDR`/`NETMASK`/`BRDADDR`/`DSTADDR` act on the first IPv4 address whose label is
-//!   the name given (`net/ipv4/devinet.c`). Changing one deletes the address and inserts it
-//!   again, which is `ip addr del` + `ip addr add` with the same label, scope and peer. The
-//!   kernel then drops (or promotes) secondaries exactly as it does for the ioctl.
-//! * `SIOCSIFFLAGS` on an alias name (`eth0:1`) only deletes that label's address when UP
-//!   is cleared; on a device it is `ip link set` of the flags that changed.
-//! * Other device ioctls ignore everything from the `:` on.
+//! would do from a [`Snapshot`] of the current namespace ([`super::kernel`]), and checking
+//! first what the kernel checks first (socket, privilege).
 //!
 //! Kernel refusals (MTU range, busy MAC, duplicate address…) come back from `ip` and are
-//! mapped to the `strerror` text ifconfig would print. The snapshot is read again after each
-//! change, before the next step that needs it.
+//! mapped to the `strerror` text ifconfig would print. Each change is one `ip -batch`
+//! process that also reads the new state (`apply_then_addr_snapshot`); a change that needs no
+//! state (a device flag, the MTU, before anything was read) skips the first read.
 
 use super::grammar::{
     Action, Command, Family, Host, IfFlag, Inet, Inet6, MapField, Slip, IFNAMSIZ_MAX, USAGE,
 };
+use super::kernel::{
+    self, base, dev_valid_name, errno_of, flags_of, ifa_of, nstrcmp, Errno, Ifa, EBADF, EBUSY,
+    EINVAL, ENODEV, EOPNOTSUPP, EPERM, IFF_BROADCAST, IFF_POINTOPOINT, IFF_RUNNING, IFF_UP,
+};
 use crate::error::Error;
 use crate::legacy::ifconfig::Ctx;
-use crate::model::{Addr, Link, Snapshot};
-use crate::op::{AddrSpec, LinkFlag, Op};
-use std::cmp::Ordering;
-use std::net::{IpAddr, Ipv4Addr};
-
-const ENODEV: &str = "No such device";
-const EADDRNOTAVAIL: &str = "Cannot assign requested address";
-const EINVAL: &str = "Invalid argument";
-const EBADF: &str = "Bad file descriptor";
-const EOPNOTSUPP: &str = "Operation not supported";
-const EBUSY: &str = "Device or resource busy";
-const EPERM: &str = "Operation not permitted";
+use crate::model::{Link, Snapshot};
+use crate::op::{AddrSpec, Op};
+use std::net::Ipv4Addr;
 
 /// Whether this process has CAP_NET_ADMIN (from `/proc/self/status`): without it the
 /// kernel refuses every setting ioctl with EPERM, before looking at the device.
@@ -52,19 +41,10 @@ fn has_net_admin() -> bool {
         .is_none_or(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
 }
 
-/// A failed kernel call: the `strerror` text ifconfig prints.
-type Errno = String;
-
 /// Reading state failed: nothing ifconfig would print, so nslab says what happened.
 struct Fatal(Error);
 
 type Step<T> = Result<T, Fatal>;
-
-// Flag bits as SIOCGIFFLAGS returns them.
-const IFF_UP: u16 = 0x1;
-const IFF_RUNNING: u16 = 0x40;
-const IFF_BROADCAST: u16 = 0x2;
-const IFF_POINTOPOINT: u16 = 0x10;
 
 /// Which socket an ioctl goes through; it decides how alias names are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,214 +55,6 @@ enum Sock {
     Plain,
     /// A family the kernel has no socket for: EBADF.
     None,
-}
-
-/// The device part of a name (`eth0` of `eth0:1`), as the kernel's ioctls use it.
-fn base(name: &str) -> &str {
-    name.split(':').next().unwrap_or(name)
-}
-
-/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast). Since Linux
-/// 5.3 only 0.0.0.0 itself counts as "zeronet": the rest of 0/8 is class A.
-fn abc_len(a: Ipv4Addr) -> Option<u8> {
-    let h = u32::from(a);
-    if h == 0 || h == u32::MAX {
-        return Some(0);
-    }
-    match h >> 28 {
-        0..=7 => Some(8),
-        8..=11 => Some(16),
-        12..=13 => Some(24),
-        14 => None,
-        _ => Some(32),
-    }
-}
-
-fn mask_of(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - len as u32)
-    }
-}
-
-/// `bad_mask(mask, 0)`: not a contiguous run of ones.
-fn bad_mask(m: u32) -> bool {
-    let host = !m;
-    host & host.wrapping_add(1) != 0
-}
-
-/// `dev_valid_name`.
-fn dev_valid_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= IFNAMSIZ_MAX
-        && n != "."
-        && n != ".."
-        && !n
-            .bytes()
-            .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace())
-}
-
-/// net-tools `nstrcmp`: the order of its interface list.
-fn nstrcmp(a: &str, b: &str) -> Ordering {
-    fn split(s: &str) -> (&str, Option<&str>) {
-        match s.rsplit_once(':') {
-            Some((h, t)) if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) => (h, Some(t)),
-            _ => (s, None),
-        }
-    }
-    fn tail(s: &str) -> (&str, &str) {
-        let i = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        (&s[..i], &s[i..])
-    }
-    let num = |d: &str| d.parse::<u128>().unwrap_or(0);
-    let ((ha, aa), (hb, ab)) = (split(a), split(b));
-    let ((pa, da), (pb, db)) = (tail(ha), tail(hb));
-    let n = pa.len().min(pb.len());
-    pa.as_bytes()[..n]
-        .cmp(&pb.as_bytes()[..n])
-        .then(pa.len().cmp(&pb.len()))
-        .then(num(da).cmp(&num(db)))
-        .then(ha.cmp(hb))
-        .then(aa.map(num).cmp(&ab.map(num)))
-        .then(a.cmp(b))
-}
-
-/// The flags word SIOCGIFFLAGS returns for a link.
-fn flags_of(link: &Link) -> u16 {
-    const NAMES: &[(&str, u16)] = &[
-        ("UP", 0x1),
-        ("BROADCAST", 0x2),
-        ("DEBUG", 0x4),
-        ("LOOPBACK", 0x8),
-        ("POINTOPOINT", 0x10),
-        ("NOTRAILERS", 0x20),
-        ("NOARP", 0x80),
-        ("PROMISC", 0x100),
-        ("ALLMULTI", 0x200),
-        ("MASTER", 0x400),
-        ("SLAVE", 0x800),
-        ("MULTICAST", 0x1000),
-        ("PORTSEL", 0x2000),
-        ("AUTOMEDIA", 0x4000),
-        ("DYNAMIC", 0x8000),
-    ];
-    let mut f = NAMES
-        .iter()
-        .filter(|(n, _)| link.has_flag(n))
-        .fold(0, |acc, (_, b)| acc | b);
-    if link.is_running() {
-        f |= IFF_RUNNING;
-    }
-    f
-}
-
-/// The IPv4 address a name designates: the first in kernel order with exactly that label.
-fn ifa_of<'l>(link: &'l Link, label: &str) -> Option<&'l Addr> {
-    link.addrs
-        .iter()
-        .find(|a| a.is_ipv4() && a.label.as_deref() == Some(label))
-}
-
-fn v4(a: IpAddr) -> Ipv4Addr {
-    match a {
-        IpAddr::V4(a) => a,
-        IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
-    }
-}
-
-/// An IPv4 address as the kernel holds it (`struct in_ifaddr`).
-#[derive(Debug, Clone)]
-struct Ifa {
-    local: Ipv4Addr,
-    /// `ifa_address`: the peer, or the local address again.
-    address: Ipv4Addr,
-    prefixlen: u8,
-    broadcast: Ipv4Addr,
-    label: String,
-    scope: String,
-}
-
-impl Ifa {
-    fn from_addr(a: &Addr) -> Ifa {
-        let local = v4(a.local);
-        Ifa {
-            local,
-            address: a.peer.map(v4).unwrap_or(local),
-            prefixlen: a.prefixlen,
-            broadcast: a.broadcast.map(v4).unwrap_or(Ipv4Addr::UNSPECIFIED),
-            label: a.label.clone().unwrap_or_default(),
-            scope: a.scope.clone(),
-        }
-    }
-
-    fn mask(&self) -> u32 {
-        mask_of(self.prefixlen)
-    }
-
-    /// What `ip addr del` needs to delete exactly this address: the local address without a
-    /// length (iproute2 then leaves out IFA_ADDRESS, and the kernel matches local and label
-    /// only, as the ioctl's label lookup does, even for a hidden peer of 0.0.0.0).
-    fn del_spec(&self) -> AddrSpec {
-        AddrSpec {
-            local: self.local.to_string(),
-            label: Some(self.label.clone()),
-            ..AddrSpec::default()
-        }
-    }
-
-    fn spec(&self) -> AddrSpec {
-        let len = self.prefixlen;
-        AddrSpec {
-            local: format!("{}/{len}", self.local),
-            peer: (self.address != self.local).then(|| format!("{}/{len}", self.address)),
-            broadcast: (!self.broadcast.is_unspecified()).then(|| self.broadcast.to_string()),
-            label: Some(self.label.clone()),
-            scope: (self.scope != "global").then(|| self.scope.clone()),
-            nodad: false,
-        }
-    }
-}
-
-/// The `strerror` text for a failed `ip` command, from what `ip` printed.
-fn errno_of(e: &Error) -> Errno {
-    let Error::Command { stderr, .. } = e else {
-        return e.to_string();
-    };
-    for line in stderr.lines() {
-        if let Some(t) = line.strip_prefix("RTNETLINK answers: ") {
-            return t.trim().to_string();
-        }
-        if line.starts_with("Cannot find device") {
-            return ENODEV.to_string();
-        }
-        if let Some(m) = line.strip_prefix("Error: ") {
-            return extack_errno(m).to_string();
-        }
-    }
-    EINVAL.to_string()
-}
-
-/// The errno behind a netlink extended-ack message (the ioctl path has no message).
-fn extack_errno(m: &str) -> &'static str {
-    let m = m.to_ascii_lowercase();
-    if m.contains("ipv6 is disabled") {
-        "No such device or address"
-    } else if m.contains("unable to find the interface") {
-        ENODEV
-    } else if m.contains("already") || m.contains("exists") {
-        "File exists"
-    } else if m.contains("busy") {
-        EBUSY
-    } else if m.contains("not supported") {
-        EOPNOTSUPP
-    } else if m.contains("cannot assign") || m.contains("not found") {
-        EADDRNOTAVAIL
-    } else if m.contains("permission") || m.contains("not permitted") {
-        "Operation not permitted"
-    } else {
-        EINVAL
-    }
 }
 
 /// Runs one command.
@@ -359,6 +131,7 @@ impl Exec<'_, '_> {
         if ops.is_empty() {
             return Ok(());
         }
+        batch_safe(&ops)?;
         self.snap = None;
         let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
         snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
@@ -393,28 +166,14 @@ impl Exec<'_, '_> {
                 }
             }
             Action::Mtu(n) => {
-                let r = self.dev_ioctl(iface, |_, l| {
-                    if *n < 0 {
-                        return Err(EINVAL.into());
-                    }
-                    Ok(vec![Op::SetMtu {
-                        ns: None,
-                        dev: l.name.clone(),
-                        mtu: *n as u32,
-                    }])
-                })?;
+                let r = self.dev_set(iface, *n, |dev, mtu| Op::SetMtu { ns: None, dev, mtu })?;
                 self.report("SIOCSIFMTU", r);
             }
             Action::TxQueueLen(q) => {
-                let r = self.dev_ioctl(iface, |_, l| {
-                    if *q < 0 {
-                        return Err(EINVAL.into());
-                    }
-                    Ok(vec![Op::SetTxqlen {
-                        ns: None,
-                        dev: l.name.clone(),
-                        txqlen: *q as u32,
-                    }])
+                let r = self.dev_set(iface, *q, |dev, txqlen| Op::SetTxqlen {
+                    ns: None,
+                    dev,
+                    txqlen,
                 })?;
                 self.report("SIOCSIFTXQLEN", r);
             }
@@ -557,6 +316,38 @@ impl Exec<'_, '_> {
                 self.say(&line);
                 return Ok(Some(1));
             }
+            Action::Inet6Keyword { keyword, addr } => {
+                if let Err(lines) = addr {
+                    for l in lines {
+                        self.say(l);
+                    }
+                    self.goterr = 1;
+                    return Ok(None);
+                }
+                // The inet6 socket does not know the IPv4 netmask and broadcast ioctls, and
+                // reads the destination request as an interface index of 0.
+                match keyword.as_str() {
+                    "netmask" => {
+                        self.say("SIOCSIFNETMASK: Inappropriate ioctl for device");
+                        self.goterr |= 1;
+                    }
+                    "broadcast" => {
+                        self.say("SIOCSIFBRDADDR: Inappropriate ioctl for device");
+                        self.goterr = 1;
+                        let r = self.set_flag(iface, IFF_BROADCAST)?;
+                        self.goterr |= r;
+                    }
+                    _ => {
+                        self.say(&format!("SIOCSIFDSTADDR: {ENODEV}"));
+                        self.goterr = 1;
+                        if keyword != "dstaddr" {
+                            let r = self.set_flag(iface, IFF_POINTOPOINT)?;
+                            self.goterr |= r;
+                        }
+                    }
+                }
+            }
+            Action::Crash => return Ok(Some(139)),
             Action::Unsupported(k) => {
                 self.say(&format!(
                     "ifconfig: nslab does not reproduce `{k}' with this address family"
@@ -653,6 +444,29 @@ impl Exec<'_, '_> {
         })
     }
 
+    /// SIOCSIFMTU / SIOCSIFTXQLEN. When no state has been read yet, `ip` itself is left to
+    /// find the device (one process instead of two; "Cannot find device" is ENODEV).
+    fn dev_set(
+        &mut self,
+        name: &str,
+        value: i32,
+        op: impl Fn(String, u32) -> Op,
+    ) -> Step<Result<(), Errno>> {
+        let dev = base(name).to_string();
+        // (The kernel looks the device up before it checks the value: a negative one needs
+        // the state to tell ENODEV from EINVAL.)
+        let direct = self.snap.is_none() && self.skfd != Sock::None && self.admin;
+        if direct && value >= 0 && dev_valid_name(&dev) {
+            return Ok(self.apply(vec![op(dev, value as u32)]));
+        }
+        self.dev_ioctl(name, |_, l| {
+            if value < 0 {
+                return Err(EINVAL.into());
+            }
+            Ok(vec![op(l.name.clone(), value as u32)])
+        })
+    }
+
     /// `SIOCGIFMAP` then `SIOCSIFMAP`, which no virtual device implements.
     fn map(&mut self, iface: &str, field: MapField) -> Step<()> {
         let p = field.prefix();
@@ -685,57 +499,8 @@ impl Exec<'_, '_> {
         if !self.admin {
             return Ok(Err(EPERM.into()));
         }
-        let Some(link) = self.link(name)? else {
-            return Ok(Err(ENODEV.into()));
-        };
-        if sock == Sock::Inet && name.contains(':') {
-            // devinet_ioctl: on an alias, only clearing UP does anything (it deletes it).
-            let Some(ifa) = ifa_of(&link, name).map(Ifa::from_addr) else {
-                return Ok(Err(EADDRNOTAVAIL.into()));
-            };
-            if want & IFF_UP != 0 {
-                return Ok(Ok(()));
-            }
-            let op = Op::DelAddrSpec {
-                ns: None,
-                dev: link.name.clone(),
-                addr: ifa.del_spec(),
-            };
-            return Ok(self.apply(vec![op]));
-        }
-        // dev_change_flags: only some bits can change; ip can set all of them but
-        // DEBUG, PORTSEL and AUTOMEDIA.
-        let diff = flags_of(&link) ^ want;
-        let dev = link.name.clone();
-        let mut ops = Vec::new();
-        let flag = |f: LinkFlag, on: bool| Op::SetFlag {
-            ns: None,
-            dev: dev.clone(),
-            flag: f,
-            on,
-        };
-        let table: &[(u16, LinkFlag, bool)] = &[
-            (0x80, LinkFlag::Arp, true),
-            (0x20, LinkFlag::Trailers, true),
-            (0x1000, LinkFlag::Multicast, false),
-            (0x8000, LinkFlag::Dynamic, false),
-            (0x100, LinkFlag::Promisc, false),
-            (0x200, LinkFlag::Allmulticast, false),
-        ];
-        for &(bit, f, inverted) in table {
-            if diff & bit != 0 {
-                let set = want & bit != 0;
-                ops.push(flag(f, set != inverted));
-            }
-        }
-        if diff & IFF_UP != 0 {
-            ops.push(Op::SetUp {
-                ns: None,
-                dev: dev.clone(),
-                up: want & IFF_UP != 0,
-            });
-        }
-        Ok(self.apply(ops))
+        let effect = kernel::siocsifflags(self.snapshot()?, sock == Sock::Inet, name, want);
+        Ok(effect.and_then(|ops| self.apply(ops)))
     }
 
     /// ifconfig.c `set_flag`: through `skfd`.
@@ -754,6 +519,25 @@ impl Exec<'_, '_> {
     }
 
     fn change_flag(&mut self, sock: Sock, name: &str, bits: u16, set: bool) -> Step<i32> {
+        // With no state read yet, a device flag that `ip` can set is set directly (one
+        // process instead of two): `ip` finds the device, and setting a flag that is
+        // already in that state changes nothing, as the ioctl would not.
+        let direct = self.snap.is_none() && sock != Sock::None && self.admin;
+        if direct && !name.contains(':') && dev_valid_name(name) {
+            if let Some(op) = kernel::flag_op(name, bits, set) {
+                return Ok(match self.apply(vec![op]) {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        if e == ENODEV {
+                            self.say(&format!("{name}: ERROR while getting interface flags: {e}"));
+                        } else {
+                            self.say(&format!("SIOCSIFFLAGS: {e}"));
+                        }
+                        -1
+                    }
+                });
+            }
+        }
         let cur = match self.gifflags(sock, name)? {
             Ok(f) => f,
             Err(e) => {
@@ -787,164 +571,55 @@ impl Exec<'_, '_> {
         }
     }
 
-    /// Look up the device and the label's address for a devinet ioctl.
-    fn devinet(&mut self, label: &str) -> Step<Result<(Link, Option<Ifa>), Errno>> {
+    /// A devinet setting ioctl (AF_INET socket): EPERM without privilege, else the
+    /// kernel's effect, applied. `checked`: whether a failed re-insert is an error.
+    fn devinet(
+        &mut self,
+        plan: impl FnOnce(&Snapshot) -> kernel::Effect,
+        checked: bool,
+    ) -> Step<Result<(), Errno>> {
         if !self.admin {
             return Ok(Err(EPERM.into()));
         }
-        let Some(link) = self.link(label)? else {
-            return Ok(Err(ENODEV.into()));
+        let ops = match plan(self.snapshot()?) {
+            Ok(ops) if ops.is_empty() => return Ok(Ok(())),
+            Ok(ops) => ops,
+            Err(e) => return Ok(Err(e)),
         };
-        let ifa = ifa_of(&link, label).map(Ifa::from_addr);
-        Ok(Ok((link, ifa)))
-    }
-
-    /// Replace `old` by `new` as the kernel does: delete, then insert.
-    /// `checked`: SIOCSIFADDR reports a failed insert; SIOCSIFNETMASK, BRDADDR and DSTADDR
-    /// ignore it (the address is then simply gone).
-    fn reinsert(
-        &mut self,
-        dev: &str,
-        old: Option<&Ifa>,
-        new: Option<&Ifa>,
-        checked: bool,
-    ) -> Result<(), Errno> {
-        let mut ops = Vec::new();
-        if let Some(o) = old {
-            ops.push(Op::DelAddrSpec {
-                ns: None,
-                dev: dev.to_string(),
-                addr: o.del_spec(),
-            });
-        }
-        if let Some(n) = new {
-            ops.push(Op::AddAddr {
-                ns: None,
-                dev: dev.to_string(),
-                addr: n.spec(),
-            });
-        }
-        if ops.is_empty() {
-            return Ok(());
+        if let Err(e) = batch_safe(&ops) {
+            return Ok(Err(e));
         }
         self.snap = None;
-        match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
-            Ok(s) => {
-                self.snap = Some(s);
-                Ok(())
-            }
-            Err(Error::Command { line: Some(l), .. }) if !checked && l.contains(" addr add ") => {
-                Ok(())
-            }
-            Err(e) => Err(errno_of(&e)),
-        }
+        Ok(
+            match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
+                Ok(s) => {
+                    self.snap = Some(s);
+                    Ok(())
+                }
+                Err(e) if !checked && kernel::insert_failure_ignored(&e) => Ok(()),
+                Err(e) => Err(errno_of(&e)),
+            },
+        )
     }
 
     /// SIOCSIFADDR on an AF_INET socket.
     fn set_addr(&mut self, label: &str, ip: Ipv4Addr) -> Step<Result<(), Errno>> {
-        let (link, old) = match self.devinet(label)? {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        };
-        let Some(len) = abc_len(ip) else {
-            return Ok(Err(EINVAL.into()));
-        };
-        // A device whose MTU is below 68 has no IPv4 configuration (inetdev) to add to.
-        if old.is_none() && link.mtu < 68 {
-            return Ok(Err("No buffer space available".into()));
-        }
-        if old.as_ref().is_some_and(|o| o.local == ip) {
-            return Ok(Ok(()));
-        }
-        let flags = flags_of(&link);
-        let (prefixlen, broadcast) = if flags & IFF_POINTOPOINT != 0 {
-            (32, Ipv4Addr::UNSPECIFIED)
-        } else if flags & IFF_BROADCAST != 0 && len < 31 {
-            (len, Ipv4Addr::from(u32::from(ip) | !mask_of(len)))
-        } else {
-            (len, Ipv4Addr::UNSPECIFIED)
-        };
-        // inet_set_ifa: loopback addresses get host scope; 0.0.0.0 is never inserted.
-        let new = (!ip.is_unspecified()).then(|| Ifa {
-            local: ip,
-            address: ip,
-            prefixlen,
-            broadcast,
-            label: if label.contains(':') {
-                label.to_string()
-            } else {
-                link.name.clone()
-            },
-            scope: if ip.octets()[0] == 127 {
-                "host"
-            } else {
-                "global"
-            }
-            .to_string(),
-        });
-        Ok(self.reinsert(&link.name, old.as_ref(), new.as_ref(), true))
+        self.devinet(|s| kernel::siocsifaddr(s, label, ip), true)
     }
 
     /// SIOCSIFNETMASK.
     fn set_netmask(&mut self, label: &str, m: Ipv4Addr) -> Step<Result<(), Errno>> {
-        let (link, Some(old)) = (match self.devinet(label)? {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        }) else {
-            return Ok(Err(EADDRNOTAVAIL.into()));
-        };
-        let m = u32::from(m);
-        if bad_mask(m) {
-            return Ok(Err(EINVAL.into()));
-        }
-        if old.mask() == m {
-            return Ok(Ok(()));
-        }
-        let mut new = old.clone();
-        new.prefixlen = m.count_ones() as u8;
-        let local = u32::from(old.local);
-        if flags_of(&link) & IFF_BROADCAST != 0
-            && new.prefixlen < 31
-            && u32::from(old.broadcast) == local | !old.mask()
-        {
-            new.broadcast = Ipv4Addr::from(local | !m);
-        }
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
+        self.devinet(|s| kernel::siocsifnetmask(s, label, m), false)
     }
 
     /// SIOCSIFBRDADDR.
     fn set_brd(&mut self, label: &str, b: Ipv4Addr) -> Step<Result<(), Errno>> {
-        let (link, Some(old)) = (match self.devinet(label)? {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        }) else {
-            return Ok(Err(EADDRNOTAVAIL.into()));
-        };
-        if old.broadcast == b {
-            return Ok(Ok(()));
-        }
-        let mut new = old.clone();
-        new.broadcast = b;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
+        self.devinet(|s| kernel::siocsifbrdaddr(s, label, b), false)
     }
 
     /// SIOCSIFDSTADDR on an AF_INET socket.
     fn set_dst(&mut self, label: &str, d: Ipv4Addr) -> Step<Result<(), Errno>> {
-        let (link, Some(old)) = (match self.devinet(label)? {
-            Ok(x) => x,
-            Err(e) => return Ok(Err(e)),
-        }) else {
-            return Ok(Err(EADDRNOTAVAIL.into()));
-        };
-        if old.address == d {
-            return Ok(Ok(()));
-        }
-        if abc_len(d).is_none() {
-            return Ok(Err(EINVAL.into()));
-        }
-        let mut new = old.clone();
-        new.address = d;
-        Ok(self.reinsert(&link.name, Some(&old), Some(&new), false))
+        self.devinet(|s| kernel::siocsifdstaddr(s, label, d), false)
     }
 
     /// `add`/`del`/`tunnel` with an IPv6 address (through an AF_INET6 socket).
@@ -1049,6 +724,13 @@ impl Exec<'_, '_> {
     /// `do_if_fetch`: refresh one cache entry; `false` (and the message) when its device
     /// is gone.
     fn fetch(&mut self, snap: &Snapshot, name: &str) -> bool {
+        // The flags are fetched through `skfd`.
+        if self.skfd == Sock::None {
+            self.say(&format!(
+                "{name}: error fetching interface information: {EBADF}"
+            ));
+            return false;
+        }
         let Some(link) = snap.link(base(name)) else {
             self.say(&format!(
                 "{name}: error fetching interface information: Device not found"
@@ -1122,7 +804,13 @@ impl Exec<'_, '_> {
             }
             return Ok(None);
         }
-        let Some(i) = used.iter().position(|u| !u) else {
+        // The new alias is set up through `skfd`, which only an AF_INET socket accepts
+        // (AF_INET6/AF_UNIX refuse these ioctls, a missing socket is EBADF): silently.
+        let Some(i) = used
+            .iter()
+            .position(|u| !u)
+            .filter(|_| self.skfd == Sock::Inet)
+        else {
             return Ok(None);
         };
         let full = format!("{parent}:{i}");
@@ -1139,6 +827,20 @@ impl Exec<'_, '_> {
         self.set_flag(&alias, IFF_BROADCAST)?;
         Ok(None)
     }
+}
+
+/// Whether every word of the Ops' `ip` lines survives `ip -batch` parsing unchanged (it
+/// splits at blanks and treats quotes, backslashes and `#` specially). The kernel allows
+/// such characters in device names; nslab refuses to pass them rather than act on
+/// another device.
+fn batch_safe(ops: &[Op]) -> Result<(), Errno> {
+    for w in ops.iter().filter_map(Op::ip_args).flatten() {
+        let bad = |c: char| !c.is_ascii_graphic() || matches!(c, '#' | '"' | '\'' | '\\');
+        if w.is_empty() || w.contains(bad) {
+            return Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)"));
+        }
+    }
+    Ok(())
 }
 
 /// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
@@ -1165,7 +867,9 @@ mod tests {
     use super::*;
     use crate::backend::recording::{Call, Recording};
     use crate::legacy::ifconfig::set::grammar::{parse, NumericOnly};
+    use crate::legacy::ifconfig::set::kernel::mask_of;
     use crate::model::{Addr, Link, Snapshot};
+    use std::net::IpAddr;
 
     fn addr(cidr: &str, label: &str, secondary: bool) -> Addr {
         let (a, len) = cidr.split_once('/').expect("cidr");

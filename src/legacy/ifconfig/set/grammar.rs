@@ -108,10 +108,9 @@ impl Files {
         for line in hosts.lines() {
             let w = fields(line);
             if w.len() >= 2 {
+                // IPv6 lines do not parse and are skipped, as for an AF_INET lookup.
                 if let Some(a) = inet_aton(&w[0]) {
-                    if w[0].parse::<Ipv4Addr>().is_ok() || !w[0].contains(':') {
-                        f.hosts.push((w[1..].to_vec(), a));
-                    }
+                    f.hosts.push((w[1..].to_vec(), a));
                 }
             }
         }
@@ -392,8 +391,18 @@ pub enum Action {
     /// An address family word other than inet with an address: `inet6` prints
     /// `Don't know how to set addresses for family 10.`; others are not reproduced.
     OtherFamilyAddress { family: Family, word: String },
-    /// A keyword that takes an address under a family other than inet/inet6 (not reproduced).
+    /// `netmask`, `broadcast`, `dstaddr`, `pointopoint` with an address under the inet6
+    /// family: the address from `getaddrinfo` (or the lines printed when that fails); the
+    /// ioctls then fail on the AF_INET6 socket.
+    Inet6Keyword {
+        keyword: String,
+        addr: Result<Ipv6Addr, Vec<String>>,
+    },
+    /// A keyword that takes an address under a family whose parser nslab does not reproduce.
     Unsupported(String),
+    /// Stop: ifconfig calls the family's missing (NULL) address parser and dies of SIGSEGV
+    /// (exit status 139 in a shell).
+    Crash,
     /// Stop: print the full usage on stderr, exit 3.
     Usage,
     /// Stop: print these lines on stderr, exit 1 (an unresolvable address).
@@ -809,6 +818,29 @@ impl Parser<'_> {
         })
     }
 
+    /// `INET6_resolve`: `getaddrinfo(word, AF_INET6)`, or the lines printed when it fails
+    /// (`getaddrinfo: WORD: CODE`, then `herror`). A dotted IPv4 address is EAI_ADDRFAMILY
+    /// (h_errno untouched); names are EAI_NONAME when glibc rejects them unasked, EAI_AGAIN
+    /// when DNS would be asked.
+    fn getaddrinfo6(&mut self, w: &str) -> Result<Ipv6Addr, Vec<String>> {
+        if let Ok(a) = w.parse::<Ipv6Addr>() {
+            return Ok(a);
+        }
+        let code = if inet_aton(w).is_some() && !w.contains(char::is_whitespace) {
+            -9
+        } else if w.is_empty() || !res_hnok(w) {
+            self.h_errno = HErr::HostNotFound;
+            -2
+        } else {
+            self.h_errno = HErr::TryAgain;
+            -3
+        };
+        Err(vec![
+            format!("getaddrinfo: {w}: {code}"),
+            self.h_errno.line(w),
+        ])
+    }
+
     /// net-tools `in_ether`: up to six octets of one or two hex digits, colons optional.
     fn ether(&mut self, word: &str) -> Result<[u8; 6], String> {
         let w = truncate(word, 127);
@@ -1168,7 +1200,8 @@ pub fn parse_in_env(
         }
     }
     if family != Family::Inet {
-        return parse_other_family(iface, family, &words[start..], actions, resolver);
+        let name = words[0].as_str();
+        return parse_other_family(iface, family, name, &words[start..], actions, resolver);
     }
     let mut p = Parser {
         words: &words[start..],
@@ -1190,14 +1223,18 @@ pub fn parse_in_env(
 }
 
 /// Families other than inet share the keyword grammar; the address-taking keywords use the
-/// family's own parser, which nslab reproduces only for inet6's address word.
+/// family's own parser. nslab reproduces inet6's (`getaddrinfo`), and the families without
+/// one (unix, ddp, ash: ifconfig calls a NULL parser and crashes, or refuses an address);
+/// the others' parsers (ipx, ax25, netrom, rose, x25, ec) are not reproduced.
 fn parse_other_family(
     iface: String,
     family: Family,
+    name: &str,
     words: &[String],
     actions: Vec<Action>,
     resolver: &dyn Resolver,
 ) -> Command {
+    let no_parser = matches!(name, "unix" | "ddp" | "ash");
     let mut p = Parser {
         words,
         env: &[],
@@ -1210,25 +1247,64 @@ fn parse_other_family(
         actions,
     };
     while let Some(word) = p.words.get(p.pos).cloned() {
-        let takes_family_addr = matches!(
+        let addr_keyword = matches!(
             word.as_str(),
             "broadcast" | "dstaddr" | "netmask" | "pointopoint" | "pointtopoint"
         );
-        let keyword = takes_family_addr || !matches!(resolve_word_kind(&word), WordKind::Address);
-        if takes_family_addr {
-            p.push(Action::Unsupported(word.clone()));
-            break;
-        }
-        if !keyword {
-            if family == Family::Inet6 {
-                let w = truncate(&word, 127);
-                p.push(inet6_family_address(&w));
-            } else {
-                p.push(Action::OtherFamilyAddress {
-                    family,
-                    word: w_trunc(&word),
-                });
+        let arg = p.words.get(p.pos + 1).cloned();
+        if let (true, Some(arg)) = (addr_keyword, arg) {
+            if word == "netmask" && p.did_netmask {
+                p.push(Action::Usage);
+                break;
             }
+            if no_parser {
+                p.push(Action::Crash);
+                break;
+            }
+            if family != Family::Inet6 {
+                p.push(Action::Unsupported(word.clone()));
+                break;
+            }
+            let addr = p.getaddrinfo6(&truncate(&arg, 127));
+            if word == "netmask" && addr.is_ok() {
+                p.did_netmask = true;
+            }
+            p.push(Action::Inet6Keyword {
+                keyword: word.clone(),
+                addr,
+            });
+            p.pos += 2;
+            continue;
+        }
+        // `add`/`del` of an IPv4 address that does not resolve report it through the
+        // family's `herror`, which only inet and inet6 have: a NULL call.
+        if let (true, Some(a)) = (
+            matches!(word.as_str(), "add" | "del"),
+            p.words.get(p.pos + 1),
+        ) {
+            let v4 = !a.contains(':');
+            let failed = matches!(resolve_inet(&truncate(a, 127), resolver), Inet::Failed(_));
+            if v4 && family != Family::Inet6 && failed {
+                p.push(Action::Crash);
+                break;
+            }
+        }
+        if !addr_keyword && matches!(resolve_word_kind(&word), WordKind::Address) {
+            let w = truncate(&word, 127);
+            let action = match (family, no_parser) {
+                (Family::Inet6, _) => match p.getaddrinfo6(&w) {
+                    Ok(_) => Action::OtherFamilyAddress { family, word: w },
+                    Err(mut lines) => {
+                        lines.push(HELP_HINT.to_string());
+                        Action::Fail(lines)
+                    }
+                },
+                (_, true) => Action::Fail(vec![
+                    "ifconfig: Cannot set address for this protocol family.".to_string(),
+                ]),
+                _ => Action::OtherFamilyAddress { family, word: w },
+            };
+            p.push(action);
             break;
         }
         if !p.word(&word) {
@@ -1241,10 +1317,6 @@ fn parse_other_family(
         family,
         actions: p.actions,
     }
-}
-
-fn w_trunc(w: &str) -> String {
-    truncate(w, 127)
 }
 
 enum WordKind {
@@ -1296,28 +1368,6 @@ fn resolve_word_kind(word: &str) -> WordKind {
     } else {
         WordKind::Address
     }
-}
-
-/// The address word under `inet6`: `getaddrinfo` then ifconfig gives up on the family.
-fn inet6_family_address(w: &str) -> Action {
-    if w.parse::<Ipv6Addr>().is_ok() || inet_aton(w).is_some() && !w.contains(' ') {
-        return Action::OtherFamilyAddress {
-            family: Family::Inet6,
-            word: w.to_string(),
-        };
-    }
-    // getaddrinfo: EAI_NONAME (-2) for names DNS would never be asked about, EAI_AGAIN (-3)
-    // when the query cannot be sent.
-    let (code, herr) = if w.is_empty() || !res_hnok(w) {
-        (-2, HErr::HostNotFound)
-    } else {
-        (-3, HErr::TryAgain)
-    };
-    Action::Fail(vec![
-        format!("getaddrinfo: {w}: {code}"),
-        herr.line(w),
-        HELP_HINT.to_string(),
-    ])
 }
 
 #[cfg(test)]

@@ -433,3 +433,38 @@ fn a_name_lookup_leaves_host_not_found_behind_even_when_it_succeeds() {
     let a = actions("pointopoint default");
     assert!(matches!(&a[0], Action::PointToPoint(Some(h)) if h.herr == HErr::NoError));
 }
+
+#[test]
+fn other_families_parse_addresses_their_own_way() {
+    let fam = |line: &str| parse("v0", &words(line), &files()).actions;
+    assert!(matches!(
+        &fam("inet6 netmask ffff::")[0],
+        Action::Inet6Keyword { keyword, addr: Ok(_) } if keyword == "netmask"
+    ));
+    assert_eq!(
+        fam("inet6 netmask 1.2.3.4")[0],
+        Action::Inet6Keyword {
+            keyword: "netmask".into(),
+            addr: Err(vec![
+                "getaddrinfo: 1.2.3.4: -9".into(),
+                "1.2.3.4: Resolver Error 0 (no error)".into()
+            ]),
+        }
+    );
+    assert_eq!(
+        fam("inet6 netmask :: netmask ::").last(),
+        Some(&Action::Usage)
+    );
+    // unix, ddp and ash have no address parser: ifconfig calls NULL.
+    assert_eq!(fam("unix up netmask 1.2.3.4").last(), Some(&Action::Crash));
+    assert_eq!(fam("ddp add foo"), vec![Action::Crash]);
+    assert_eq!(
+        fam("ash 1.2.3.4"),
+        vec![Action::Fail(vec![
+            "ifconfig: Cannot set address for this protocol family.".into()
+        ])]
+    );
+    // Without an address the keywords only set their flag.
+    assert_eq!(fam("unix pointopoint"), vec![Action::PointToPoint(None)]);
+    assert!(matches!(fam("ipx netmask 1")[0], Action::Unsupported(_)));
+}
