@@ -151,14 +151,13 @@ pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
         }
         Hairpin { bridge, port, on } => hairpin(ctx, bridge, port, *on),
         SetAgeing { bridge, centis } => {
-            let s = time_setting(ctx, bridge, *centis, BridgeSetting::AgeingTime, None);
+            let s = time_setting(bridge, *centis, BridgeSetting::AgeingTime, None);
             bridge_set(ctx, bridge, "set ageing time", s)
         }
         SetFd { bridge, centis } => {
             // The kernel range-checks the forward delay only while STP is on.
-            let stp = ctx.sys.is_bridge(bridge) && ctx.sys.id_and_stp(bridge).1;
+            let stp = find_bridge(&ctx.sys, bridge).is_ok_and(|f| ctx.sys.id_and_stp(&f.dev).1);
             let s = time_setting(
-                ctx,
                 bridge,
                 *centis,
                 BridgeSetting::ForwardDelay,
@@ -167,11 +166,11 @@ pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
             bridge_set(ctx, bridge, "set forward delay", s)
         }
         SetHello { bridge, centis } => {
-            let s = time_setting(ctx, bridge, *centis, BridgeSetting::HelloTime, Some(()));
+            let s = time_setting(bridge, *centis, BridgeSetting::HelloTime, Some(()));
             bridge_set(ctx, bridge, "set hello timer", s)
         }
         SetMaxAge { bridge, centis } => {
-            let s = time_setting(ctx, bridge, *centis, BridgeSetting::MaxAge, Some(()));
+            let s = time_setting(bridge, *centis, BridgeSetting::MaxAge, Some(()));
             bridge_set(ctx, bridge, "set max age", s)
         }
         SetBridgePrio { bridge, prio } => {
@@ -205,7 +204,6 @@ pub fn execute(ctx: &mut Context, cmd: &Command) -> i32 {
 /// computed here: `ERANGE` where it range-checks (`range_checked`), otherwise nslab cannot
 /// pass the value on and says so.
 fn time_setting(
-    _ctx: &mut Context,
     bridge: &str,
     centis: u64,
     make: fn(u64) -> BridgeSetting,
