@@ -565,6 +565,8 @@ fn random_command(r: &mut Rng) -> String {
                 "allmulti",
                 "-multicast",
                 "hw ether 02:aa:00:00:00:07",
+                "hw ether zz:00 up",
+                "mtu -1 promisc",
             ])
         ),
         12 => format!(

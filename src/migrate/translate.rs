@@ -722,6 +722,16 @@ impl Tx {
         let acts = &cmd.actions;
         let mut used = vec![false; acts.len()];
         let mut notes: Vec<String> = Vec::new();
+        // A keyword that fails does not stop ifconfig: the later ones still apply, and the
+        // exit status is 1 at the end.
+        let mut failure: Option<String> = None;
+        macro_rules! fail {
+            ($e:expr $(,)?) => {{
+                let e: String = $e.into();
+                failure.get_or_insert(e);
+                continue;
+            }};
+        }
         for idx in 0..acts.len() {
             if used[idx] {
                 continue;
@@ -733,7 +743,7 @@ impl Tx {
                 }
                 Action::Mtu(n) => {
                     if *n < 0 {
-                        return Err("a negative MTU: `SIOCSIFMTU: Invalid argument`".into());
+                        fail!("a negative MTU: `SIOCSIFMTU: Invalid argument`");
                     }
                     self.op(Op::SetMtu {
                         ns: self.ns.clone(),
@@ -743,9 +753,7 @@ impl Tx {
                 }
                 Action::TxQueueLen(q) => {
                     if *q < 0 {
-                        return Err(
-                            "a negative txqueuelen: `SIOCSIFTXQLEN: Invalid argument`".into()
-                        );
+                        fail!("a negative txqueuelen: `SIOCSIFTXQLEN: Invalid argument`");
                     }
                     self.op(Op::SetTxqlen {
                         ns: self.ns.clone(),
@@ -762,39 +770,37 @@ impl Tx {
                     });
                 }
                 Action::HwEther(Err(w)) => {
-                    return Err(format!("`{w}` is not an Ethernet address: ifconfig fails"))
+                    fail!(format!("`{w}` is not an Ethernet address: ifconfig fails"))
                 }
                 Action::HwInvalid { class, addr } => {
-                    return Err(format!(
+                    fail!(format!(
                         "`{addr}` is not a valid `{class}` address: ifconfig fails"
                     ))
                 }
                 Action::HwOther { class, .. } => {
-                    return Err(format!("`hw {class}` fails on an Ethernet device"))
+                    fail!(format!("`hw {class}` fails on an Ethernet device"))
                 }
                 Action::HwNoHandler(class) => {
-                    return Err(format!(
+                    fail!(format!(
                         "`hw {class}` has no address parser: ifconfig fails"
                     ))
                 }
                 Action::Slip { .. } => {
-                    return Err(
-                        "`keepalive`/`outfill` work on SLIP devices only: ifconfig fails".into(),
-                    )
+                    fail!("`keepalive`/`outfill` work on SLIP devices only: ifconfig fails",)
                 }
                 Action::Map { field, .. } => {
-                    return Err(format!(
+                    fail!(format!(
                         "`{}` needs SIOCSIFMAP, which virtual devices refuse: ifconfig fails",
                         field.prefix()
                     ))
                 }
                 Action::UnknownMedia(m) => {
-                    return Err(format!("unknown media type `{m}`: ifconfig fails"))
+                    fail!(format!("unknown media type `{m}`: ifconfig fails"))
                 }
-                Action::Tunnel(_) => return Err("`tunnel` works on SIT devices only".into()),
+                Action::Tunnel(_) => fail!("`tunnel` works on SIT devices only: ifconfig fails"),
                 Action::Add6(a) | Action::Del6(a) => {
                     let Some(addr) = a.addr else {
-                        return Err(format!(
+                        fail!(format!(
                             "`{}` is not an IPv6 address: ifconfig fails",
                             a.word
                         ));
@@ -818,6 +824,15 @@ impl Tx {
                         });
                     }
                 }
+                Action::Inet6Keyword { keyword, .. } => {
+                    fail!(format!(
+                        "`{keyword}` under inet6 fails on the AF_INET6 socket"
+                    ))
+                }
+                Action::Crash => return Err(
+                    "ifconfig dies of SIGSEGV here (a family without an address parser): it fails"
+                        .into(),
+                ),
                 Action::Add4(h) | Action::Del4(h) => {
                     let Some(ip) = resolved(h) else {
                         return Err(format!("`{}` is not a numeric IPv4 address", h.word));
@@ -896,6 +911,13 @@ impl Tx {
                     ))
                 }
             }
+        }
+        if let Some(f) = failure {
+            self.lines.push("false".into());
+            let f = f.trim_end_matches(": ifconfig fails");
+            notes.push(format!(
+                "ifconfig fails here ({f}); the other keywords still apply"
+            ));
         }
         Ok(if notes.is_empty() {
             None
