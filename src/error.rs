@@ -68,6 +68,11 @@ pub enum Error {
     #[error("{what}: {message}")]
     Netns { what: String, message: String },
 
+    /// `nslab exec` could not run the command. `code` is what `ip netns exec` exits with in
+    /// the same case: 255 when entering the namespace fails, 1 when the exec fails.
+    #[error("{message}")]
+    Exec { message: String, code: i32 },
+
     /// Reachability expectations failed; the report was already printed.
     #[error("{0}")]
     Check(String),
@@ -103,7 +108,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Lab { .. } | Error::Usage(_) => 2,
-            Error::Legacy { code } => *code,
+            Error::Legacy { code } | Error::Exec { code, .. } => *code,
             Error::Rollback { error, .. } => error.exit_code(),
             _ => 1,
         }

@@ -38,7 +38,7 @@ fn personality(name: &str) -> Option<Personality> {
 
 /// Run nslab with these arguments and return the process exit code.
 pub fn dispatch(mut args: Vec<OsString>) -> i32 {
-    netns::restore_sigpipe();
+    netns::process_setup();
     let called = args
         .first()
         .and_then(|a| Path::new(a).file_name())

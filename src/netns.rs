@@ -1,19 +1,26 @@
 //! The only module with FFI (through `nix`). It owns three things:
 //!
 //! 1. **Entering a named network namespace with the semantics of `ip netns exec`**
-//!    (ip-netns(8); iproute2 `lib/namespace.c`, `netns_switch`). The steps, in this order:
-//!    1. open `/run/netns/NAME`;
+//!    (ip-netns(8); iproute2 `lib/namespace.c` `netns_switch`, `lib/exec.c` `cmd_exec`).
+//!    This is the one place the order is written down. The steps, in this order:
+//!    1. open `/run/netns/NAME` (`O_CLOEXEC`: it does not reach the command);
 //!    2. `setns(fd, CLONE_NEWNET)`;
 //!    3. `unshare(CLONE_NEWNS)`: a private mount namespace for what follows;
 //!    4. mount `/` recursively `MS_SLAVE`, so nothing we mount propagates back to the host;
-//!    5. detach `/sys` (`umount2(MNT_DETACH)`) and mount a fresh sysfs, which then describes
-//!       the new network namespace (read-only if the old one could not be detached and was
-//!       read-only);
-//!    6. bind-mount each entry of `/etc/netns/NAME/` over `/etc/ENTRY`.
+//!    5. detach `/sys` (`umount2(MNT_DETACH)`) and mount a fresh sysfs (source: NAME), which
+//!       then describes the new network namespace; if `/sys` could not be detached and is
+//!       read-only, the new one is mounted read-only too (a read-only mount cannot be
+//!       shadowed by a read-write one);
+//!    6. bind-mount each entry of `/etc/netns/NAME/` over `/etc/ENTRY`, in directory order;
+//!       a failed bind is reported (`Bind SRC -> DST failed: ERR`) and the rest still made;
+//!    7. `execvp` the command (PATH search).
 //!
-//!    Steps 3–6 are skipped with `--no-mount` (then it is `nsenter --net`).
-//!    [`exec`] does this in the current process and replaces it; [`prepare_child`] does it in
-//!    a forked child just before exec (the spawn path of `run.rs`).
+//!    [`Entry::NetOnly`] (`--no-mount`) stops after step 2: that is `nsenter --net`.
+//!    [`exec`] does the steps in this process and replaces it; [`setup_child`] /
+//!    [`prepare_child`] do them in a forked child just before exec (run.rs's spawn path),
+//!    with step 1 and the listing of step 6 done in the parent before the fork.
+//!    Not done: ip's `vrf_reset()` before step 2 (leaving an `ip vrf exec` cgroup; nslab
+//!    puts no process in a VRF cgroup) and its `drop_cap()` for a setcap'd non-root `ip`.
 //! 2. **Threads inside a namespace** ([`in_netns`]): a fresh thread that only does step 2, for
 //!    sysctls and probe sockets. Network namespace membership is per thread, and a socket
 //!    keeps the namespace it was created in.
@@ -22,14 +29,15 @@
 //! Every `unsafe` block is here, each with a `SAFETY:` comment.
 
 use crate::error::{Error, Result};
-use nix::fcntl::{open, OFlag};
+use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
-use nix::sys::stat::Mode;
-use std::ffi::CString;
+use nix::sys::statvfs::{statvfs, FsFlags};
+use std::ffi::{CStr, CString, OsString};
 use std::net::IpAddr;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where `ip netns` keeps its namespace files.
@@ -80,13 +88,15 @@ pub fn list() -> Vec<String> {
     v
 }
 
-/// Open a named namespace (step 1).
+/// Open a named namespace (step 1). An unknown name is an error that lists the known ones.
 pub fn open_netns(name: &str) -> Result<OwnedFd> {
     let path = netns_path(name)?;
-    let fd = open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| {
-        if e == nix::errno::Errno::ENOENT {
+    // std opens with O_CLOEXEC, like ip: the descriptor must not leak into the command.
+    match std::fs::File::open(&path) {
+        Ok(f) => Ok(f.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let known = list();
-            Error::netns(
+            Err(Error::netns(
                 format!("namespace `{name}`"),
                 format!(
                     "does not exist (named namespaces: {})",
@@ -96,135 +106,236 @@ pub fn open_netns(name: &str) -> Result<OwnedFd> {
                         known.join(", ")
                     }
                 ),
-            )
-        } else {
-            Error::netns(format!("open {}", path.display()), e.desc())
+            ))
         }
-    })?;
-    // SAFETY: `open` returned a fresh descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        Err(e) => Err(Error::netns(
+            format!("open {}", path.display()),
+            match e.raw_os_error() {
+                Some(n) => errno_msg(Errno::from_raw(n)).to_string(),
+                None => e.to_string(),
+            },
+        )),
+    }
 }
 
-fn errno_msg(e: nix::errno::Errno) -> String {
+/// An errno's text, naming the capability a privilege error calls for.
+fn errno_msg(e: Errno) -> &'static str {
     match e {
-        nix::errno::Errno::EPERM => format!("{} (needs CAP_SYS_ADMIN)", e.desc()),
-        _ => e.desc().to_string(),
+        Errno::EPERM => "Operation not permitted (needs CAP_SYS_ADMIN)",
+        Errno::EACCES => "Permission denied (needs root, or CAP_DAC_OVERRIDE)",
+        e => e.desc(),
     }
 }
 
-/// Everything the mount steps need, prepared before any fork so the child only does syscalls.
-struct MountPlan {
-    sys_flags: MsFlags,
-    /// (source, target) pairs for /etc/netns/NAME/ENTRY → /etc/ENTRY.
-    binds: Vec<(CString, CString)>,
-    name: CString,
+/// How much of `ip netns exec` to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Steps 1–6: `ip netns exec`.
+    Full,
+    /// Steps 1–2 only: `nsenter --net`. Faster; /sys and /etc stay the host's.
+    NetOnly,
 }
 
-impl MountPlan {
-    fn new(name: &str) -> Result<Self> {
-        let mut binds = Vec::new();
+/// A step of entering that can fail (for messages that name it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Setns,
+    UnshareMount,
+    MakeRslave,
+    MountSys,
+}
+
+impl Step {
+    fn what(self) -> &'static str {
+        match self {
+            Step::Setns => "setns(CLONE_NEWNET)",
+            Step::UnshareMount => "unshare(CLONE_NEWNS)",
+            Step::MakeRslave => "mount --make-rslave /",
+            Step::MountSys => "mount sysfs on /sys",
+        }
+    }
+}
+
+/// Step 6's bind mounts, `(/etc/netns/NAME/ENTRY, /etc/ENTRY)`, in directory order like ip.
+struct EtcBinds(Vec<(CString, CString)>);
+
+impl EtcBinds {
+    fn list(name: &str) -> EtcBinds {
+        use std::os::unix::ffi::OsStrExt;
         let dir = Path::new(NETNS_ETC_DIR).join(name);
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
-            entries.sort();
-            for entry in entries {
-                let src = dir.join(&entry);
-                let dst = Path::new("/etc").join(&entry);
-                binds.push((cstring(src.as_os_str())?, cstring(dst.as_os_str())?));
+        let mut binds = Vec::new();
+        // No directory (the usual case) means nothing to bind, as for ip.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name();
+            let src = dir.join(&file);
+            let dst = Path::new("/etc").join(&file);
+            // Paths from a directory listing hold no NUL byte.
+            if let (Ok(s), Ok(d)) = (
+                CString::new(src.as_os_str().as_bytes()),
+                CString::new(dst.as_os_str().as_bytes()),
+            ) {
+                binds.push((s, d));
             }
         }
-        Ok(MountPlan {
-            sys_flags: MsFlags::empty(),
-            binds,
-            name: CString::new(name).map_err(|_| Error::Usage("bad name".into()))?,
-        })
+        EtcBinds(binds)
     }
 
-    /// Steps 3–6. Runs in the process (or child) that is about to exec.
-    fn apply(&self) -> std::result::Result<(), (String, nix::errno::Errno)> {
-        unshare(CloneFlags::CLONE_NEWNS).map_err(|e| ("unshare(CLONE_NEWNS)".to_string(), e))?;
-        mount(
-            Some(""),
-            "/",
-            Some("none"),
-            MsFlags::MS_SLAVE | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(|e| ("mount --make-rslave /".to_string(), e))?;
-        let mut flags = self.sys_flags;
-        if umount2("/sys", MntFlags::MNT_DETACH).is_err() {
-            if let Ok(st) = nix::sys::statvfs::statvfs("/sys") {
-                if st.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY) {
-                    flags |= MsFlags::MS_RDONLY;
-                }
-            }
-        }
-        mount(
-            Some(self.name.as_c_str()),
-            "/sys",
-            Some("sysfs"),
-            flags,
-            None::<&str>,
-        )
-        .map_err(|e| ("mount sysfs on /sys".to_string(), e))?;
-        for (src, dst) in &self.binds {
-            // Like ip, a failed bind of one file is reported but does not stop the others.
-            if let Err(e) = mount(
+    /// Like ip, a failed bind is reported (`Bind SRC -> DST failed: ERR`) and the others are
+    /// still made. Writes straight to fd 2: this may run between fork and exec.
+    fn mount(&self) {
+        for (src, dst) in &self.0 {
+            let done = mount(
                 Some(src.as_c_str()),
                 dst.as_c_str(),
                 Some("none"),
                 MsFlags::MS_BIND,
                 None::<&str>,
-            ) {
-                eprintln!(
-                    "Bind {} -> {} failed: {}",
-                    src.to_string_lossy(),
-                    dst.to_string_lossy(),
-                    e.desc()
-                );
+            );
+            if let Err(e) = done {
+                let (s, d) = (src.as_bytes(), dst.as_bytes());
+                write_stderr(&[
+                    b"Bind ",
+                    s,
+                    b" -> ",
+                    d,
+                    b" failed: ",
+                    e.desc().as_bytes(),
+                    b"\n",
+                ]);
             }
         }
-        Ok(())
     }
 }
 
-fn cstring(s: &std::ffi::OsStr) -> Result<CString> {
-    use std::os::unix::ffi::OsStrExt;
-    CString::new(s.as_bytes()).map_err(|_| Error::Usage(format!("{s:?} contains a NUL byte")))
+/// Where step 6 gets its list: read now (in the process that is about to exec, after step
+/// 5, as ip does) or read earlier, before a fork, since a forked child should not allocate.
+enum Etc<'a> {
+    ReadNow(&'a str),
+    Listed(&'a EtcBinds),
 }
 
-/// Make a child process die with nslab (so a SIGKILLed `nslab up` leaves no `ip` running on
-/// behind `nslab down`'s back) and, with `ns`, enter that namespace before exec.
+/// Steps 2–6 (see the module docs), on a namespace opened in step 1. The only code that
+/// performs them; [`exec`] and [`setup_child`] both come here.
+fn enter(
+    netns: BorrowedFd<'_>,
+    sysfs_source: &CStr,
+    entry: Entry,
+    etc: Etc<'_>,
+) -> std::result::Result<(), (Step, Errno)> {
+    setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| (Step::Setns, e))?;
+    if entry == Entry::NetOnly {
+        return Ok(());
+    }
+    unshare(CloneFlags::CLONE_NEWNS).map_err(|e| (Step::UnshareMount, e))?;
+    mount(
+        Some(""),
+        "/",
+        Some("none"),
+        MsFlags::MS_SLAVE | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(|e| (Step::MakeRslave, e))?;
+    let mut sys_flags = MsFlags::empty();
+    if umount2("/sys", MntFlags::MNT_DETACH).is_err() {
+        // Nothing to detach, or it cannot be: then we mount over it, and a read-only sysfs
+        // cannot be shadowed by a read-write one.
+        if statvfs("/sys").is_ok_and(|st| st.flags().contains(FsFlags::ST_RDONLY)) {
+            sys_flags |= MsFlags::MS_RDONLY;
+        }
+    }
+    // The source is only a label; ip uses the namespace name, so /proc/mounts shows it.
+    mount(
+        Some(sysfs_source),
+        "/sys",
+        Some("sysfs"),
+        sys_flags,
+        None::<&str>,
+    )
+    .map_err(|e| (Step::MountSys, e))?;
+    match etc {
+        Etc::ReadNow(name) => EtcBinds::list(name).mount(),
+        Etc::Listed(binds) => binds.mount(),
+    }
+    Ok(())
+}
+
+/// Write pieces of a message to stderr with plain write(2) calls: no allocation and no
+/// lock, so it is safe between fork and exec.
+fn write_stderr(parts: &[&[u8]]) {
+    let fd = std::io::stderr();
+    for p in parts {
+        let _ = nix::unistd::write(fd.as_fd(), p);
+    }
+}
+
+/// What a forked child does before exec (see [`setup_child`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChildSetup<'a> {
+    /// Enter this named namespace.
+    pub netns: Option<&'a str>,
+    pub entry: Entry,
+    /// Be killed when nslab dies (so a SIGKILLed `nslab up` leaves no `ip` running behind
+    /// `nslab down`'s back). Off for the commands of `nslab exec --lab/--all`: they outlive
+    /// nslab like those of `ip -all netns exec`, and get SIGPIPE as nslab's caller left it.
+    pub die_with_parent: bool,
+}
+
+/// The spawn path of `run.rs`: the child dies with nslab and, with `ns`, enters it fully.
 pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>) {
+    setup_child(
+        command,
+        ChildSetup {
+            netns: ns,
+            entry: Entry::Full,
+            die_with_parent: true,
+        },
+    );
+}
+
+/// Arrange for `command`'s child to do `setup` between fork and exec. Step 1 and the listing
+/// of step 6 happen here, in the parent; the child does steps 2–6 with plain syscalls. If
+/// a step fails, the child says which on stderr and exits with 255, as `ip netns exec` does
+/// when it cannot enter.
+pub fn setup_child(command: &mut std::process::Command, setup: ChildSetup<'_>) {
     use std::os::unix::process::CommandExt;
-    let entry = ns.map(|name| (open_netns(name), MountPlan::new(name)));
-    let entry = match entry {
+    let die_with_parent = setup.die_with_parent;
+    let entry = setup.entry;
+    let target = match setup.netns.map(|ns| {
+        let fd = open_netns(ns)?;
+        let source = CString::new(ns).map_err(|_| Error::Usage("bad name".into()))?;
+        Ok::<_, Error>((fd, source, EtcBinds::list(ns)))
+    }) {
         None => None,
-        Some((Ok(fd), Ok(plan))) => Some((fd, plan)),
-        Some((Err(e), _)) | Some((_, Err(e))) => {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
             // Fail in the child with the message, so the caller sees a normal command error.
-            let msg = e.to_string();
-            // SAFETY: the closure only writes to stderr and exits; both are async-signal-safe.
+            let msg = format!("nslab: {e}\n");
+            // SAFETY: the closure only calls write(2) and _exit(2), both async-signal-safe,
+            // on a message formatted before the fork.
             unsafe {
                 command.pre_exec(move || {
-                    eprintln!("nslab: {msg}");
-                    nix::libc::_exit(255);
+                    write_stderr(&[msg.as_bytes()]);
+                    nix::libc::_exit(255)
                 });
             }
             return;
         }
     };
-    // SAFETY: between fork and exec the closure calls only prctl, setns, unshare, mount and
-    // umount2 (plain syscalls) on data prepared before the fork; it allocates only for the
-    // error path, which exits at once.
+    // SAFETY: between fork and exec the closure makes only plain syscalls (prctl, sigaction,
+    // setns, unshare, mount, umount2, statvfs, write, _exit) on data prepared before the
+    // fork; it neither allocates nor takes a lock.
     unsafe {
         command.pre_exec(move || {
-            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
-            if let Some((fd, plan)) = &entry {
-                setns(fd.as_fd(), CloneFlags::CLONE_NEWNET)
-                    .map_err(|e| std::io::Error::from_raw_os_error(e as i32))?;
-                if let Err((what, e)) = plan.apply() {
-                    eprintln!("nslab: {what}: {}", errno_msg(e));
+            if die_with_parent {
+                let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            } else {
+                // A command of `nslab exec`: SIGPIPE as nslab's caller left it.
+                ignore_sigpipe_as_found();
+            }
+            if let Some((fd, source, binds)) = &target {
+                if let Err((step, e)) = enter(fd.as_fd(), source, entry, Etc::Listed(binds)) {
+                    let e = errno_msg(e).as_bytes();
+                    write_stderr(&[b"nslab: ", step.what().as_bytes(), b": ", e, b"\n"]);
                     nix::libc::_exit(255);
                 }
             }
@@ -233,45 +344,81 @@ pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>) {
     }
 }
 
-/// How [`exec`] enters the namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
-    /// All steps: `ip netns exec`.
-    Full,
-    /// Only setns: `nsenter --net`.
-    NetOnly,
-}
-
-/// Enter `name` in this process and replace it with `argv` (PATH search). Returns only on error.
-pub fn exec(name: &str, argv: &[String], entry: Entry) -> Error {
-    match exec_inner(name, argv, entry) {
+/// Enter `name` in this process and replace it with `argv` (PATH search, like execvp(3)).
+/// Just before the exec, what [`process_setup`] changed is put back, so the command
+/// inherits exactly what nslab's caller gave nslab (environment, cwd, fds, signal
+/// dispositions and mask), as under `ip netns exec`. Returns only on failure, with the
+/// exit code `ip netns exec` has in the same case: 255 when entering fails (unknown
+/// namespace, missing privilege), 1 when the exec fails.
+pub fn exec(name: &str, argv: &[OsString], entry: Entry) -> Error {
+    let cannot_enter = |e: Error| Error::Exec {
+        message: e.to_string(),
+        code: 255,
+    };
+    // Step 1, and the exec arguments, before anything changes.
+    let fd = match open_netns(name) {
+        Ok(fd) => fd,
+        Err(e) => return cannot_enter(e),
+    };
+    let Some(program) = argv.first() else {
+        return Error::Usage("no command given".into());
+    };
+    let args: Vec<CString> = match argv.iter().map(|a| os_cstring(a)).collect() {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let source = match CString::new(name) {
+        Ok(s) => s,
+        Err(_) => return Error::Usage("bad namespace name".into()),
+    };
+    if let Err((step, e)) = enter(fd.as_fd(), &source, entry, Etc::ReadNow(name)) {
+        return Error::Exec {
+            message: format!("cannot enter `{name}`: {}: {}", step.what(), errno_msg(e)),
+            code: 255,
+        };
+    }
+    restore_as_found();
+    let e = match nix::unistd::execvp(&args[0], &args) {
         Ok(never) => match never {},
         Err(e) => e,
+    };
+    let shown = program.to_string_lossy();
+    let has_slash = program.as_encoded_bytes().contains(&b'/');
+    Error::Exec {
+        message: match e {
+            Errno::ENOENT if !has_slash => format!("{shown}: command not found"),
+            e => format!("cannot run {shown}: {}", e.desc()),
+        },
+        code: 1,
     }
 }
 
-fn exec_inner(name: &str, argv: &[String], entry: Entry) -> Result<std::convert::Infallible> {
-    let fd = open_netns(name)?;
-    let plan = MountPlan::new(name)?;
-    let args: Vec<CString> = argv
-        .iter()
-        .map(|a| cstring(std::ffi::OsStr::new(a)))
-        .collect::<Result<_>>()?;
-    let Some(prog) = args.first() else {
-        return Err(Error::Usage("no command given".into()));
+fn os_cstring(s: &std::ffi::OsStr) -> Result<CString> {
+    CString::new(s.as_encoded_bytes())
+        .map_err(|_| Error::Usage(format!("{s:?} contains a NUL byte")))
+}
+
+/// The named namespaces that are the network namespace of process `pid` (`None`: this
+/// process), like `ip netns identify`: each `/run/netns` file with the same device and
+/// inode as `/proc/PID/ns/net`. Sorted; several names can share a namespace (ip prints
+/// only the last one it meets).
+pub fn identify(pid: Option<u32>) -> Result<Vec<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let proc = match pid {
+        Some(p) => format!("/proc/{p}/ns/net"),
+        None => "/proc/self/ns/net".to_string(),
     };
-    setns(fd.as_fd(), CloneFlags::CLONE_NEWNET)
-        .map_err(|e| Error::netns(format!("setns into `{name}`"), errno_msg(e)))?;
-    drop(fd);
-    if entry == Entry::Full {
-        plan.apply()
-            .map_err(|(what, e)| Error::netns(what, errno_msg(e)))?;
-    }
-    let e = nix::unistd::execvp(prog, &args).unwrap_err();
-    Err(match e {
-        nix::errno::Errno::ENOENT => Error::Usage(format!("{}: command not found", argv[0])),
-        e => Error::netns(format!("exec {}", argv[0]), e.desc()),
-    })
+    let me = std::fs::metadata(&proc).map_err(|e| match (pid, e.kind()) {
+        (Some(p), std::io::ErrorKind::NotFound) => Error::Usage(format!("no process {p}")),
+        _ => Error::io(&proc, e),
+    })?;
+    Ok(list()
+        .into_iter()
+        .filter(|n| {
+            std::fs::metadata(Path::new(NETNS_RUN_DIR).join(n))
+                .is_ok_and(|m| m.dev() == me.dev() && m.ino() == me.ino())
+        })
+        .collect())
 }
 
 /// Run `f` on a fresh thread that has joined the network namespace `name` (step 2 only).
@@ -512,14 +659,72 @@ pub fn remove_stale(name: &str) -> Result<()> {
     }
 }
 
-/// Let a closed pipe end nslab quietly (`nslab show | head -1`), as C tools do: Rust
-/// ignores SIGPIPE by default, which turns it into a write error.
-pub fn restore_sigpipe() {
+/// How nslab found its process, for [`exec`] to hand on unchanged. Bit 0: SIGPIPE was
+/// ignored; bits 1–3: fd 0, 1, 2 was closed.
+static AS_FOUND: AtomicU8 = AtomicU8::new(0);
+
+/// Set up the process, first thing in main. The binary is `no_main` (see main.rs), so
+/// Rust's runtime set-up has not run; this does the two parts of it nslab needs:
+/// - SIGPIPE to its default action, so a closed pipe ends nslab quietly
+///   (`nslab show | head -1`), as C tools do;
+/// - fds 0–2 open (on /dev/null if they were closed), so that no file nslab opens becomes
+///   its stdout.
+///
+/// What it changed is undone just before [`exec`] execs, so the command gets SIGPIPE and
+/// fds 0–2 as nslab's caller left them, as with `ip netns exec`.
+pub fn process_setup() {
     use nix::sys::signal::{signal, SigHandler, Signal};
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let mut found = 0u8;
     // SAFETY: SIG_DFL installs no handler code; this runs first thing in main, before any
     // thread exists.
-    unsafe {
-        let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
+    if let Ok(SigHandler::SigIgn) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        found |= 1;
+    }
+    // open(2) takes the lowest free fd: each fd below 3 that /dev/null gets was closed.
+    let null = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+    };
+    while let Ok(f) = null() {
+        let fd = f.as_raw_fd();
+        if fd > 2 {
+            break;
+        }
+        found |= 2 << fd;
+        // Keep it open as that fd.
+        let _ = f.into_raw_fd();
+    }
+    AS_FOUND.store(found, Ordering::Relaxed);
+}
+
+/// Whether SIGPIPE was ignored when nslab started.
+fn sigpipe_was_ignored() -> bool {
+    AS_FOUND.load(Ordering::Relaxed) & 1 != 0
+}
+
+/// Ignore SIGPIPE again if nslab's caller did (after [`process_setup`]; before an exec).
+fn ignore_sigpipe_as_found() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    if sigpipe_was_ignored() {
+        // SAFETY: SIG_IGN installs no handler code; this runs in a process about to exec
+        // (single-threaded, or a forked child), where nothing else uses signals.
+        unsafe {
+            let _ = signal(Signal::SIGPIPE, SigHandler::SigIgn);
+        }
+    }
+}
+
+/// Undo [`process_setup`] just before exec.
+fn restore_as_found() {
+    ignore_sigpipe_as_found();
+    let found = AS_FOUND.load(Ordering::Relaxed);
+    for fd in 0..3 {
+        if found & (2 << fd) != 0 {
+            let _ = nix::unistd::close(fd);
+        }
     }
 }
 

@@ -249,6 +249,46 @@ impl Cmd {
     }
 }
 
+/// Run `argv` inside the namespace `ns` (entered in the child, see `netns`) with nslab's own
+/// stdin, stdout and stderr (streaming: nothing is captured), found by a PATH search as
+/// execvp(3) does, and wait for it. `None` means success. For `nslab exec --lab/--all`.
+pub fn run_inherited(
+    argv: &[std::ffi::OsString],
+    ns: &str,
+    entry: netns::Entry,
+) -> Result<Option<Exit>> {
+    let shown = || {
+        argv.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    if verbose() {
+        let words: Vec<String> = shown().iter().map(|w| shell_quote(w)).collect();
+        eprintln!("+ ip netns exec {} {}", shell_quote(ns), words.join(" "));
+    }
+    let mut command = std::process::Command::new(&argv[0]);
+    command.args(&argv[1..]);
+    netns::setup_child(
+        &mut command,
+        netns::ChildSetup {
+            netns: Some(ns),
+            entry,
+            die_with_parent: false,
+        },
+    );
+    SPAWNED.fetch_add(1, Ordering::Relaxed);
+    let status = command.status().map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound if !argv[0].as_encoded_bytes().contains(&b'/') => {
+            Error::Usage(format!("{}: command not found", argv[0].to_string_lossy()))
+        }
+        _ => Error::Spawn {
+            argv: shown(),
+            source,
+        },
+    })?;
+    Ok(exit_of(status))
+}
+
 fn exit_of(status: std::process::ExitStatus) -> Option<Exit> {
     use std::os::unix::process::ExitStatusExt;
     if status.success() {

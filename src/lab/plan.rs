@@ -183,3 +183,55 @@ pub fn plan_down(lab: &Lab, existing_ns: &[String], existing_root: &[String]) ->
     }
     ops
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::iproute2::compile;
+    use crate::backend::{recording::Call, Backend, Recording};
+
+    #[test]
+    fn the_default_lab_compiles_to_one_root_batch_and_one_batch_per_namespace() {
+        let lab = Lab::default_lab();
+        let stages = compile(&plan_up(&lab));
+        assert_eq!(stages.len(), 1);
+        let s = &stages[0];
+        assert_eq!(s.root.len(), 8, "4 namespaces + 4 veths: {:?}", s.root);
+        assert!(s.root[4].contains("netns ns1 type veth peer name bveth1 netns ns1"));
+        let spaces: Vec<_> = s.per_ns.iter().map(|(n, _)| n.clone().unwrap()).collect();
+        assert_eq!(spaces, ["ns1", "ns2", "ns3", "ns4"]);
+        assert!(
+            s.per_ns.iter().all(|(_, steps)| steps.len() == 1),
+            "one batch each"
+        );
+    }
+
+    #[test]
+    fn down_removes_only_what_exists() {
+        let lab = Lab::default_lab();
+        let ops = plan_down(&lab, &["ns2".to_string(), "other".to_string()], &[]);
+        assert_eq!(ops, vec![Op::DelNetns { name: "ns2".into() }]);
+    }
+
+    #[test]
+    fn the_recording_backend_sees_the_plan_in_order() {
+        let lab = Lab::default_lab();
+        let mut rec = Recording::default();
+        rec.apply(&plan_up(&lab)).unwrap();
+        let ops = rec.ops();
+        assert_eq!(ops.first(), Some(&Op::AddNetns { name: "ns1".into() }));
+        let first_up = ops
+            .iter()
+            .position(|o| matches!(o, Op::SetUp { .. }))
+            .unwrap();
+        let last_master = ops
+            .iter()
+            .rposition(|o| matches!(o, Op::SetMaster { .. }))
+            .unwrap();
+        assert!(
+            last_master < first_up,
+            "ports are enslaved before anything goes up"
+        );
+        assert!(matches!(rec.calls[0], Call::Apply(_)));
+    }
+}
