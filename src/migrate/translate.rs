@@ -467,6 +467,12 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
                         p + 1
                     }
                 });
+            let exists = |n: &String| nk.links.contains_key(n);
+            let peer_name = peer.and_then(|p| keys.get(p));
+            if keys.get(name_at).is_some_and(exists) || peer_name.is_some_and(exists) {
+                // `ip link add` of a name that exists fails and changes nothing.
+                return;
+            }
             match (keys.get(name_at), ty.as_deref()) {
                 (Some(n), Some("bridge")) => {
                     nk.links.insert(
@@ -1468,6 +1474,10 @@ impl Tx {
         match &cmd {
             B::AddBr { bridge } => {
                 if let Some(k) = &mut self.known {
+                    let name = brctl::kernel_name(bridge);
+                    if k.links.contains_key(&name) {
+                        return Err(format!("device `{name}` already exists here: brctl fails"));
+                    }
                     k.links.insert(
                         brctl::kernel_name(bridge),
                         LinkK {
