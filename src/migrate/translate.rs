@@ -1512,6 +1512,10 @@ impl Tx {
             }
             B::AddIf { bridge, ifaces } => {
                 if let Some(k) = &mut self.known {
+                    let br = brctl::kernel_name(bridge);
+                    if !k.links.get(&br).is_some_and(|l| l.bridge) {
+                        return Err(format!("bridge `{br}` does not exist here: brctl fails"));
+                    }
                     for (n, i) in ifaces.iter().enumerate() {
                         let stop = if n == 0 {
                             "brctl fails"
@@ -1519,6 +1523,9 @@ impl Tx {
                             "brctl stops there"
                         };
                         match k.links.get_mut(i) {
+                            Some(l) if l.bridge => {
+                                return Err(format!("`{i}` is a bridge itself here: {stop}"))
+                            }
                             Some(l) if l.master.is_some() => {
                                 return Err(format!(
                                     "`{i}` is already a port of a bridge here: {stop}"
