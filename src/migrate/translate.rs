@@ -1182,7 +1182,13 @@ impl Tx {
                             dev: dev.to_string(),
                             addr: a.spec(),
                         };
-                        if old != now {
+                        if old.is_some() && old == now && reinserted && refs && !others {
+                            // Same address in the end, but ifconfig went through other masks
+                            // or broadcasts: each step deleted the device's only address.
+                            let o = old.clone().expect("some");
+                            self.op(dspec(&o));
+                            self.op(aspec(&o));
+                        } else if old != now {
                             if let Some(o) = &old {
                                 self.op(dspec(o));
                             }
@@ -1245,12 +1251,43 @@ impl Tx {
                                 addr: new.spec(),
                             }));
                         }
-                        self.lines.push(format!(
-                            "{ipc} -4 addr show dev {d} label {l} | grep -q '{pattern}' || {{ {}; }}",
-                            steps.join("; "),
-                            d = shell_quote(dev),
-                            l = shell_quote(iface),
-                        ));
+                        // When the label already holds the final address, ifconfig still
+                        // re-inserts it for each keyword that changes it on the way (a mask,
+                        // then another), and each re-insert of a device's only address flushes
+                        // its routes and neighbours: do one re-insert then too.
+                        let mut probe = new.clone();
+                        let mut detour = false;
+                        for m in mods {
+                            let before = probe.clone();
+                            Self::refine(&mut probe, brd_capable, m)?;
+                            detour |= probe != before;
+                        }
+                        let show = format!(
+                            "{ipc} -4 addr show dev {} label {}",
+                            shell_quote(dev),
+                            shell_quote(iface)
+                        );
+                        if detour {
+                            self.lines.push(format!(
+                                "if {show} | grep -q '{pattern}'; then {} && {}; else {}; fi",
+                                render(Op::DelAddrSpec {
+                                    ns: ns.clone(),
+                                    dev: dev.to_string(),
+                                    addr: new.spec(),
+                                }),
+                                render(Op::AddAddr {
+                                    ns: ns.clone(),
+                                    dev: dev.to_string(),
+                                    addr: new.spec(),
+                                }),
+                                steps.join("; "),
+                            ));
+                        } else {
+                            self.lines.push(format!(
+                                "{show} | grep -q '{pattern}' || {{ {}; }}",
+                                steps.join("; "),
+                            ));
+                        }
                     }
                 }
             }
