@@ -137,6 +137,24 @@ pub enum Command {
         #[command(subcommand)]
         action: CompatAction,
     },
+    /// Rewrite a legacy lab script (ifconfig, brctl, route, arp -s/-d) to iproute2, keeping
+    /// everything else byte for byte. Lines that cannot be translated are kept and marked.
+    Migrate {
+        /// The script (`-` or nothing: standard input).
+        file: Option<String>,
+        /// Exit 1 when any legacy line was left untranslated (listed on stderr).
+        #[arg(long)]
+        check: bool,
+        /// Print a unified diff instead of the script.
+        #[arg(long, conflicts_with = "to_lab")]
+        diff: bool,
+        /// Print a lab file (TOML) that `nslab up` builds to the same state as the script.
+        #[arg(long)]
+        to_lab: bool,
+        /// Give a shell variable a value for --to-lab (`--var P=` for a prefix variable).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
@@ -323,6 +341,13 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             }
             Ok(())
         }
+        Command::Migrate {
+            file,
+            check,
+            diff,
+            to_lab,
+            vars,
+        } => migrate(file.as_deref(), check, diff, to_lab, &vars),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
@@ -334,6 +359,63 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
                 .map_err(|e| Error::io("stdout", e))
         }
     }
+}
+
+fn migrate(
+    file: Option<&str>,
+    check: bool,
+    diff: bool,
+    to_lab: bool,
+    vars: &[String],
+) -> Result<()> {
+    use std::io::Read;
+    let (name, text) = match file {
+        None | Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Error::io("<stdin>", e))?;
+            ("<stdin>".to_string(), s)
+        }
+        Some(f) => (
+            f.to_string(),
+            std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?,
+        ),
+    };
+    if to_lab {
+        let mut map = std::collections::BTreeMap::new();
+        for v in vars {
+            let (k, val) = v
+                .split_once('=')
+                .ok_or_else(|| Error::Usage(format!("--var `{v}`: write it as NAME=VALUE")))?;
+            map.insert(k.to_string(), val.to_string());
+        }
+        let stem = std::path::Path::new(&name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.starts_with('<'))
+            .unwrap_or_else(|| "migrated".into());
+        let lab = crate::migrate::lab::to_lab(&text, &stem, &map)
+            .map_err(|e| Error::Usage(format!("{name}: {e}")))?;
+        print!("{}", crate::migrate::lab::render(&lab, &name));
+        return Ok(());
+    }
+    let m = crate::migrate::migrate(&text);
+    if diff {
+        print!(
+            "{}",
+            crate::migrate::unified_diff(&text, &m.text, &name, &format!("{name} (migrated)"))
+        );
+    } else {
+        print!("{}", m.text);
+    }
+    if check && !m.kept.is_empty() {
+        for k in &m.kept {
+            eprintln!("{name}:{}: kept `{}`: {}", k.line, k.command, k.reason);
+        }
+        return Err(Error::Legacy { code: 1 });
+    }
+    Ok(())
 }
 
 fn status(json: bool, _backend: &mut dyn Backend) -> Result<()> {

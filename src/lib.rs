@@ -8,6 +8,7 @@ pub mod compat;
 pub mod error;
 pub mod lab;
 pub mod legacy;
+pub mod migrate;
 pub mod model;
 pub mod netns;
 pub mod op;

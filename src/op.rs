@@ -80,6 +80,12 @@ pub struct RouteSpec {
     pub dev: Option<String>,
     pub metric: Option<u32>,
     pub src: Option<String>,
+    /// `scope host|link|global` (iproute2 picks one by itself when `None`).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// `proto boot|kernel|…`; on a delete it restricts which route may match.
+    #[serde(default)]
+    pub proto: Option<String>,
 }
 
 /// Bridge-wide settings, in the kernel's units (times in centiseconds, as `ip link` takes them).
@@ -192,6 +198,12 @@ pub enum Op {
         ns: Ns,
         route: RouteSpec,
     },
+    /// Add a route even when one for the same prefix exists with another type, metric or
+    /// nexthop (`ip route prepend`: NLM_F_CREATE without NLM_F_EXCL, as the route ioctl does).
+    PrependRoute {
+        ns: Ns,
+        route: RouteSpec,
+    },
     DelRoute {
         ns: Ns,
         route: RouteSpec,
@@ -206,6 +218,23 @@ pub enum Op {
         ns: Ns,
         dev: String,
         setting: BridgeSetting,
+    },
+    /// Add or replace a neighbour (ARP/NDP) entry: `ip neigh replace ADDR lladdr MAC nud STATE
+    /// dev DEV`, or a proxy entry (`ip neigh replace proxy ADDR dev DEV`) when `lladdr` is `None`.
+    SetNeigh {
+        ns: Ns,
+        dev: String,
+        addr: String,
+        lladdr: Option<String>,
+        /// `permanent`, `stale`, … (ignored for a proxy entry).
+        nud: String,
+    },
+    /// Delete a neighbour entry (`proxy`: a proxy entry).
+    DelNeigh {
+        ns: Ns,
+        dev: String,
+        addr: String,
+        proxy: bool,
     },
     BridgePort {
         ns: Ns,
@@ -242,9 +271,12 @@ impl Op {
             | Rename { ns, .. }
             | MoveToNetns { ns, .. }
             | AddRoute { ns, .. }
+            | PrependRoute { ns, .. }
             | DelRoute { ns, .. }
             | Sysctl { ns, .. }
             | Bridge { ns, .. }
+            | SetNeigh { ns, .. }
+            | DelNeigh { ns, .. }
             | BridgePort { ns, .. } => ns.as_deref(),
         }
     }
@@ -327,8 +359,30 @@ impl Op {
             Rename { dev, to, .. } => dev_set(dev, &["name", to]),
             MoveToNetns { dev, to, .. } => dev_set(dev, &["netns", to]),
             AddRoute { route, .. } => route_args("add", route),
+            PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
             Sysctl { .. } => return None,
+            SetNeigh {
+                dev,
+                addr,
+                lladdr,
+                nud,
+                ..
+            } => match lladdr {
+                Some(mac) => s(&[
+                    "neigh", "replace", addr, "lladdr", mac, "nud", nud, "dev", dev,
+                ]),
+                None => s(&["neigh", "replace", "proxy", addr, "dev", dev]),
+            },
+            DelNeigh {
+                dev, addr, proxy, ..
+            } => {
+                if *proxy {
+                    s(&["neigh", "del", "proxy", addr, "dev", dev])
+                } else {
+                    s(&["neigh", "del", addr, "dev", dev])
+                }
+            }
             Bridge { dev, setting, .. } => {
                 let (k, v) = match setting {
                     BridgeSetting::StpState(x) => ("stp_state", x.to_string()),
@@ -399,7 +453,7 @@ impl Op {
                 dev: dev.clone(),
                 addr: addr.clone(),
             },
-            AddRoute { ns, route } => DelRoute {
+            AddRoute { ns, route } | PrependRoute { ns, route } => DelRoute {
                 ns: ns.clone(),
                 route: route.clone(),
             },
@@ -425,6 +479,12 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
     }
     if let Some(s) = &r.src {
         v.extend(["src".to_string(), s.clone()]);
+    }
+    if let Some(s) = &r.scope {
+        v.extend(["scope".to_string(), s.clone()]);
+    }
+    if let Some(p) = &r.proto {
+        v.extend(["proto".to_string(), p.clone()]);
     }
     v
 }

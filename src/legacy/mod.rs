@@ -1,6 +1,9 @@
-//! Drop-in personalities of legacy tools: `ifconfig` (net-tools 2.10) and `brctl`
-//! (bridge-utils 1.7.1). Each one has its argument grammar (argv → typed command → Ops, pure
-//! and reused by `migrate`) and its renderer (byte-exact output).
+//! Legacy tools. Drop-in personalities of `ifconfig` (net-tools 2.10) and `brctl`
+//! (bridge-utils 1.7.1), each with its argument grammar (argv → typed command → Ops, pure and
+//! reused by `migrate`) and its renderer (byte-exact output); and the grammars of net-tools
+//! `route` and `arp`, which `migrate` translates.
 
+pub mod arp;
 pub mod brctl;
 pub mod ifconfig;
+pub mod route;

@@ -1,0 +1,304 @@
+//! `nslab migrate`: rewrite legacy lab scripts (ifconfig, brctl, route, `arp -s`/`-d`) to
+//! iproute2, keeping everything else byte for byte.
+//!
+//! The script is read with a small shell lexer ([`shell`]) that finds each simple command,
+//! its words (quotes, expansions) and its span. A legacy command, bare or behind
+//! `ip netns exec NS`, goes through the same grammar the drop-in uses, and the resulting
+//! [`crate::op::Op`]s are printed by the script backend (`ip -n NS …`). Quirks whose effect
+//! depends on state (replacing an address, alias numbering, `delbr` of a bridge that is up…)
+//! are decided from what migrate knows statically about namespaces the script creates
+//! ([`known`]), else by a run-time guard, else the line is kept and marked with the reason
+//! ([`translate`]). `--to-lab` turns a script that builds a lab into a lab file ([`lab`]).
+
+pub mod known;
+pub mod lab;
+pub mod shell;
+pub mod translate;
+
+use translate::Outcome;
+
+/// The comment prefix of every line migrate adds.
+pub const MARK: &str = "# nslab migrate:";
+
+/// A legacy command left as it was.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Kept {
+    /// 1-based line number in the input.
+    pub line: usize,
+    /// The command as written.
+    pub command: String,
+    pub reason: String,
+}
+
+/// The result of migrating a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub text: String,
+    /// Legacy commands that were rewritten.
+    pub translated: usize,
+    pub kept: Vec<Kept>,
+}
+
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+    /// Comment lines to put before the logical line the command starts on.
+    line_start: usize,
+    comment: Option<String>,
+}
+
+/// Is a rendered line one plain command (no pipe, list or group)?
+fn plain(line: &str) -> bool {
+    !["|", "&&", ";", "{ "].iter().any(|t| {
+        line.split_whitespace()
+            .any(|w| w == *t || (*t == ";" && w.ends_with(';')))
+    })
+}
+
+/// Rewrite a script.
+pub fn migrate(src: &str) -> Migration {
+    let cmds = shell::commands(src);
+    let mut known = known::Known::default();
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut kept = Vec::new();
+    let mut translated = 0;
+    for c in &cmds {
+        let uncond = !c.ctx.compound && !c.ctx.list;
+        let out = translate::translate(c, &mut known, uncond);
+        let original = &src[c.start..c.end];
+        let line_no = src[..c.start].matches('\n').count() + 1;
+        match out {
+            Outcome::NotLegacy => {}
+            Outcome::Keep(reason) => {
+                kept.push(Kept {
+                    line: line_no,
+                    command: original.to_string(),
+                    reason: reason.clone(),
+                });
+                edits.push(Edit {
+                    start: c.start,
+                    end: c.start,
+                    text: String::new(),
+                    line_start: c.line_start,
+                    comment: Some(format!("{MARK} kept `{}`: {reason}", one_line(original))),
+                });
+            }
+            Outcome::Lines(lines, note) => {
+                translated += 1;
+                let redirs = if c.redirs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", c.redirs.join(" "))
+                };
+                let text = if lines.is_empty() {
+                    format!(":{redirs}")
+                } else if lines.len() == 1 && (plain(&lines[0]) || !c.ctx.list) && redirs.is_empty()
+                {
+                    lines[0].clone()
+                } else if lines.len() == 1 && plain(&lines[0]) {
+                    format!("{}{redirs}", lines[0])
+                } else if c.alone && redirs.is_empty() {
+                    let indent = &src[c.line_start..c.start];
+                    lines.join(&format!("\n{indent}"))
+                } else {
+                    format!("{{ {}; }}{redirs}", lines.join("; "))
+                };
+                let comment = match (&note, lines.is_empty()) {
+                    (Some(n), true) => Some(format!("{MARK} `{}`: {n}", one_line(original))),
+                    (Some(n), false) => Some(format!("{MARK} {n}")),
+                    (None, _) => None,
+                };
+                edits.push(Edit {
+                    start: c.start,
+                    end: c.end,
+                    text,
+                    line_start: c.line_start,
+                    comment,
+                });
+            }
+        }
+    }
+    // Assemble: comments go before the logical line, replacements in place.
+    let mut out = String::with_capacity(src.len() * 2);
+    let mut pos = 0;
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    for e in &edits {
+        if let Some(c) = &e.comment {
+            let indent: String = src[e.line_start..]
+                .chars()
+                .take_while(|ch| *ch == ' ' || *ch == '\t')
+                .collect();
+            inserts.push((e.line_start, format!("{indent}{c}\n")));
+        }
+    }
+    let mut points: Vec<(usize, usize, String)> = Vec::new();
+    for (at, text) in inserts {
+        points.push((at, at, text));
+    }
+    for e in edits.iter().filter(|e| e.end > e.start) {
+        points.push((e.start, e.end, e.text.clone()));
+    }
+    // Inserts (empty spans) before replacements at the same position; stable otherwise.
+    points.sort_by_key(|(s, e, _)| (*s, *e != *s));
+    for (s, e, text) in points {
+        if s < pos {
+            continue;
+        }
+        out.push_str(&src[pos..s]);
+        out.push_str(&text);
+        pos = e;
+    }
+    out.push_str(&src[pos..]);
+    Migration {
+        text: out,
+        translated,
+        kept,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.replace("\\\n", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A unified diff (3 lines of context) between two texts, or "" when they are equal.
+pub fn unified_diff(a: &str, b: &str, name_a: &str, name_b: &str) -> String {
+    let x: Vec<&str> = a.split_inclusive('\n').collect();
+    let y: Vec<&str> = b.split_inclusive('\n').collect();
+    let (n, m) = (x.len(), y.len());
+    // LCS table, from the end.
+    let mut t = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i][j] = if x[i] == y[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    // The edit script: (' ' | '-' | '+', line, index in a, index in b).
+    let mut ops: Vec<(char, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && x[i] == y[j] {
+            ops.push((' ', x[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || t[i + 1][j] >= t[i][j + 1]) {
+            ops.push(('-', x[i]));
+            i += 1;
+        } else {
+            ops.push(('+', y[j]));
+            j += 1;
+        }
+    }
+    if ops.iter().all(|(c, _)| *c == ' ') {
+        return String::new();
+    }
+    let mut out = format!("--- {name_a}\n+++ {name_b}\n");
+    const CTX: usize = 3;
+    let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != ' ').collect();
+    let mut k = 0;
+    while k < changed.len() {
+        let start = changed[k].saturating_sub(CTX);
+        let mut end = changed[k];
+        while k < changed.len() && changed[k] <= end + 2 * CTX + 1 {
+            end = changed[k];
+            k += 1;
+        }
+        let end = (end + CTX + 1).min(ops.len());
+        // Line numbers at the start of the hunk.
+        let a_start = ops[..start].iter().filter(|(c, _)| *c != '+').count();
+        let b_start = ops[..start].iter().filter(|(c, _)| *c != '-').count();
+        let a_len = ops[start..end].iter().filter(|(c, _)| *c != '+').count();
+        let b_len = ops[start..end].iter().filter(|(c, _)| *c != '-').count();
+        let num = |s: usize, l: usize| if l == 0 { s } else { s + 1 };
+        out.push_str(&format!(
+            "@@ -{},{a_len} +{},{b_len} @@\n",
+            num(a_start, a_len),
+            num(b_start, b_len)
+        ));
+        for (c, line) in &ops[start..end] {
+            out.push(*c);
+            out.push_str(line);
+            if !line.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_everything_but_legacy_commands() {
+        let src = "#!/bin/sh\n# comment\nset -e\n\necho hi  # x\nip netns add a\nip netns exec a ip link add v0 type veth peer name v1\nip netns exec a ifconfig v0 10.0.0.1/24 up\n";
+        let m = migrate(src);
+        assert_eq!(
+            m.text,
+            "#!/bin/sh\n# comment\nset -e\n\necho hi  # x\nip netns add a\nip netns exec a ip link add v0 type veth peer name v1\nip -n a addr add 10.0.0.1/24 broadcast 10.0.0.255 dev v0\nip -n a link set dev v0 up\n"
+        );
+        assert!(m.kept.is_empty());
+    }
+
+    #[test]
+    fn unknown_state_gets_a_guard() {
+        let m = migrate("ifconfig eth0 10.1.2.3\n");
+        assert_eq!(
+            m.text,
+            "ip -4 addr show dev eth0 label eth0 | grep -q 'inet 10.1.2.3/' || { ip -4 addr flush dev eth0 label eth0; ip addr add 10.1.2.3/8 broadcast 10.255.255.255 dev eth0; }\nip link set dev eth0 up\n"
+        );
+    }
+
+    #[test]
+    fn variables_stay_variables() {
+        let m = migrate("for i in 1 2; do ip netns exec \"$NS\" ifconfig veth$i up; done\n");
+        assert_eq!(
+            m.text,
+            "for i in 1 2; do ip -n \"$NS\" link set dev \"veth$i\" up; done\n"
+        );
+    }
+
+    #[test]
+    fn untranslatable_lines_are_marked() {
+        let m = migrate("  ifconfig eth0 add 10.0.0.5 && echo ok\n");
+        assert_eq!(m.kept.len(), 1);
+        assert!(m
+            .text
+            .starts_with("  # nslab migrate: kept `ifconfig eth0 add 10.0.0.5`: "));
+        assert!(m
+            .text
+            .ends_with("\n  ifconfig eth0 add 10.0.0.5 && echo ok\n"));
+    }
+
+    #[test]
+    fn multi_line_results_in_lists_are_grouped() {
+        let m = migrate("true && ifconfig eth0 10.0.0.1 netmask 255.255.255.0\n");
+        assert!(
+            m.text.starts_with("true && { ip -4 addr show"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn a_reassigned_namespace_variable_is_forgotten() {
+        let src = "N=a\nip netns add $N\nip netns exec $N ip link add v0 type veth peer name v1\nN=b\nip netns exec $N ifconfig v0 10.0.0.1\n";
+        let m = migrate(src);
+        assert!(m.text.contains("grep -q"), "{}", m.text);
+    }
+
+    #[test]
+    fn diff_shows_changed_lines() {
+        let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", "x", "y");
+        assert_eq!(d, "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+        assert_eq!(unified_diff("a\n", "a\n", "x", "y"), "");
+    }
+}
