@@ -830,9 +830,9 @@ impl Tx {
                         });
                     }
                 }
-                Action::Inet6Keyword { keyword, .. } => {
+                Action::FamilyKeyword { keyword, .. } => {
                     fail!(format!(
-                        "`{keyword}` under inet6 fails on the AF_INET6 socket"
+                        "`{keyword}` under a non-inet family fails on that family's socket"
                     ))
                 }
                 Action::Crash => return Err(
