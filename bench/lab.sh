@@ -117,15 +117,21 @@ star_lab() { # N file: the hub and N-1 spokes, N hosts in all
   } > "$f"
 }
 
+# `ip netns del` returns before the kernel has torn the namespace down (that runs later in a
+# kernel worker and holds the rtnl lock): give it time after every contender's teardown, so
+# no contender is timed while the previous one's namespaces are still being destroyed. The
+# pause is not timed.
+settle() { sleep "${SETTLE:-0.5}"; }
+
 declare -A T
 record() { T[$1]+="$2 "; }
 med() { tr ' ' '\n' <<< "${T[$1]}" | grep . | median; }
 
 echo "== default lab (4 hosts): up+down, $ROUNDS paired rounds"
 for r in $(seq 1 "$ROUNDS"); do
-  p="${P}n$r-"; a=$(now); "$NSLAB" up --prefix "$p" 2>/dev/null; "$NSLAB" down --prefix "$p" 2>/dev/null; b=$(now); record nslab "$(ms "$a" "$b")"
-  p="${P}s$r-"; a=$(now); slides_up "$p"; slides_down "$p"; b=$(now); record slides "$(ms "$a" "$b")"
-  p="${P}b$r-"; a=$(now); default_batch_up "$p"; batch_down "$p" ns1 ns2 ns3 ns4; b=$(now); record batch "$(ms "$a" "$b")"
+  p="${P}n$r-"; a=$(now); "$NSLAB" up --prefix "$p" 2>/dev/null; "$NSLAB" down --prefix "$p" 2>/dev/null; b=$(now); record nslab "$(ms "$a" "$b")"; settle
+  p="${P}s$r-"; a=$(now); slides_up "$p"; slides_down "$p"; b=$(now); record slides "$(ms "$a" "$b")"; settle
+  p="${P}b$r-"; a=$(now); default_batch_up "$p"; batch_down "$p" ns1 ns2 ns3 ns4; b=$(now); record batch "$(ms "$a" "$b")"; settle
 done
 procs=$("$NSLAB" -v up --prefix "${P}v-" 2>&1 | sed -n 's/.*: \([0-9]*\) processes spawned/\1/p'); "$NSLAB" down --prefix "${P}v-" 2>/dev/null
 n=$(med nslab); s=$(med slides); b=$(med batch)
@@ -140,8 +146,8 @@ for N in 100 500; do
   echo "== star lab, $N hosts: up+down, $R paired rounds"
   for r in $(seq 1 "$R"); do
     p="${P}$r-"
-    a=$(now); "$NSLAB" up "$TMP/star$N.toml" --prefix "$p" 2>/dev/null; "$NSLAB" down "st$N" --prefix "$p" 2>/dev/null; b=$(now); record "n$N" "$(ms "$a" "$b")"
-    a=$(now); star_batch_up "$p" $((N - 1)); star_batch_down "$p" $((N - 1)); b=$(now); record "b$N" "$(ms "$a" "$b")"
+    a=$(now); "$NSLAB" up "$TMP/star$N.toml" --prefix "$p" 2>/dev/null; "$NSLAB" down "st$N" --prefix "$p" 2>/dev/null; b=$(now); record "n$N" "$(ms "$a" "$b")"; sleep $(( N / 100 ))
+    a=$(now); star_batch_up "$p" $((N - 1)); star_batch_down "$p" $((N - 1)); b=$(now); record "b$N" "$(ms "$a" "$b")"; sleep $(( N / 100 ))
   done
   n=$(med "n$N"); b=$(med "b$N")
   printf '  nslab      %8.2f ms\n  (b) batch  %8.2f ms\n' "$n" "$b"
