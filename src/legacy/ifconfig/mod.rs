@@ -106,43 +106,17 @@ pub fn parse(args: &[String]) -> Invocation {
 }
 
 /// The usage text net-tools prints on stdout for `--help`.
-pub const USAGE: &str = "Usage:
-  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
-  [add <address>[/<prefixlen>]]
-  [del <address>[/<prefixlen>]]
-  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
-  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
-  [outfill <NN>] [keepalive <NN>]
-  [hw <HW> <address>]  [mtu <NN>]
-  [[-]trailers]  [[-]arp]  [[-]allmulti]
-  [multicast]  [[-]promisc]
-  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
-  [txqueuelen <NN>]
-  [name <newname>]
-  [[-]dynamic]
-  [up|down] ...
-
-  <HW>=Hardware Type.
-  List of possible hardware types:
-  <AF>=Address family. Default: inet
-  List of possible address families:
-";
+pub const USAGE: &str = concat!(
+    crate::ifconfig_usage_head!(),
+    "  List of possible hardware types:\n",
+    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
+);
 
 /// The hardware-type and address-family lists, which net-tools always writes to stderr.
-pub const TYPE_LISTS: &str = "    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) 
-    slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) 
-    ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) 
-    netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) 
-    ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) 
-    arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) 
-    sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) 
-    irda (IrLAP) ec (Econet) x25 (generic X.25) 
-    eui64 (Generic EUI-64) 
-    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) 
-    ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) 
-    ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) 
-    ash (Ash) x25 (CCITT X.25) 
-";
+pub const TYPE_LISTS: &str = concat!(
+    crate::ifconfig_usage_hw_list!(),
+    crate::ifconfig_usage_af_list!(),
+);
 
 /// The output of the invocations that need no kernel state (`None` for the others).
 pub fn fixed(inv: &Invocation) -> Option<Outcome> {

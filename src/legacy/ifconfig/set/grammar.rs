@@ -429,9 +429,13 @@ pub struct Command {
     pub actions: Vec<Action>,
 }
 
-/// The full usage text (`usage()` in ifconfig.c), printed on stderr with exit code 3 for
-/// usage errors and on stdout (lists on stderr) for `--help`.
-pub const USAGE: &str = "Usage:
+/// The pieces of ifconfig's usage text, as literals so that both the full text and the
+/// `--help` split (usage on stdout, type lists on stderr) are built from one copy.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ifconfig_usage_head {
+    () => {
+        "Usage:
   ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
   [add <address>[/<prefixlen>]]
   [del <address>[/<prefixlen>]]
@@ -448,8 +452,14 @@ pub const USAGE: &str = "Usage:
   [up|down] ...
 
   <HW>=Hardware Type.
-  List of possible hardware types:
-    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) 
+"
+    };
+}
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ifconfig_usage_hw_list {
+    () => {
+        "    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) 
     slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) 
     ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) 
     netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) 
@@ -458,13 +468,30 @@ pub const USAGE: &str = "Usage:
     sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) 
     irda (IrLAP) ec (Econet) x25 (generic X.25) 
     eui64 (Generic EUI-64) 
-  <AF>=Address family. Default: inet
-  List of possible address families:
-    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) 
+"
+    };
+}
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ifconfig_usage_af_list {
+    () => {
+        "    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) 
     ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) 
     ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) 
     ash (Ash) x25 (CCITT X.25) 
-";
+"
+    };
+}
+
+/// The full usage text (`usage()` in ifconfig.c), printed on stderr with exit code 3 for
+/// usage errors and on stdout (lists on stderr) for `--help`.
+pub const USAGE: &str = concat!(
+    crate::ifconfig_usage_head!(),
+    "  List of possible hardware types:\n",
+    crate::ifconfig_usage_hw_list!(),
+    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
+    crate::ifconfig_usage_af_list!(),
+);
 
 /// The help hint printed after an unresolvable address and after an unknown option.
 pub const HELP_HINT: &str = "ifconfig: `--help' gives usage information.";
