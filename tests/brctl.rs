@@ -16,6 +16,8 @@
 
 mod common;
 
+use common::Rng;
+
 use common::{kernel_tests_allowed, run_ok, Netns};
 use nslab::backend::Recording;
 use nslab::legacy::brctl::{self, sysfs::SysNet, Context};
@@ -161,9 +163,6 @@ fn recordings_cover_every_display_format() {
 // ------------------------------------------------------------------------------------------
 // Helpers for live tests.
 
-/// A small deterministic generator (xorshift64*); the seed is printed.
-struct Rng(u64);
-
 impl Rng {
     fn seeded(test: &str) -> Rng {
         let seed = std::env::var("BRCTL_SEED")
@@ -178,24 +177,6 @@ impl Rng {
             });
         eprintln!("{test}: BRCTL_SEED={seed}");
         Rng(seed)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
     }
 }
 

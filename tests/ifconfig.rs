@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::Rng;
+
 use common::{kernel_tests_allowed, Netns};
 use nslab::backend::ipjson;
 use nslab::legacy::ifconfig::{offline, Outcome};
@@ -318,27 +320,6 @@ fn settle(ns: &str) {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// xorshift64*: reproducible random states from a printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
     }
 }
 

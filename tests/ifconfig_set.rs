@@ -8,30 +8,11 @@
 
 mod common;
 
+use common::Rng;
+
 use common::{kernel_tests_allowed, Netns};
 use serde_json::Value;
 use std::process::Command;
-
-/// A small deterministic generator (xorshift64*), so a seed reproduces a run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[self.below(v.len())]
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
 
 const ADDRS: &[&str] = &[
     "10.0.0.1",
@@ -143,11 +124,11 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
         // -v: the closing WARNING on errors, and the SIOCDIFADDR trace for IPv6 `del`.
         w.push("-v".into());
     }
-    w.push(r.pick(IFACES).to_string());
+    w.push(r.pick_str(IFACES).to_string());
     // An address family word now and then (ipx: a family without a socket here).
     let family = r
         .chance(10)
-        .then(|| r.pick(&["inet", "inet6", "unix", "ddp", "ipx"]));
+        .then(|| r.pick_str(&["inet", "inet6", "unix", "ddp", "ipx"]));
     if let Some(f) = family {
         w.push(f.to_string());
     }
@@ -156,7 +137,7 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
         let k = r.below(16);
         match k {
             0 => w.push(
-                r.pick(&[
+                r.pick_str(&[
                     "up",
                     "down",
                     "arp",
@@ -178,20 +159,20 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
             ),
             1 => {
                 w.push("mtu".into());
-                w.push(r.pick(MTUS).into());
+                w.push(r.pick_str(MTUS).into());
             }
             2 => {
                 w.push("txqueuelen".into());
-                w.push(r.pick(QLENS).into());
+                w.push(r.pick_str(QLENS).into());
             }
-            3 | 4 => w.push(r.pick(ADDRS).into()),
+            3 | 4 => w.push(r.pick_str(ADDRS).into()),
             5 => {
                 w.push("netmask".into());
-                w.push(r.pick(MASKS).into());
+                w.push(r.pick_str(MASKS).into());
             }
             6 => {
-                w.push(r.pick(&["broadcast", "pointopoint", "dstaddr"]).into());
-                w.push(r.pick(PEERS).into());
+                w.push(r.pick_str(&["broadcast", "pointopoint", "dstaddr"]).into());
+                w.push(r.pick_str(PEERS).into());
             }
             7 => {
                 w.push("hw".into());
@@ -199,16 +180,16 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
                     0 => w.extend(["loop".to_string(), "1".to_string()]),
                     1 => w.extend(["foo".to_string(), "1".to_string()]),
                     2 => w.extend(["fddi".to_string(), "00:11:22:33:44:55".to_string()]),
-                    _ => w.extend(["ether".to_string(), r.pick(MACS).to_string()]),
+                    _ => w.extend(["ether".to_string(), r.pick_str(MACS).to_string()]),
                 }
             }
             8 | 9 => {
-                w.push(r.pick(&["add", "del"]).into());
+                w.push(r.pick_str(&["add", "del"]).into());
                 if r.chance(40) {
-                    w.push(r.pick(ADDRS6).into());
+                    w.push(r.pick_str(ADDRS6).into());
                 } else {
                     w.push(
-                        r.pick(&[
+                        r.pick_str(&[
                             "10.0.0.1",
                             "10.0.0.7",
                             "10.0.0.8",
@@ -222,7 +203,7 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
             }
             10 => {
                 w.push("name".into());
-                w.push(r.pick(&["v9", "v1", "a:b", "x%d", "v0"]).into());
+                w.push(r.pick_str(&["v9", "v1", "a:b", "x%d", "v0"]).into());
             }
             11 => match r.below(7) {
                 0 => w.extend(["irq".to_string(), "5".to_string()]),
@@ -235,7 +216,7 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
             },
             12 => {
                 if r.chance(50) {
-                    w.push(r.pick(BAD_ADDRS).into());
+                    w.push(r.pick_str(BAD_ADDRS).into());
                 } else {
                     w.push("broadcast".into());
                 }
@@ -243,10 +224,10 @@ fn gen_line(r: &mut Rng) -> Vec<String> {
             13 => {
                 // A keyword missing its argument at the end of the line; `hw loop` then
                 // makes ifconfig read the environment as further words.
-                let k = r.pick(&["mtu", "netmask", "hw", "add", "name", "dstaddr", "hw loop"]);
+                let k = r.pick_str(&["mtu", "netmask", "hw", "add", "name", "dstaddr", "hw loop"]);
                 w.extend(k.split(' ').map(str::to_string));
             }
-            _ => w.push(r.pick(&["up", "down"]).into()),
+            _ => w.push(r.pick_str(&["up", "down"]).into()),
         }
     }
     w

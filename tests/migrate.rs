@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::Rng;
+
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -474,27 +476,6 @@ fn corpus_scripts_and_their_migrations_reach_the_same_state() {
 
 // ------------------------------------------------------------------ random sequences
 
-/// xorshift64*: reproducible sequences from a printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[self.below(v.len())]
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
-
 const DEVS: &[&str] = &["v0", "v1", "v2", "v3"];
 /// Addresses for the generated sequences. Non-default broadcasts (explicit `broadcast`, /31,
 /// class E) are left to the corpus: where migrate cannot see a namespace's state, setting an
@@ -522,23 +503,23 @@ const MASKS: &[&str] = &[
 
 /// One random legacy command for namespace variable `$N`.
 fn random_command(r: &mut Rng) -> String {
-    let dev = r.pick(DEVS);
+    let dev = r.pick_str(DEVS);
     let x = "ip netns exec \"$N\"";
     match r.below(24) {
         0..=4 => {
-            let mut s = format!("{x} ifconfig {dev} {}", r.pick(ADDRS));
+            let mut s = format!("{x} ifconfig {dev} {}", r.pick_str(ADDRS));
             if r.chance(30) {
-                s.push_str(&format!(" netmask {}", r.pick(MASKS)));
+                s.push_str(&format!(" netmask {}", r.pick_str(MASKS)));
             }
             if r.chance(20) {
-                s.push_str(r.pick(&[" up", " down"]));
+                s.push_str(r.pick_str(&[" up", " down"]));
             }
             s
         }
         5..=6 => format!(
             "{x} ifconfig {dev}:{} {}{}",
             r.below(3),
-            r.pick(ADDRS),
+            r.pick_str(ADDRS),
             if r.chance(30) {
                 " netmask 255.255.255.0"
             } else {
@@ -548,13 +529,13 @@ fn random_command(r: &mut Rng) -> String {
         7 => format!("{x} ifconfig {dev}:{} down", r.below(3)),
         8 => format!(
             "{x} ifconfig {dev} {} {}",
-            r.pick(&["add", "del"]),
-            r.pick(&["10.1.0.7", "10.1.0.2", "10.2.0.1", "192.168.9.1"])
+            r.pick_str(&["add", "del"]),
+            r.pick_str(&["10.1.0.7", "10.1.0.2", "10.2.0.1", "192.168.9.1"])
         ),
-        9..=10 => format!("{x} ifconfig {dev} {}", r.pick(&["up", "down"])),
+        9..=10 => format!("{x} ifconfig {dev} {}", r.pick_str(&["up", "down"])),
         11 => format!(
             "{x} ifconfig {dev} {}",
-            r.pick(&[
+            r.pick_str(&[
                 "mtu 1400",
                 "mtu 9000",
                 "txqueuelen 77",
@@ -571,11 +552,11 @@ fn random_command(r: &mut Rng) -> String {
         ),
         12 => format!(
             "{x} ifconfig {dev} netmask {}",
-            r.pick(&["255.255.255.0", "255.255.0.0"])
+            r.pick_str(&["255.255.255.0", "255.255.0.0"])
         ),
         13 => format!(
             "{x} ifconfig {dev} inet6 {} 2001:db8::{}/64",
-            r.pick(&["add", "add", "del"]),
+            r.pick_str(&["add", "add", "del"]),
             r.below(3) + 1
         ),
         14 => format!("{x} brctl addbr br{}", r.below(2)),
@@ -584,29 +565,33 @@ fn random_command(r: &mut Rng) -> String {
         17 => format!(
             "{x} brctl {}",
             match r.below(7) {
-                0 => format!("stp br{} {}", r.below(2), r.pick(&["on", "off"])),
-                1 => format!("setfd br{} {}", r.below(2), r.pick(&["2", "4.5", "15"])),
-                2 => format!("sethello br{} {}", r.below(2), r.pick(&["1", "2.25"])),
+                0 => format!("stp br{} {}", r.below(2), r.pick_str(&["on", "off"])),
+                1 => format!("setfd br{} {}", r.below(2), r.pick_str(&["2", "4.5", "15"])),
+                2 => format!("sethello br{} {}", r.below(2), r.pick_str(&["1", "2.25"])),
                 3 => format!(
                     "setageing br{} {}",
                     r.below(2),
-                    r.pick(&["0", "30", "99.99"])
+                    r.pick_str(&["0", "30", "99.99"])
                 ),
                 4 => format!(
                     "setbridgeprio br{} {}",
                     r.below(2),
-                    r.pick(&["100", "70000", "0x1000"])
+                    r.pick_str(&["100", "70000", "0x1000"])
                 ),
                 5 => format!("setpathcost br{} {dev} {}", r.below(2), r.below(200) + 1),
                 _ => format!("setportprio br{} {dev} {}", r.below(2), r.below(64)),
             }
         ),
         18 => format!("{x} brctl delbr br{}", r.below(2)),
-        19 => format!("{x} ifconfig br{} {}", r.below(2), r.pick(&["up", "down"])),
+        19 => format!(
+            "{x} ifconfig br{} {}",
+            r.below(2),
+            r.pick_str(&["up", "down"])
+        ),
         20 => format!(
             "{x} route add -net 10.{}.0.0 netmask 255.255.0.0 {}",
             50 + r.below(3),
-            r.pick(&[
+            r.pick_str(&[
                 "dev v0",
                 "gw 10.1.0.2",
                 "reject",
@@ -616,8 +601,8 @@ fn random_command(r: &mut Rng) -> String {
         ),
         21 => format!(
             "{x} route {} {}",
-            r.pick(&["add", "del"]),
-            r.pick(&[
+            r.pick_str(&["add", "del"]),
+            r.pick_str(&[
                 "default gw 10.1.0.2",
                 "-host 10.9.9.9 dev v0",
                 "-net 10.50.0.0/16",
@@ -626,7 +611,7 @@ fn random_command(r: &mut Rng) -> String {
         ),
         22 => format!(
             "{x} arp -i {dev} {}",
-            r.pick(&[
+            r.pick_str(&[
                 "-s 10.1.0.20 02:aa:00:00:00:20",
                 "-s 10.1.0.21 02:aa:00:00:00:21 temp",
                 "-d 10.1.0.20",
@@ -634,8 +619,8 @@ fn random_command(r: &mut Rng) -> String {
         ),
         _ => format!(
             "{x} ifconfig {dev} {}/{}",
-            r.pick(&["10.4.0.1", "10.4.0.2"]),
-            r.pick(&["8", "24", "30", "32"])
+            r.pick_str(&["10.4.0.1", "10.4.0.2"]),
+            r.pick_str(&["8", "24", "30", "32"])
         ),
     }
 }
