@@ -165,16 +165,7 @@ fn recordings_cover_every_display_format() {
 
 impl Rng {
     fn seeded(test: &str) -> Rng {
-        let seed = std::env::var("BRCTL_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-                    | 1
-            });
+        let seed = common::seed_from_env("BRCTL_SEED");
         eprintln!("{test}: BRCTL_SEED={seed}");
         Rng(seed)
     }

@@ -542,16 +542,7 @@ fn generated_states_display_exactly_like_the_real_ifconfig() {
         Path::new(REAL_IFCONFIG).exists(),
         "{REAL_IFCONFIG} is required (net-tools)"
     );
-    let seed: u64 = std::env::var("NSLAB_IFCONFIG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let seed: u64 = common::seed_from_env("NSLAB_IFCONFIG_SEED");
     eprintln!("generated states: seed {seed} (set NSLAB_IFCONFIG_SEED to replay)");
     const LABS: u64 = 4;
     const STATES_PER_LAB: usize = 52;

@@ -670,16 +670,7 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(200);
-    let seed: u64 = std::env::var("NSLAB_MIGRATE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let seed: u64 = common::seed_from_env("NSLAB_MIGRATE_SEED");
     eprintln!("random sequences: seed {seed} (NSLAB_MIGRATE_SEED), {count} sequences");
     let threads = 2;
     type Tally = (usize, usize, Vec<String>, BTreeMap<String, usize>);

@@ -125,27 +125,25 @@ pub fn netns_list() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A seed for generated tests: the number in environment variable `var` if set (to replay a
+/// run), else one taken from the clock.
+pub fn seed_from_env(var: &str) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        })
+}
+
 /// xorshift64*: a small deterministic generator, so a printed seed reproduces a generated run.
 pub struct Rng(pub u64);
 
 impl Rng {
-    /// Seed from the environment variable `var` if set, else from the clock; the seed is
-    /// printed so a failing run can be replayed.
-    pub fn from_env(var: &str) -> Rng {
-        let seed = std::env::var(var)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-                    | 1
-            });
-        eprintln!("seed {seed} (set {var}={seed} to replay)");
-        Rng(seed)
-    }
-
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
