@@ -298,11 +298,7 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             no_mount,
             args,
         } => {
-            let entry = if no_mount {
-                netns::Entry::NetOnly
-            } else {
-                netns::Entry::Full
-            };
+            let entry = entry_for(no_mount);
             let names = match (lab, all) {
                 (Some(lab), _) => lab_for(Some(&lab), "")?.host_names(),
                 (None, true) => netns::list(),
@@ -626,6 +622,15 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
     run(cli)
 }
 
+/// How `exec` enters a namespace: fully, or with `--no-mount` only its network namespace.
+fn entry_for(no_mount: bool) -> netns::Entry {
+    if no_mount {
+        netns::Entry::NetOnly
+    } else {
+        netns::Entry::Full
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,14 +647,7 @@ mod tests {
                 all: false,
                 no_mount,
                 args,
-            } => {
-                let entry = if no_mount {
-                    netns::Entry::NetOnly
-                } else {
-                    netns::Entry::Full
-                };
-                ExecArgs::split(args, entry).ok()
-            }
+            } => ExecArgs::split(args, entry_for(no_mount)).ok(),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 //! the legacy personalities and `--json`.
 
 use crate::op::Ns;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -105,7 +105,10 @@ pub struct Stats {
     pub tx: Counters,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// One direction's counters, as `ip -j -s -s` names them (`-s -s` adds the detailed error
+/// counters; whatever is missing is 0, and fields nslab does not use are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Counters {
     pub bytes: u64,
     pub packets: u64,

@@ -19,9 +19,7 @@ mod common;
 use common::Rng;
 
 use common::{kernel_tests_allowed, run_ok, Netns};
-use nslab::backend::Recording;
-use nslab::legacy::brctl::{self, sysfs::SysNet, Context};
-use std::ffi::OsString;
+use nslab::legacy::brctl;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -74,30 +72,6 @@ fn recordings() -> Vec<Recorded> {
     v
 }
 
-fn run_offline(sys: &Path, args: &[String]) -> (String, String, i32, Recording) {
-    let mut backend = Recording::default();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = {
-        let mut ctx = Context {
-            backend: &mut backend,
-            sys: SysNet::at(sys),
-            out: &mut out,
-            err: &mut err,
-            net_admin: true,
-        };
-        let mut argv: Vec<OsString> = vec!["brctl".into()];
-        argv.extend(args.iter().map(OsString::from));
-        brctl::run(&mut ctx, &argv)
-    };
-    (
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-        code,
-        backend,
-    )
-}
-
 #[test]
 fn recordings_render_exactly_like_the_real_brctl() {
     let recs = recordings();
@@ -107,7 +81,12 @@ fn recordings_render_exactly_like_the_real_brctl() {
         recs.len()
     );
     for r in &recs {
-        let (out, err, code, backend) = run_offline(&r.sys, &r.args);
+        let brctl::OfflineRun {
+            stdout: out,
+            stderr: err,
+            code,
+            ops,
+        } = brctl::run_offline(&r.sys, &r.args);
         assert_eq!(
             out, r.stdout,
             "stdout of case {} (brctl {:?})",
@@ -124,10 +103,10 @@ fn recordings_render_exactly_like_the_real_brctl() {
             r.case, r.args
         );
         assert!(
-            backend.ops().is_empty(),
+            ops.is_empty(),
             "case {} changed something: {:?}",
             r.case,
-            backend.ops()
+            ops
         );
         let shown = format!(
             "$ brctl {}\n{out}[stderr]\n{err}[rc={code}]\n",
@@ -389,35 +368,18 @@ fn generated_bridge_states_display_like_the_real_brctl() {
         // Mutate.
         let mut lines = Vec::new();
         for (bi, b) in bridges.iter().enumerate() {
-            if rng.chance(30) {
-                lines.push(format!(
-                    "link set dev {b} type bridge forward_delay {}",
-                    rng.range(200, 3000)
-                ));
-            }
-            if rng.chance(20) {
-                lines.push(format!(
-                    "link set dev {b} type bridge hello_time {}",
-                    rng.range(100, 1000)
-                ));
-            }
-            if rng.chance(20) {
-                lines.push(format!(
-                    "link set dev {b} type bridge max_age {}",
-                    rng.range(600, 4000)
-                ));
-            }
-            if rng.chance(20) {
-                lines.push(format!(
-                    "link set dev {b} type bridge ageing_time {}",
-                    rng.range(1000, 60000)
-                ));
-            }
-            if rng.chance(25) {
-                lines.push(format!(
-                    "link set dev {b} type bridge priority {}",
-                    rng.range(0, 65535)
-                ));
+            // (chance %, bridge setting, value range)
+            for (pct, setting, lo, hi) in [
+                (30, "forward_delay", 200, 3000),
+                (20, "hello_time", 100, 1000),
+                (20, "max_age", 600, 4000),
+                (20, "ageing_time", 1000, 60000),
+                (25, "priority", 0, 65535),
+            ] {
+                if rng.chance(pct) {
+                    let v = rng.range(lo, hi);
+                    lines.push(format!("link set dev {b} type bridge {setting} {v}"));
+                }
             }
             if rng.chance(20) {
                 stp[bi] = !stp[bi];
@@ -460,17 +422,11 @@ fn generated_bridge_states_display_like_the_real_brctl() {
                 ));
             }
             if master[pi].is_some() {
-                if rng.chance(20) {
-                    lines.push(format!(
-                        "link set dev {p} type bridge_slave cost {}",
-                        rng.range(1, 65535)
-                    ));
-                }
-                if rng.chance(20) {
-                    lines.push(format!(
-                        "link set dev {p} type bridge_slave priority {}",
-                        rng.range(0, 63)
-                    ));
+                for (setting, lo, hi) in [("cost", 1, 65535), ("priority", 0, 63)] {
+                    if rng.chance(20) {
+                        let v = rng.range(lo, hi);
+                        lines.push(format!("link set dev {p} type bridge_slave {setting} {v}"));
+                    }
                 }
                 if rng.chance(20) {
                     lines.push(format!(
@@ -553,24 +509,26 @@ fn generated_bridge_states_display_like_the_real_brctl() {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        run_ok(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                &s.name,
-                "sh",
-                &tmp.0.join("runner.sh").to_string_lossy(),
-                &tmp.0.to_string_lossy(),
-                NSLAB,
-            ],
-        );
-        for (i, c) in cmds.iter().enumerate() {
-            let (mut a, mut n, mut b) = (
-                read_run(&tmp.0, i, "r1"),
-                read_run(&tmp.0, i, "n"),
-                read_run(&tmp.0, i, "r2"),
+        // The runner runs each command of DIR/cmds as real, nslab, real, inside the namespace;
+        // the three outcomes of command i are read back from DIR.
+        let runner = tmp.0.join("runner.sh");
+        let run_all = |dir: &Path| {
+            let (runner, dir) = (runner.to_string_lossy(), dir.to_string_lossy());
+            run_ok(
+                "ip",
+                &["netns", "exec", &s.name, "sh", &runner, &dir, NSLAB],
             );
+        };
+        let outcomes = |dir: &Path, i| {
+            (
+                read_run(dir, i, "r1"),
+                read_run(dir, i, "n"),
+                read_run(dir, i, "r2"),
+            )
+        };
+        run_all(&tmp.0);
+        for (i, c) in cmds.iter().enumerate() {
+            let (mut a, mut n, mut b) = outcomes(&tmp.0, i);
             // The live state can change under the three runs (an fdb entry learned and
             // flushed, a port changing STP state): try that command again, twice at most. A
             // rendering difference repeats; a race does not.
@@ -581,23 +539,8 @@ fn generated_bridge_states_display_like_the_real_brctl() {
                 retried += 1;
                 let one = TempDir::new("bcrt");
                 std::fs::write(one.0.join("cmds"), format!("{c}\n")).unwrap();
-                run_ok(
-                    "ip",
-                    &[
-                        "netns",
-                        "exec",
-                        &s.name,
-                        "sh",
-                        &tmp.0.join("runner.sh").to_string_lossy(),
-                        &one.0.to_string_lossy(),
-                        NSLAB,
-                    ],
-                );
-                (a, n, b) = (
-                    read_run(&one.0, 0, "r1"),
-                    read_run(&one.0, 0, "n"),
-                    read_run(&one.0, 0, "r2"),
-                );
+                run_all(&one.0);
+                (a, n, b) = outcomes(&one.0, 0);
             }
             assert!(
                 matches_between(&n, &a, &b),
@@ -1125,8 +1068,8 @@ fn slides_lab_runs_with_only_nslab_on_path() {
     for (name, target) in [
         ("ifconfig", NSLAB.to_string()),
         ("brctl", NSLAB.to_string()),
-        ("ip", which("ip")),
-        ("ping", which("ping")),
+        ("ip", common::real_tool("ip")),
+        ("ping", common::real_tool("ping")),
     ] {
         std::os::unix::fs::symlink(target, bin.0.join(name)).unwrap();
     }
@@ -1210,16 +1153,6 @@ fn slides_lab_runs_with_only_nslab_on_path() {
             }
         }
     }
-}
-
-fn which(binary: &str) -> String {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
-        let p = Path::new(dir).join(binary);
-        if p.exists() {
-            return p.to_string_lossy().into_owned();
-        }
-    }
-    panic!("{binary} not installed");
 }
 
 // ------------------------------------------------------------------------------------------

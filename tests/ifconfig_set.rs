@@ -441,23 +441,8 @@ fn random_change_sequences_match_the_real_ifconfig() {
     if !kernel_tests_allowed() {
         return;
     }
-    let real = "/usr/sbin/ifconfig";
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    if !std::path::Path::new(real).exists() {
-        assert!(!ci, "CI=true but {real} (net-tools) is not installed");
-        eprintln!("skipping: {real} missing");
-        return;
-    }
-    let seed: u64 = std::env::var("IS_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-                | 1
-        });
+    let real = &common::real_tool("ifconfig");
+    let seed = common::seed_from_env("IS_SEED");
     let sequences: usize = std::env::var("IS_SEQUENCES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -513,13 +498,7 @@ fn without_net_admin_changes_fail_like_the_real_ifconfig() {
     if !kernel_tests_allowed() {
         return;
     }
-    let real = "/usr/sbin/ifconfig";
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    if !std::path::Path::new(real).exists() {
-        assert!(!ci, "CI=true but {real} (net-tools) is not installed");
-        eprintln!("skipping: {real} missing");
-        return;
-    }
+    let real = &common::real_tool("ifconfig");
     let a = Side {
         ns: Netns::new("is"),
     };

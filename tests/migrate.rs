@@ -393,7 +393,18 @@ fn state(p: &Prefix) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// Where two states differ (first few paths).
+/// Where two namespace states differ: the first few paths.
+fn state_differences(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> Vec<String> {
+    let mut d = Vec::new();
+    differences(
+        &serde_json::to_value(a).unwrap(),
+        &serde_json::to_value(b).unwrap(),
+        "",
+        &mut d,
+    );
+    d
+}
+
 fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
     if out.len() > 12 {
         return;
@@ -435,13 +446,7 @@ fn compare(legacy: &str, tag: char) -> Result<nslab::migrate::Migration, String>
         ));
     }
     if sa != sb {
-        let mut d = Vec::new();
-        differences(
-            &serde_json::to_value(&sa).unwrap(),
-            &serde_json::to_value(&sb).unwrap(),
-            "",
-            &mut d,
-        );
+        let d = state_differences(&sa, &sb);
         return Err(format!(
             "states differ:\n  {}\n--- legacy stderr:\n{}--- migrated stderr:\n{}--- migrated script:\n{}",
             d.join("\n  "),
@@ -777,13 +782,7 @@ fn slides_script_to_lab_builds_the_same_lab() {
         String::from_utf8_lossy(&down.stderr)
     );
     assert_eq!(sa.len(), 4);
-    let mut d = Vec::new();
-    differences(
-        &serde_json::to_value(&sa).unwrap(),
-        &serde_json::to_value(&sb).unwrap(),
-        "",
-        &mut d,
-    );
+    let d = state_differences(&sa, &sb);
     assert!(
         d.is_empty(),
         "script vs lab file:\n{}\n{lab_text}",

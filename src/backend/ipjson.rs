@@ -89,32 +89,9 @@ pub struct WireAddr {
 #[derive(Debug, Default, Deserialize)]
 pub struct WireStats {
     #[serde(default)]
-    pub rx: WireCounters,
+    pub rx: crate::model::Counters,
     #[serde(default)]
-    pub tx: WireCounters,
-}
-
-/// `-s -s` adds the detailed error counters; all default to 0.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct WireCounters {
-    pub bytes: u64,
-    pub packets: u64,
-    pub errors: u64,
-    pub dropped: u64,
-    pub over_errors: u64,
-    pub multicast: u64,
-    pub length_errors: u64,
-    pub crc_errors: u64,
-    pub frame_errors: u64,
-    pub fifo_errors: u64,
-    pub missed_errors: u64,
-    pub carrier_errors: u64,
-    pub collisions: u64,
-    pub aborted_errors: u64,
-    pub window_errors: u64,
-    pub heartbeat_errors: u64,
-    pub carrier_changes: u64,
+    pub tx: crate::model::Counters,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,29 +167,6 @@ pub fn snapshot_from(netns: Option<&str>, docs: Vec<serde_json::Value>) -> Resul
             .filter_map(|n| Some((n.nsid, n.name?)))
             .collect(),
     })
-}
-
-impl From<WireCounters> for crate::model::Counters {
-    fn from(c: WireCounters) -> Self {
-        crate::model::Counters {
-            bytes: c.bytes,
-            packets: c.packets,
-            errors: c.errors,
-            dropped: c.dropped,
-            over_errors: c.over_errors,
-            multicast: c.multicast,
-            length_errors: c.length_errors,
-            crc_errors: c.crc_errors,
-            frame_errors: c.frame_errors,
-            fifo_errors: c.fifo_errors,
-            missed_errors: c.missed_errors,
-            carrier_errors: c.carrier_errors,
-            collisions: c.collisions,
-            aborted_errors: c.aborted_errors,
-            window_errors: c.window_errors,
-            heartbeat_errors: c.heartbeat_errors,
-        }
-    }
 }
 
 fn num(v: &serde_json::Value, k: &str) -> Option<f64> {
@@ -291,10 +245,7 @@ impl From<WireLink> for Link {
             }),
             _ => None,
         };
-        let stats = w.stats64.map(|s| Stats {
-            rx: s.rx.into(),
-            tx: s.tx.into(),
-        });
+        let stats = w.stats64.map(|s| Stats { rx: s.rx, tx: s.tx });
         Link {
             ifindex: w.ifindex,
             name: w.ifname,

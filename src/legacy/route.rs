@@ -68,6 +68,30 @@ fn mask_len(m: u32) -> Option<u8> {
 }
 
 /// Parse argv (without argv[0]).
+/// `dev IF` (or `device IF`), or a bare last word, names the device, once: false when the
+/// words do not fit that, a usage error for route(8).
+fn take_device<'a>(
+    dev: &mut Option<String>,
+    word: &'a str,
+    args: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>,
+) -> bool {
+    let name = if matches!(word, "dev" | "device") {
+        match args.next() {
+            Some(d) => d,
+            None => return false,
+        }
+    } else if args.peek().is_some() {
+        return false;
+    } else {
+        word
+    };
+    if dev.is_some() {
+        return false;
+    }
+    *dev = Some(name.to_string());
+    true
+}
+
 pub fn parse(args: &[String]) -> Invocation {
     let mut family = Family::Inet;
     let mut cache = false;
@@ -231,15 +255,10 @@ fn inet(add: bool, args: &[String]) -> Invocation {
             }
             "reject" => c.reject = true,
             "mod" | "dyn" | "reinstate" => {}
-            "dev" | "device" => match args.next() {
-                Some(d) if c.dev.is_none() => c.dev = Some(d.to_string()),
-                _ => return refused(USAGE),
-            },
-            d => {
-                if c.dev.is_some() || args.peek().is_some() {
+            w => {
+                if !take_device(&mut c.dev, w, &mut args) {
                     return refused(USAGE);
                 }
-                c.dev = Some(d.to_string());
             }
         }
     }
@@ -324,15 +343,10 @@ fn inet6(add: bool, args: &[String]) -> Invocation {
                 _ => return refused(USAGE),
             },
             "mod" | "dyn" | "reinstate" => {}
-            "dev" | "device" => match args.next() {
-                Some(d) if c.dev.is_none() => c.dev = Some(d.to_string()),
-                _ => return refused(USAGE),
-            },
-            d => {
-                if c.dev.is_some() || args.peek().is_some() {
+            w => {
+                if !take_device(&mut c.dev, w, &mut args) {
                     return refused(USAGE);
                 }
-                c.dev = Some(d.to_string());
             }
         }
     }

@@ -40,14 +40,6 @@ impl PartialEq for Ifa {
     }
 }
 
-pub fn mask_of(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - len as u32)
-    }
-}
-
 impl Ifa {
     /// `ifa_address`: the peer, or the local address.
     pub fn address(&self) -> Ipv4Addr {
@@ -55,7 +47,7 @@ impl Ifa {
     }
 
     fn subnet(&self) -> u32 {
-        u32::from(self.address()) & mask_of(self.prefixlen)
+        u32::from(self.address()) & crate::legacy::ifconfig::set::kernel::mask_of(self.prefixlen)
     }
 
     /// The address in `ip addr` terms (`LOCAL/LEN`, peer, broadcast, label).

@@ -102,6 +102,13 @@ enum Tok {
     Newline(usize),
 }
 
+/// Move the literal collected so far into `parts`.
+fn flush(lit: &mut String, parts: &mut Vec<Part>) {
+    if !lit.is_empty() {
+        parts.push(Part::Lit(std::mem::take(lit)));
+    }
+}
+
 struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
@@ -180,15 +187,30 @@ impl<'a> Lexer<'a> {
         b.len()
     }
 
+    /// At `$` or a backquote: an expansion becomes a `Part::Dyn` (a lone `$` is literal);
+    /// any other character is literal. The same inside double quotes and outside.
+    fn expansion_or_char(&mut self, lit: &mut String, parts: &mut Vec<Part>) {
+        if matches!(self.b[self.i], b'$' | b'`') {
+            let end = self.expansion_end(self.i);
+            if end == self.i + 1 {
+                lit.push('$');
+                self.i += 1;
+            } else {
+                flush(lit, parts);
+                parts.push(Part::Dyn(self.src[self.i..end].to_string()));
+                self.i = end;
+            }
+        } else {
+            let ch = self.src[self.i..].chars().next().expect("char");
+            lit.push(ch);
+            self.i += ch.len_utf8();
+        }
+    }
+
     fn word(&mut self) -> Word {
         let start = self.i;
         let mut parts: Vec<Part> = Vec::new();
         let mut lit = String::new();
-        let flush = |lit: &mut String, parts: &mut Vec<Part>| {
-            if !lit.is_empty() {
-                parts.push(Part::Lit(std::mem::take(lit)));
-            }
-        };
         let b = self.b;
         while self.i < b.len() {
             let c = b[self.i];
@@ -235,22 +257,7 @@ impl<'a> Lexer<'a> {
                                 }
                                 self.i += 2;
                             }
-                            b'$' | b'`' => {
-                                let end = self.expansion_end(self.i);
-                                if end == self.i + 1 {
-                                    lit.push('$');
-                                    self.i += 1;
-                                } else {
-                                    flush(&mut lit, &mut parts);
-                                    parts.push(Part::Dyn(self.src[self.i..end].to_string()));
-                                    self.i = end;
-                                }
-                            }
-                            _ => {
-                                let ch = self.src[self.i..].chars().next().expect("char");
-                                lit.push(ch);
-                                self.i += ch.len_utf8();
-                            }
+                            _ => self.expansion_or_char(&mut lit, &mut parts),
                         }
                     }
                     if !any {
@@ -258,22 +265,7 @@ impl<'a> Lexer<'a> {
                     }
                     self.i = (self.i + 1).min(b.len());
                 }
-                b'$' | b'`' => {
-                    let end = self.expansion_end(self.i);
-                    if end == self.i + 1 {
-                        lit.push('$');
-                        self.i += 1;
-                    } else {
-                        flush(&mut lit, &mut parts);
-                        parts.push(Part::Dyn(self.src[self.i..end].to_string()));
-                        self.i = end;
-                    }
-                }
-                _ => {
-                    let ch = self.src[self.i..].chars().next().expect("char");
-                    lit.push(ch);
-                    self.i += ch.len_utf8();
-                }
+                _ => self.expansion_or_char(&mut lit, &mut parts),
             }
         }
         flush(&mut lit, &mut parts);

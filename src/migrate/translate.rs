@@ -14,12 +14,13 @@
 //! * `ifconfig IF ADDR` on an unknown label replaces every address with that label (`ip addr
 //!   flush … label`), ifconfig only the first (labels are unique in legacy-made state).
 
-use super::known::{mask_of, Ifa, Known, LinkK, NsK};
+use super::known::{Ifa, Known, LinkK, NsK};
 use super::shell::{Command, Part, Word};
 use crate::backend::Script;
 use crate::legacy::arp;
 use crate::legacy::brctl::grammar as brctl;
 use crate::legacy::ifconfig::set::grammar::{self as ifg, Action, Family, Host, IfFlag, Inet};
+use crate::legacy::ifconfig::set::kernel::{abc_len, bad_mask, base, mask_of};
 use crate::legacy::ifconfig::{self, Invocation as IfInv};
 use crate::legacy::route;
 use crate::op::{AddrSpec, LinkFlag, Ns, Op};
@@ -601,31 +602,6 @@ fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known) {
         }
         _ => forget_ns(known, &ns_key),
     }
-}
-
-/// `inet_abc_len`: the classful prefix length, `None` for class D.
-fn abc_len(a: Ipv4Addr) -> Option<u8> {
-    let h = u32::from(a);
-    if h >> 24 == 0 || h == u32::MAX {
-        return Some(0);
-    }
-    match h >> 28 {
-        0..=7 => Some(8),
-        8..=11 => Some(16),
-        12..=13 => Some(24),
-        14 => None,
-        _ => Some(32),
-    }
-}
-
-/// `bad_mask`: not a contiguous run of ones.
-fn bad_mask(m: u32) -> bool {
-    let host = !m;
-    host & host.wrapping_add(1) != 0
-}
-
-fn base(name: &str) -> &str {
-    name.split(':').next().unwrap_or(name)
 }
 
 /// The pattern `ip addr show` prints for an address, up to the scope.

@@ -125,6 +125,26 @@ pub fn netns_list() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The path of a real system tool the differential tests compare with (`ifconfig`, `brctl`,
+/// `ip`, `ping` …). Kernel tests run as root on a machine set up by `.ci/run`, so a missing
+/// tool is a failure naming the package, never a silent skip.
+pub fn real_tool(binary: &str) -> String {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+        let p = std::path::Path::new(dir).join(binary);
+        if p.exists() {
+            return p.to_string_lossy().into_owned();
+        }
+    }
+    let package = match binary {
+        "ifconfig" | "route" | "arp" => "net-tools",
+        "brctl" => "bridge-utils",
+        "ip" | "bridge" => "iproute2",
+        "ping" => "iputils-ping",
+        _ => binary,
+    };
+    panic!("{binary} is required: apt-get install {package}");
+}
+
 /// A seed for generated tests: the number in environment variable `var` if set (to replay a
 /// run), else one taken from the clock.
 pub fn seed_from_env(var: &str) -> u64 {

@@ -99,6 +99,40 @@ pub fn run(ctx: &mut Context, argv: &[OsString]) -> i32 {
 }
 
 /// Run what [`grammar::parse`] made of an argv; returns the exit code.
+/// What [`run_offline`] saw: stdout, stderr, exit code, and the Ops brctl asked for.
+pub struct OfflineRun {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+    pub ops: Vec<Op>,
+}
+
+/// Run `brctl ARGS…` against a sysfs tree laid out like `/sys/class/net` at `sys` (a recording
+/// or a fake), with a recording backend: nothing reaches the kernel. With CAP_NET_ADMIN assumed.
+pub fn run_offline<S: AsRef<str>>(sys: &std::path::Path, args: &[S]) -> OfflineRun {
+    let mut backend = crate::backend::Recording::default();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = {
+        let mut ctx = Context {
+            backend: &mut backend,
+            sys: SysNet::at(sys),
+            out: &mut out,
+            err: &mut err,
+            net_admin: true,
+        };
+        let mut argv: Vec<OsString> = vec!["brctl".into()];
+        argv.extend(args.iter().map(|a| OsString::from(a.as_ref())));
+        run(&mut ctx, &argv)
+    };
+    OfflineRun {
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+        code,
+        ops: backend.ops(),
+    }
+}
+
 pub fn run_parsed(ctx: &mut Context, invocation: Invocation) -> i32 {
     match invocation {
         Invocation::Answer(a) => {
@@ -656,30 +690,10 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::Recording;
 
     fn run_in(dir: &std::path::Path, args: &[&str]) -> (String, String, i32, Vec<Op>) {
-        let mut backend = Recording::default();
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let code = {
-            let mut ctx = Context {
-                backend: &mut backend,
-                sys: SysNet::at(dir),
-                out: &mut out,
-                err: &mut err,
-                net_admin: true,
-            };
-            let mut argv: Vec<OsString> = vec!["brctl".into()];
-            argv.extend(args.iter().map(OsString::from));
-            run(&mut ctx, &argv)
-        };
-        (
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-            code,
-            backend.ops(),
-        )
+        let r = run_offline(dir, args);
+        (r.stdout, r.stderr, r.code, r.ops)
     }
 
     /// A tiny fake sysfs: bridge `br0` with port `p1`, a free veth `v2`, and `lo`.
