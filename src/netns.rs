@@ -75,6 +75,16 @@ pub fn netns_path(name: &str) -> Result<PathBuf> {
     Ok(Path::new(NETNS_RUN_DIR).join(name))
 }
 
+/// Whether the named namespace is ready: its file under /run/netns has the namespace bound
+/// onto it. `ip netns add` creates the file a moment before it mounts the namespace there.
+pub fn is_mounted(name: &str) -> bool {
+    use nix::sys::statfs::{statfs, NSFS_MAGIC};
+    netns_path(name)
+        .ok()
+        .and_then(|p| statfs(&p).ok())
+        .is_some_and(|s| s.filesystem_type() == NSFS_MAGIC)
+}
+
 /// The named namespaces, as `ip netns list` sees them (the files in /run/netns), sorted.
 pub fn list() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(NETNS_RUN_DIR)

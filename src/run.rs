@@ -87,6 +87,54 @@ impl Output {
     pub fn success(&self) -> bool {
         self.status.is_none()
     }
+
+    fn of(out: &std::process::Output) -> Output {
+        Output {
+            status: exit_of(out.status),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Where a spawned command's stdin comes from.
+enum Stdin {
+    Null,
+    Bytes(Vec<u8>),
+    Pipe(std::io::PipeReader),
+}
+
+/// A command started by [`Cmd::start_held`], waiting for its stdin.
+pub struct Held {
+    cmd: Cmd,
+    handle: duct::Handle,
+    writer: Option<std::io::PipeWriter>,
+}
+
+impl Held {
+    /// Write `text` to the command's stdin, close it, wait for the command to end, and
+    /// report like [`Cmd::run`].
+    pub fn feed(mut self, text: String) -> Result<Output> {
+        use std::io::Write;
+        if verbose() {
+            eprintln!("+ {} <<EOF\n{}EOF", self.cmd, text);
+        }
+        let mut writer = self.writer.take().expect("stdin still held");
+        // A command that died early closes the pipe: its status says why, below.
+        let _ = writer.write_all(text.as_bytes());
+        drop(writer);
+        self.cmd.stdin = Some(text);
+        let out = self.handle.wait().map_err(|e| self.cmd.spawn_error(e))?;
+        let out = Output::of(out);
+        self.cmd.checked(out)
+    }
+
+    /// Close the command's stdin unwritten (an `ip -batch -` then does nothing and exits)
+    /// and wait for it.
+    pub fn abandon(mut self) {
+        drop(self.writer.take());
+        let _ = self.handle.wait();
+    }
 }
 
 impl Cmd {
@@ -139,21 +187,27 @@ impl Cmd {
     /// `ip -batch -` command the failing batch line is named too.
     pub fn run(&self) -> Result<Output> {
         let out = self.run_unchecked()?;
-        match &out.status {
-            None => Ok(out),
-            Some(status) => Err(Error::Command {
-                argv: self.argv(),
-                status: status.clone(),
-                line: self.failed_batch_line(&out.stderr),
-                stderr: out.stderr.clone(),
-            }),
-        }
+        self.checked(out)
     }
 
     /// Run and return whatever happened; only a failure to start is an error.
     pub fn run_unchecked(&self) -> Result<Output> {
+        let stdin = match &self.stdin {
+            Some(text) => Stdin::Bytes(text.as_bytes().to_vec()),
+            None => Stdin::Null,
+        };
+        let out = self
+            .expression(stdin)?
+            .run()
+            .map_err(|e| self.spawn_error(e))?;
+        Ok(Output::of(&out))
+    }
+
+    /// The duct expression for this command, printed first under `--verbose` and counted.
+    fn expression(&self, stdin: Stdin) -> Result<duct::Expression> {
         let path = find_binary(&self.program)?;
-        if verbose() {
+        // A held command is shown when it is fed, with its input.
+        if verbose() && !matches!(stdin, Stdin::Pipe(_)) {
             match &self.stdin {
                 Some(text) if !text.is_empty() => {
                     eprintln!("+ {self} <<EOF\n{}EOF", text)
@@ -165,9 +219,10 @@ impl Cmd {
             .stdout_capture()
             .stderr_capture()
             .unchecked();
-        expr = match &self.stdin {
-            Some(text) => expr.stdin_bytes(text.as_bytes().to_vec()),
-            None => expr.stdin_null(),
+        expr = match stdin {
+            Stdin::Bytes(bytes) => expr.stdin_bytes(bytes),
+            Stdin::Pipe(reader) => expr.stdin_file(reader),
+            Stdin::Null => expr.stdin_null(),
         };
         let ns = self.netns.clone();
         expr = expr.before_spawn(move |command| {
@@ -175,14 +230,44 @@ impl Cmd {
             Ok(())
         });
         SPAWNED.fetch_add(1, Ordering::Relaxed);
-        let out = expr.run().map_err(|source| Error::Spawn {
+        Ok(expr)
+    }
+
+    fn spawn_error(&self, source: std::io::Error) -> Error {
+        Error::Spawn {
             argv: self.argv(),
             source,
-        })?;
-        Ok(Output {
-            status: exit_of(out.status),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// A finished run as [`Cmd::run`] reports it: a failure carries argv, status, stderr and,
+    /// for a batch, the failing line.
+    fn checked(&self, out: Output) -> Result<Output> {
+        match &out.status {
+            None => Ok(out),
+            Some(status) => Err(Error::Command {
+                argv: self.argv(),
+                status: status.clone(),
+                line: self.failed_batch_line(&out.stderr),
+                stderr: out.stderr.clone(),
+            }),
+        }
+    }
+
+    /// Start the command now, its stdin an empty pipe that nslab holds, and return at once.
+    /// The process gets through its start-up (exec, dynamic loading, `ip -n`'s namespace
+    /// switch) while nslab does other work, then waits for input: [`Held::feed`] gives it
+    /// its stdin text (shown by `--verbose` now, when known) and runs it to the end.
+    pub fn start_held(&self) -> Result<Held> {
+        let (reader, writer) = std::io::pipe().map_err(|e| self.spawn_error(e))?;
+        let handle = self
+            .expression(Stdin::Pipe(reader))?
+            .start()
+            .map_err(|e| self.spawn_error(e))?;
+        Ok(Held {
+            cmd: self.clone(),
+            handle,
+            writer: Some(writer),
         })
     }
 
@@ -208,20 +293,7 @@ impl Cmd {
                 argv: self.argv(),
                 source,
             })?;
-        let out = Output {
-            status: exit_of(out.status),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        match &out.status {
-            None => Ok(out),
-            Some(status) => Err(Error::Command {
-                argv: self.argv(),
-                status: status.clone(),
-                line: None,
-                stderr: out.stderr.clone(),
-            }),
-        }
+        self.checked(Output::of(&out))
     }
 
     /// `ip -batch` reports `Command failed -:N`; map N back to the line we sent.
