@@ -798,6 +798,13 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    /// `broadcast` and `pointopoint` take an address if a word follows, and none at the end.
+    fn optional_inet(&mut self) -> Option<Host> {
+        let w = self.words.get(self.pos + 1).cloned()?;
+        self.pos += 1;
+        Some(self.inet(&w))
+    }
+
     fn next_word(&mut self) -> Option<String> {
         self.pos = self.pos.wrapping_add(1);
         self.words.get(self.pos).cloned()
@@ -1045,13 +1052,7 @@ impl Parser<'_> {
                 });
             }
             "broadcast" => {
-                let host = match self.words.get(self.pos + 1).cloned() {
-                    Some(w) => {
-                        self.pos += 1;
-                        Some(self.inet(&w))
-                    }
-                    None => None,
-                };
+                let host = self.optional_inet();
                 self.push(Action::Broadcast(host));
             }
             "dstaddr" => {
@@ -1090,13 +1091,7 @@ impl Parser<'_> {
                 self.push(Action::Map { field, value });
             }
             "pointopoint" | "pointtopoint" => {
-                let host = match self.words.get(self.pos + 1).cloned() {
-                    Some(w) => {
-                        self.pos += 1;
-                        Some(self.inet(&w))
-                    }
-                    None => None,
-                };
+                let host = self.optional_inet();
                 self.push(Action::PointToPoint(host));
             }
             "hw" => {
