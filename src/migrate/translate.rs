@@ -20,7 +20,9 @@ use crate::backend::Script;
 use crate::legacy::arp;
 use crate::legacy::brctl::grammar as brctl;
 use crate::legacy::ifconfig::set::grammar::{self as ifg, Action, Family, Host, IfFlag, Inet};
-use crate::legacy::ifconfig::set::kernel::{abc_len, bad_mask, base, mask_of};
+use crate::legacy::ifconfig::set::kernel::{
+    abc_len, bad_mask, base, broadcast_after_netmask, implied_broadcast, mask_of,
+};
 use crate::legacy::ifconfig::{self, Invocation as IfInv};
 use crate::legacy::route;
 use crate::op::{AddrSpec, LinkFlag, Ns, Op};
@@ -1026,15 +1028,13 @@ impl Tx {
                 if old_mask == mk {
                     return Ok(());
                 }
-                let local = u32::from(ifa.local);
-                let newlen = mk.count_ones() as u8;
-                if brd_capable
-                    && newlen < 31
-                    && ifa.brd.map(u32::from).unwrap_or(0) == local | !old_mask
+                let old_brd = ifa.brd.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                if let Some(b) =
+                    broadcast_after_netmask(ifa.local, old_mask, old_brd, mk, brd_capable)
                 {
-                    ifa.brd = Some(Ipv4Addr::from(local | !mk));
+                    ifa.brd = Some(b);
                 }
-                ifa.prefixlen = newlen;
+                ifa.prefixlen = mk.count_ones() as u8;
             }
             Action::Broadcast(Some(h)) => match resolved(h) {
                 Some(b) => ifa.brd = (!b.is_unspecified()).then_some(b),
@@ -1096,8 +1096,7 @@ impl Tx {
                     label,
                     local: ip,
                     prefixlen: len,
-                    brd: (brd_capable && len < 31)
-                        .then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len))),
+                    brd: implied_broadcast(ip, len, brd_capable),
                     peer: None,
                     secondary: false,
                 };
@@ -1377,7 +1376,7 @@ impl Tx {
         };
         let classful = Ifa {
             prefixlen: len,
-            brd: Some(Ipv4Addr::from(u32::from(ip) | !mask_of(len))).filter(|_| len < 31),
+            brd: implied_broadcast(ip, len, true),
             ..new.clone()
         };
         let km = self.known.as_mut().expect("known");

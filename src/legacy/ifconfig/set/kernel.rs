@@ -67,6 +67,26 @@ pub fn mask_of(len: u8) -> u32 {
     }
 }
 
+/// The broadcast address SIOCSIFADDR gives `ip/len`: the subnet's last address, on a
+/// broadcast-capable device and for prefixes shorter than /31; otherwise none.
+pub fn implied_broadcast(ip: Ipv4Addr, len: u8, brd_capable: bool) -> Option<Ipv4Addr> {
+    (brd_capable && len < 31).then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len)))
+}
+
+/// The broadcast address after SIOCSIFNETMASK changes `old_mask` to `new_mask`: it follows
+/// the new mask only if it was the one the old mask implied (`None`: it stays as it is).
+pub fn broadcast_after_netmask(
+    local: Ipv4Addr,
+    old_mask: u32,
+    old_brd: Ipv4Addr,
+    new_mask: u32,
+    brd_capable: bool,
+) -> Option<Ipv4Addr> {
+    let local = u32::from(local);
+    (brd_capable && new_mask.count_ones() < 31 && u32::from(old_brd) == local | !old_mask)
+        .then(|| Ipv4Addr::from(local | !new_mask))
+}
+
 /// `bad_mask(mask, 0)`: not a contiguous run of ones.
 pub fn bad_mask(m: u32) -> bool {
     let host = !m;
@@ -376,10 +396,9 @@ pub fn siocsifaddr(snap: &Snapshot, label: &str, ip: Ipv4Addr) -> Effect {
     let flags = flags_of(link);
     let (prefixlen, broadcast) = if flags & IFF_POINTOPOINT != 0 {
         (32, Ipv4Addr::UNSPECIFIED)
-    } else if flags & IFF_BROADCAST != 0 && len < 31 {
-        (len, Ipv4Addr::from(u32::from(ip) | !mask_of(len)))
     } else {
-        (len, Ipv4Addr::UNSPECIFIED)
+        let brd = implied_broadcast(ip, len, flags & IFF_BROADCAST != 0);
+        (len, brd.unwrap_or(Ipv4Addr::UNSPECIFIED))
     };
     // inet_set_ifa: loopback addresses get host scope; 0.0.0.0 is never inserted.
     let new = (!ip.is_unspecified()).then(|| Ifa {
@@ -415,13 +434,9 @@ pub fn siocsifnetmask(snap: &Snapshot, label: &str, m: Ipv4Addr) -> Effect {
     }
     let mut new = old.clone();
     new.prefixlen = m.count_ones() as u8;
-    let local = u32::from(old.local);
-    // The broadcast follows the mask only if it was the one the old mask implied.
-    if flags_of(link) & IFF_BROADCAST != 0
-        && new.prefixlen < 31
-        && u32::from(old.broadcast) == local | !old.mask()
-    {
-        new.broadcast = Ipv4Addr::from(local | !m);
+    let brd_capable = flags_of(link) & IFF_BROADCAST != 0;
+    if let Some(b) = broadcast_after_netmask(old.local, old.mask(), old.broadcast, m, brd_capable) {
+        new.broadcast = b;
     }
     Ok(reinsert(&link.name, Some(&old), Some(&new)))
 }
