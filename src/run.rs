@@ -132,6 +132,9 @@ impl Held {
     /// Close the command's stdin unwritten (an `ip -batch -` then does nothing and exits)
     /// and wait for it.
     pub fn abandon(mut self) {
+        if verbose() {
+            eprintln!("+ {} <<EOF\nEOF", self.cmd);
+        }
         drop(self.writer.take());
         let _ = self.handle.wait();
     }

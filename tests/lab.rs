@@ -225,6 +225,97 @@ fn a_late_kernel_failure_undoes_everything() {
     assert!(!status.contains(&format!("{p}pair")), "{status}");
 }
 
+/// Deletes a root-namespace veth pair in Drop (a veth goes with its peer).
+struct RootVeth(String);
+
+impl Drop for RootVeth {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn a_root_batch_failure_after_the_namespaces_exist_undoes_everything() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    // The lab's root bridge `{p}br` collides with another device's altname: /sys/class/net
+    // does not show altnames, so validation passes and the root batch fails after it has made
+    // the namespaces, while the namespaces' `ip` processes are already started and waiting.
+    let p = unique("k");
+    let veth = RootVeth(format!("{p}x"));
+    common::run_ok(
+        "ip",
+        &[
+            "link",
+            "add",
+            &veth.0,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &format!("{p}y"),
+        ],
+    );
+    common::run_ok(
+        "ip",
+        &[
+            "link",
+            "property",
+            "add",
+            "dev",
+            &veth.0,
+            "altname",
+            &format!("{p}br"),
+        ],
+    );
+    let text = r#"
+name = "rf"
+[[hosts]]
+name = "a"
+[[hosts]]
+name = "b"
+[[bridges]]
+name = "br"
+[[links]]
+a = { host = "a", name = "eth0", addrs = ["10.6.0.1/24"] }
+b = { bridge = "br", name = "pa" }
+[[links]]
+a = { host = "b", name = "eth0", addrs = ["10.6.0.2/24"] }
+b = { bridge = "br", name = "pb" }
+"#;
+    let f = write_lab(text);
+    let _g = LabGuard::new(&["rf", "--prefix", &p]);
+    let out = nslab_run(&["-v", "up", f.path(), "--prefix", &p]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("link add name {p}br type bridge")),
+        "{err}"
+    );
+    // Both namespaces were made, and both of their batch processes had been started; they
+    // were given no input.
+    assert!(err.contains(&format!("netns add {p}a")), "{err}");
+    for h in ["a", "b"] {
+        assert!(
+            err.contains(&format!("+ ip -n {p}{h} -batch - <<EOF\nEOF\n")),
+            "{err}"
+        );
+    }
+    assert!(err.contains("nslab: 4 processes spawned"), "{err}");
+    assert!(ours(&p).is_empty(), "{:?}", ours(&p));
+    for d in ["pa", "pb", "br"] {
+        assert!(
+            !std::path::Path::new(&format!("/sys/class/net/{p}{d}")).exists(),
+            "{p}{d} left behind"
+        );
+    }
+    let status = ok(&nslab_run(&["status", "--json"]));
+    assert!(!status.contains(&format!("{p}rf")), "{status}");
+}
+
 #[test]
 fn a_failing_post_up_command_undoes_everything() {
     if !kernel_tests_allowed() {

@@ -123,6 +123,8 @@ fn broken() -> Vec<(&'static str, &'static str, String)> {
         ("duplicate_interface", "x.toml", format!("{BASE}[[links]]\na = {{ host = \"a\", name = \"eth0\" }}\nb = {{ host = \"b\", name = \"eth1\" }}\n")),
         ("interface_named_lo", "x.toml", r("host = \"a\", name = \"eth0\"", "host = \"a\", name = \"lo\"")),
         ("interface_name_too_long", "x.toml", r("name = \"eth0\"", "name = \"eth0123456789abcd\"")),
+        ("interface_name_with_colon", "x.toml", r("name = \"eth0\"", "name = \"eth0:1\"")),
+        ("interface_named_all", "x.toml", r("name = \"eth0\"", "name = \"all\"")),
         ("address_without_prefix", "x.toml", r("10.0.0.1/24", "10.0.0.1")),
         ("address_bad", "x.toml", r("10.0.0.1/24", "10.0.0.300/24")),
         ("prefix_too_long", "x.toml", r("10.0.0.1/24", "10.0.0.1/33")),

@@ -206,10 +206,14 @@ impl Backend for Iproute2 {
         for stage in compile(ops) {
             let mut chunks = stage.per_ns.chunks(parallelism());
             if !stage.root.is_empty() {
-                let first = chunks.next().unwrap_or(&[]);
-                let early = root_with_early_starts(&stage.root, first)?;
-                if !first.is_empty() {
-                    run_concurrently(first, early)?;
+                match chunks.next() {
+                    Some(first) => {
+                        let early = root_with_early_starts(&stage.root, first)?;
+                        run_concurrently(first, early)?;
+                    }
+                    None => {
+                        batch_cmd(None, &stage.root).run()?;
+                    }
                 }
             }
             for chunk in chunks {

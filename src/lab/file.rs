@@ -357,6 +357,11 @@ impl Lab {
     pub fn validate(&self, path: &str) -> Result<()> {
         let err = |key: String, msg: String| Error::lab(format!("{path}: {key}"), msg);
         let name_ok = |key: String, n: &str| check_name(n).map_err(|m| err(key, m));
+        // Interface names also pass the kernel's own rules for device names.
+        let ifname_ok = |key: String, n: &str| {
+            name_ok(key.clone(), n)?;
+            check_ifname(n).map_err(|m| err(key, m))
+        };
 
         name_ok("name".into(), &self.name)?;
         if self.hosts.is_empty() {
@@ -416,7 +421,7 @@ impl Lab {
         };
         for (i, b) in self.bridges.iter().enumerate() {
             let key = format!("bridges[{i}]");
-            name_ok(format!("{key}.name"), &b.name)?;
+            ifname_ok(format!("{key}.name"), &b.name)?;
             if let Some(h) = &b.host {
                 if !hosts.contains(h.as_str()) {
                     return Err(err(format!("{key}.host"), format!("no host named `{h}`")));
@@ -448,7 +453,7 @@ impl Lab {
         for (i, l) in self.links.iter().enumerate() {
             for (side, e) in [("a", &l.a), ("b", &l.b)] {
                 let key = format!("links[{i}].{side}");
-                name_ok(format!("{key}.name"), &e.name)?;
+                ifname_ok(format!("{key}.name"), &e.name)?;
                 let ns = match (&e.host, &e.bridge) {
                     (Some(_), Some(_)) => {
                         return Err(err(
@@ -578,6 +583,21 @@ impl Lab {
         }
         Ok(())
     }
+}
+
+/// What the kernel refuses in a device name beyond [`check_name`]: `:` (alias labels), `.` and
+/// `..`, and `all` and `default`, which would collide with the per-device sysctl directories
+/// (`/proc/sys/net/ipv4/conf/all`): `ip link add` answers "Invalid argument" for all of these.
+fn check_ifname(n: &str) -> std::result::Result<(), String> {
+    if n.contains(':') {
+        return Err(format!(
+            "`{n}` contains `:` (the kernel refuses it in a device name)"
+        ));
+    }
+    if matches!(n, "." | ".." | "all" | "default") {
+        return Err(format!("`{n}` is not a valid device name for the kernel"));
+    }
+    Ok(())
 }
 
 fn check_mtu(err: &dyn Fn(String, String) -> Error, key: String, mtu: Option<u32>) -> Result<()> {
