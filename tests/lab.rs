@@ -17,13 +17,14 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Root-namespace devices, minus those of the root-bridge test, which may run concurrently.
+/// Root-namespace devices, minus those of the tests that make root devices (prefixes `b` and
+/// `a` from `unique`), which may run concurrently.
 fn root_links() -> Vec<String> {
-    let concurrent = format!("b{}", std::process::id());
+    let concurrent = ["b", "a"].map(|t| format!("{t}{}", std::process::id()));
     let mut v: Vec<String> = std::fs::read_dir("/sys/class/net")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| !n.starts_with(&concurrent))
+        .filter(|n| !concurrent.iter().any(|c| n.starts_with(c.as_str())))
         .collect();
     v.sort();
     v
@@ -244,7 +245,7 @@ fn a_root_batch_failure_after_the_namespaces_exist_undoes_everything() {
     // The lab's root bridge `{p}br` collides with another device's altname: /sys/class/net
     // does not show altnames, so validation passes and the root batch fails after it has made
     // the namespaces, while the namespaces' `ip` processes are already started and waiting.
-    let p = unique("k");
+    let p = unique("a");
     let veth = RootVeth(format!("{p}x"));
     common::run_ok(
         "ip",
