@@ -226,6 +226,22 @@ fn a_late_kernel_failure_undoes_everything() {
     assert!(!status.contains(&format!("{p}pair")), "{status}");
 }
 
+/// Two hosts whose veth peers are ports of a bridge in the root namespace (lab name omitted).
+const ROOT_BRIDGE_LAB: &str = r#"
+[[hosts]]
+name = "a"
+[[hosts]]
+name = "b"
+[[bridges]]
+name = "br"
+[[links]]
+a = { host = "a", name = "eth0", addrs = ["10.6.0.1/24"] }
+b = { bridge = "br", name = "pa" }
+[[links]]
+a = { host = "b", name = "eth0", addrs = ["10.6.0.2/24"] }
+b = { bridge = "br", name = "pb" }
+"#;
+
 /// Deletes a root-namespace veth pair in Drop (a veth goes with its peer).
 struct RootVeth(String);
 
@@ -272,22 +288,7 @@ fn a_root_batch_failure_after_the_namespaces_exist_undoes_everything() {
             &format!("{p}br"),
         ],
     );
-    let text = r#"
-name = "rf"
-[[hosts]]
-name = "a"
-[[hosts]]
-name = "b"
-[[bridges]]
-name = "br"
-[[links]]
-a = { host = "a", name = "eth0", addrs = ["10.6.0.1/24"] }
-b = { bridge = "br", name = "pa" }
-[[links]]
-a = { host = "b", name = "eth0", addrs = ["10.6.0.2/24"] }
-b = { bridge = "br", name = "pb" }
-"#;
-    let f = write_lab(text);
+    let f = write_lab(&format!("name = \"rf\"\n{ROOT_BRIDGE_LAB}"));
     let _g = LabGuard::new(&["rf", "--prefix", &p]);
     let out = nslab_run(&["-v", "up", f.path(), "--prefix", &p]);
     assert!(!out.status.success());
@@ -388,22 +389,7 @@ fn root_namespace_bridge_lab_removes_its_root_devices() {
         .into_iter()
         .filter(|n| n.starts_with('b'))
         .collect();
-    let text = r#"
-name = "rb"
-[[hosts]]
-name = "a"
-[[hosts]]
-name = "b"
-[[bridges]]
-name = "br"
-[[links]]
-a = { host = "a", name = "eth0", addrs = ["10.6.0.1/24"] }
-b = { bridge = "br", name = "pa" }
-[[links]]
-a = { host = "b", name = "eth0", addrs = ["10.6.0.2/24"] }
-b = { bridge = "br", name = "pb" }
-"#;
-    let f = write_lab(text);
+    let f = write_lab(&format!("name = \"rb\"\n{ROOT_BRIDGE_LAB}"));
     let p = unique("b");
     let _g = LabGuard::new(&["rb", "--prefix", &p]);
     ok(&nslab_run(&["up", f.path(), "--prefix", &p]));
