@@ -260,7 +260,7 @@ impl Cmd {
     /// Start the command now, its stdin an empty pipe that nslab holds, and return at once.
     /// The process gets through its start-up (exec, dynamic loading, `ip -n`'s namespace
     /// switch) while nslab does other work, then waits for input: [`Held::feed`] gives it
-    /// its stdin text (shown by `--verbose` now, when known) and runs it to the end.
+    /// its stdin text and runs it to the end (`--verbose` shows it then, with that text).
     pub fn start_held(&self) -> Result<Held> {
         let (reader, writer) = std::io::pipe().map_err(|e| self.spawn_error(e))?;
         let handle = self
@@ -292,10 +292,7 @@ impl Cmd {
             .args(&self.args)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|source| Error::Spawn {
-                argv: self.argv(),
-                source,
-            })?;
+            .map_err(|e| self.spawn_error(e))?;
         self.checked(Output::of(&out))
     }
 
