@@ -467,3 +467,64 @@ pub fn siocsifdstaddr(snap: &Snapshot, label: &str, d: Ipv4Addr) -> Effect {
     new.address = d;
     Ok(reinsert(&link.name, Some(&old), Some(&new)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn classful_lengths_follow_the_kernel_since_5_3() {
+        assert_eq!(abc_len(ip("0.0.0.0")), Some(0));
+        assert_eq!(
+            abc_len(ip("0.1.2.3")),
+            Some(8),
+            "0/8 is class A since Linux 5.3"
+        );
+        assert_eq!(abc_len(ip("10.1.2.3")), Some(8));
+        assert_eq!(abc_len(ip("172.16.0.1")), Some(16));
+        assert_eq!(abc_len(ip("192.168.1.1")), Some(24));
+        assert_eq!(abc_len(ip("224.0.0.1")), None);
+        assert_eq!(abc_len(ip("240.0.0.1")), Some(32));
+        assert_eq!(abc_len(ip("255.255.255.255")), Some(0));
+    }
+
+    #[test]
+    fn the_implied_broadcast_needs_a_broadcast_device_and_a_short_prefix() {
+        assert_eq!(
+            implied_broadcast(ip("10.1.2.3"), 8, true),
+            Some(ip("10.255.255.255"))
+        );
+        assert_eq!(implied_broadcast(ip("10.1.2.3"), 8, false), None);
+        assert_eq!(implied_broadcast(ip("10.1.2.3"), 31, true), None);
+        assert_eq!(implied_broadcast(ip("10.1.2.3"), 32, true), None);
+    }
+
+    #[test]
+    fn a_new_netmask_moves_only_the_broadcast_the_old_one_implied() {
+        let local = ip("10.1.2.3");
+        let (m8, m24) = (mask_of(8), mask_of(24));
+        assert_eq!(
+            broadcast_after_netmask(local, m8, ip("10.255.255.255"), m24, true),
+            Some(ip("10.1.2.255"))
+        );
+        // A broadcast set by hand stays.
+        assert_eq!(
+            broadcast_after_netmask(local, m8, ip("10.9.9.9"), m24, true),
+            None
+        );
+        assert_eq!(
+            broadcast_after_netmask(local, m8, ip("10.255.255.255"), m24, false),
+            None
+        );
+        assert_eq!(
+            broadcast_after_netmask(local, m8, ip("10.255.255.255"), mask_of(31), true),
+            None
+        );
+        assert!(bad_mask(0xff00ff00));
+        assert!(!bad_mask(m24));
+    }
+}
