@@ -99,7 +99,9 @@ impl Addr {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// `stats64` of `ip -j -s -s`, read as it comes (a missing direction is all zeros).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     pub rx: Counters,
     pub tx: Counters,

@@ -48,7 +48,7 @@ pub struct WireLink {
     #[serde(default)]
     pub addr_info: Vec<WireAddr>,
     #[serde(default)]
-    pub stats64: Option<WireStats>,
+    pub stats64: Option<Stats>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,14 +84,6 @@ pub struct WireAddr {
     pub dadfailed: bool,
     #[serde(default)]
     pub nodad: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct WireStats {
-    #[serde(default)]
-    pub rx: crate::model::Counters,
-    #[serde(default)]
-    pub tx: crate::model::Counters,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +237,7 @@ impl From<WireLink> for Link {
             }),
             _ => None,
         };
-        let stats = w.stats64.map(|s| Stats { rx: s.rx, tx: s.tx });
+        let stats = w.stats64;
         Link {
             ifindex: w.ifindex,
             name: w.ifname,

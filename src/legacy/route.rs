@@ -67,7 +67,6 @@ fn mask_len(m: u32) -> Option<u8> {
     (host & host.wrapping_add(1) == 0).then(|| m.count_ones() as u8)
 }
 
-/// Parse argv (without argv[0]).
 /// `dev IF` (or `device IF`), or a bare last word, names the device, once: false when the
 /// words do not fit that, a usage error for route(8).
 fn take_device<'a>(
@@ -92,6 +91,7 @@ fn take_device<'a>(
     true
 }
 
+/// Parse argv (without argv[0]).
 pub fn parse(args: &[String]) -> Invocation {
     let mut family = Family::Inet;
     let mut cache = false;

@@ -98,7 +98,6 @@ pub fn run(ctx: &mut Context, argv: &[OsString]) -> i32 {
     run_parsed(ctx, grammar::parse_args(argv))
 }
 
-/// Run what [`grammar::parse`] made of an argv; returns the exit code.
 /// What [`run_offline`] saw: stdout, stderr, exit code, and the Ops brctl asked for.
 pub struct OfflineRun {
     pub stdout: String,
@@ -133,6 +132,7 @@ pub fn run_offline<S: AsRef<str>>(sys: &std::path::Path, args: &[S]) -> OfflineR
     }
 }
 
+/// Run what [`grammar::parse`] made of an argv; returns the exit code.
 pub fn run_parsed(ctx: &mut Context, invocation: Invocation) -> i32 {
     match invocation {
         Invocation::Answer(a) => {
