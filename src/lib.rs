@@ -13,6 +13,7 @@ pub mod model;
 pub mod netns;
 pub mod op;
 pub mod run;
+pub mod shape;
 pub mod show;
 
 use std::ffi::OsString;

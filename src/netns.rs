@@ -445,6 +445,22 @@ pub fn in_netns<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<T> 
     })
 }
 
+/// Run `f` on a fresh thread in a new, empty network namespace of its own (only `lo`,
+/// down), which disappears when the thread and the processes it spawned are gone: for
+/// probing what the kernel accepts without touching any namespace that exists. A process
+/// spawned by `f` starts in that namespace, since a child inherits its thread's.
+pub fn in_new_netns<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::netns("unshare(CLONE_NEWNET)", errno_msg(e)))?;
+            Ok(f())
+        })
+        .join()
+        .expect("namespace thread panicked")
+    })
+}
+
 /// Write a sysctl (`net.ipv4.ip_forward`) in a namespace (`None`: this one).
 pub fn write_sysctl(ns: Option<&str>, key: &str, value: &str) -> Result<()> {
     let path = Path::new("/proc/sys").join(key.replace('.', "/"));

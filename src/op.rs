@@ -4,6 +4,7 @@
 //! both a line of an `ip -batch` file and, prefixed by `ip [-n NS]`, a standalone command.
 
 use crate::run::shell_quote;
+use crate::shape::Shape;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -241,6 +242,18 @@ pub enum Op {
         dev: String,
         setting: PortSetting,
     },
+    /// Shape a device's egress with `tc` qdiscs (see `crate::shape`). The device must have
+    /// its default root qdisc: a [`Op::ClearQdisc`] goes first when it is already shaped.
+    SetQdisc {
+        ns: Ns,
+        dev: String,
+        shape: Shape,
+    },
+    /// Remove a device's root qdisc (and its children): `tc qdisc del dev DEV root`.
+    ClearQdisc {
+        ns: Ns,
+        dev: String,
+    },
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -277,7 +290,9 @@ impl Op {
             | Bridge { ns, .. }
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
-            | BridgePort { ns, .. } => ns.as_deref(),
+            | BridgePort { ns, .. }
+            | SetQdisc { ns, .. }
+            | ClearQdisc { ns, .. } => ns.as_deref(),
         }
     }
 
@@ -289,8 +304,8 @@ impl Op {
         )
     }
 
-    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl, which is
-    /// not an `ip` command.
+    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl or a qdisc,
+    /// which are not `ip` commands.
     pub fn ip_args(&self) -> Option<Vec<String>> {
         use Op::*;
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -361,7 +376,7 @@ impl Op {
             AddRoute { route, .. } => route_args("add", route),
             PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
-            Sysctl { .. } => return None,
+            Sysctl { .. } | SetQdisc { .. } | ClearQdisc { .. } => return None,
             SetNeigh {
                 dev,
                 addr,
@@ -403,6 +418,18 @@ impl Op {
                 dev_set(dev, &["type", "bridge_slave", k, &v])
             }
         })
+    }
+
+    /// The `tc` argument lines for a qdisc Op (each without `tc -n NS`), else `None`.
+    pub fn tc_lines(&self) -> Option<Vec<Vec<String>>> {
+        match self {
+            Op::SetQdisc { dev, shape, .. } => Some(shape.tc_lines(dev)),
+            Op::ClearQdisc { dev, .. } => Some(vec![["qdisc", "del", "dev", dev, "root"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()]),
+            _ => None,
+        }
     }
 
     /// The Op that undoes this one, where the inverse does not depend on earlier state.
@@ -456,6 +483,10 @@ impl Op {
             AddRoute { ns, route } | PrependRoute { ns, route } => DelRoute {
                 ns: ns.clone(),
                 route: route.clone(),
+            },
+            SetQdisc { ns, dev, .. } => ClearQdisc {
+                ns: ns.clone(),
+                dev: dev.clone(),
             },
             _ => return None,
         })
@@ -512,7 +543,18 @@ impl fmt::Display for Op {
                 }
                 write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
             }
-            (None, _) => unreachable!("only sysctl has no ip form"),
+            (None, op) => {
+                let lines = op.tc_lines().expect("only sysctl and qdiscs have no ip form");
+                let ns = match op.ns() {
+                    Some(ns) => format!("-n {} ", shell_quote(ns)),
+                    None => String::new(),
+                };
+                let shown: Vec<String> = lines
+                    .into_iter()
+                    .map(|l| format!("tc {ns}{}", quoted(l)))
+                    .collect();
+                write!(f, "{}", shown.join("\n"))
+            }
         }
     }
 }
@@ -537,6 +579,32 @@ mod tests {
             op.to_string(),
             "ip link add name veth0 netns ns2 type veth peer name bveth2 netns ns1"
         );
+    }
+
+    #[test]
+    fn qdisc_ops_render_as_tc_commands() {
+        let set = Op::SetQdisc {
+            ns: Some("h1".into()),
+            dev: "eth0".into(),
+            shape: Shape {
+                rate: Some(10_000_000),
+                delay: Some(20_000),
+                ..Default::default()
+            },
+        };
+        assert_eq!(
+            set.to_string(),
+            "tc -n h1 qdisc add dev eth0 root handle 1: netem delay 20ms\n\
+             tc -n h1 qdisc add dev eth0 parent 1:1 handle 2: tbf rate 10mbit burst 5000 latency 50ms"
+        );
+        assert_eq!(set.ip_args(), None);
+        let clear = set.inverse().unwrap();
+        assert_eq!(clear.to_string(), "tc -n h1 qdisc del dev eth0 root");
+        let root = Op::ClearQdisc {
+            ns: None,
+            dev: "v0".into(),
+        };
+        assert_eq!(root.to_string(), "tc qdisc del dev v0 root");
     }
 
     #[test]

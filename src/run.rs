@@ -33,7 +33,8 @@ pub fn spawned() -> usize {
 /// The Debian package that provides a binary nslab runs.
 fn package_of(binary: &str) -> &'static str {
     match binary {
-        "ip" | "bridge" => "iproute2",
+        "ip" | "bridge" | "tc" => "iproute2",
+        "iperf3" => "iperf3 (apt-get install iperf3)",
         "ping" => "iputils-ping",
         "ifconfig" | "route" | "arp" => "net-tools",
         "brctl" => "bridge-utils",
@@ -153,6 +154,15 @@ impl Cmd {
     /// `ip [-n NS] ARGS…`: the netns is passed to `ip` itself, not entered by nslab.
     pub fn ip(netns: Option<&str>, args: &[&str]) -> Self {
         let mut c = Cmd::new("ip");
+        if let Some(ns) = netns {
+            c = c.arg("-n").arg(ns);
+        }
+        c.args(args)
+    }
+
+    /// `tc [-n NS] ARGS…`: like [`Cmd::ip`], the netns is passed to `tc` itself.
+    pub fn tc(netns: Option<&str>, args: &[&str]) -> Self {
+        let mut c = Cmd::new("tc");
         if let Some(ns) = netns {
             c = c.arg("-n").arg(ns);
         }
@@ -296,7 +306,7 @@ impl Cmd {
         self.checked(Output::of(&out))
     }
 
-    /// `ip -batch` reports `Command failed -:N`; map N back to the line we sent.
+    /// `ip -batch` and `tc -batch` report `Command failed -:N`; map N back to the line sent.
     fn failed_batch_line(&self, stderr: &str) -> Option<String> {
         let text = self.stdin.as_ref()?;
         let n: usize = stderr
@@ -306,7 +316,7 @@ impl Cmd {
             .parse()
             .ok()?;
         let line = text.lines().nth(n.checked_sub(1)?)?;
-        let mut shown = vec!["ip".to_string()];
+        let mut shown = vec![self.program.clone()];
         let mut it = self.args.iter();
         while let Some(a) = it.next() {
             match a.as_str() {

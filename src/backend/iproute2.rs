@@ -5,12 +5,15 @@
 //! while the root batch still runs and fed once it has succeeded, so their start-up is not on
 //! the critical path. A snapshot is one `ip -j -d -s -s -batch -` per namespace.
 
-use super::{ipjson, Backend};
+use super::{ipjson, tcjson, Backend};
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::netns;
 use crate::op::Op;
 use crate::run::{Cmd, Held};
+use crate::shape;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 #[derive(Debug, Default)]
 pub struct Iproute2;
@@ -19,10 +22,15 @@ pub struct Iproute2;
 /// the detailed counters, no `-d` (link details cost time and the readers need none).
 pub const ADDR_SNAPSHOT_ARGS: &[&str] = &["-j", "-s", "-s", "addr", "show"];
 
-/// One unit of execution in a namespace: a batch of `ip` lines or an in-process sysctl.
+/// One unit of execution in a namespace: a batch of `ip` lines, a batch of `tc` lines or
+/// an in-process sysctl.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Batch {
+        ns: Option<String>,
+        lines: Vec<String>,
+    },
+    Tc {
         ns: Option<String>,
         lines: Vec<String>,
     },
@@ -83,7 +91,17 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
                     lines: vec![args.join(" ")],
                 }),
             },
-            (_, None) => unreachable!("only sysctl has no ip form"),
+            (op, None) => {
+                let tc = op.tc_lines().expect("only sysctl and qdiscs have no ip form");
+                let tc = tc.into_iter().map(|l| l.join(" "));
+                match steps.last_mut() {
+                    Some(Step::Tc { lines, .. }) => lines.extend(tc),
+                    _ => steps.push(Step::Tc {
+                        ns: ns.clone(),
+                        lines: tc.collect(),
+                    }),
+                }
+            }
         }
         if matches!(op, Op::MoveToNetns { .. }) {
             stages.push(Stage::default());
@@ -110,6 +128,11 @@ fn run_steps(steps: &[Step]) -> Result<()> {
         match step {
             Step::Batch { ns, lines } => {
                 batch_cmd(ns.as_deref(), lines).run()?;
+            }
+            Step::Tc { ns, lines } => {
+                Cmd::tc(ns.as_deref(), &["-batch", "-"])
+                    .stdin(batch_text(lines))
+                    .run()?;
             }
             Step::Sysctl { ns, key, value } => netns::write_sysctl(ns.as_deref(), key, value)?,
         }
@@ -282,6 +305,35 @@ impl Backend for Iproute2 {
 
     fn settle(&mut self, ns: Option<&str>, devs: &[String]) -> Result<()> {
         netns::sync_links(ns, devs)
+    }
+
+    /// Probed once per run: one `tc -force -batch -` in a namespace of its own that adds
+    /// and deletes each kind on its `lo` (the kernel loads a qdisc module on demand, so a
+    /// kind that is built as a module counts as present).
+    fn qdisc_kinds(&mut self) -> Result<BTreeSet<String>> {
+        static PROBED: OnceLock<BTreeSet<String>> = OnceLock::new();
+        if let Some(k) = PROBED.get() {
+            return Ok(k.clone());
+        }
+        let probe = Cmd::tc(None, &["-force", "-batch", "-"]).stdin(batch_text(&shape::probe_lines()));
+        let out = netns::in_new_netns(|| probe.run_unchecked())??;
+        let kinds = shape::probe_result(&out.stderr);
+        // pfifo is part of every kernel's core (sch_fifo): when even it fails, tc failed for
+        // another reason (no privilege, say), which must not pass for a kernel without qdiscs.
+        if !kinds.contains("pfifo") {
+            return Err(crate::error::Error::Command {
+                argv: probe.argv(),
+                status: out.status.clone().expect("failed"),
+                stderr: out.stderr,
+                line: None,
+            });
+        }
+        Ok(PROBED.get_or_init(|| kinds).clone())
+    }
+
+    fn shapings(&mut self, ns: Option<&str>) -> Result<Vec<shape::Shaping>> {
+        let out = Cmd::tc(ns, &["-j", "qdisc", "show"]).run()?;
+        Ok(tcjson::shapings(&tcjson::parse(&out.stdout)?))
     }
 
     fn namespaces(&mut self) -> Result<Vec<String>> {

@@ -6,11 +6,14 @@
 pub mod ipjson;
 pub mod iproute2;
 pub mod recording;
+pub mod tcjson;
 pub mod script;
 
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::op::Op;
+use crate::shape::Shaping;
+use std::collections::BTreeSet;
 
 pub trait Backend {
     /// Apply the Ops in order. On error, Ops before the failing one may have been applied.
@@ -43,6 +46,18 @@ pub trait Backend {
     /// port readiness), which otherwise lags by up to a second. A no-op where not real.
     fn settle(&mut self, _netns: Option<&str>, _devs: &[String]) -> Result<()> {
         Ok(())
+    }
+
+    /// The qdisc kinds among [`crate::shape::KINDS`] that the kernel accepts. Backends that
+    /// do not reach a kernel accept them all.
+    fn qdisc_kinds(&mut self) -> Result<BTreeSet<String>> {
+        Ok(crate::shape::KINDS.iter().map(|k| k.to_string()).collect())
+    }
+
+    /// The shaped devices of a namespace (those whose root qdisc is not a default one), as
+    /// the kernel reports them. Backends that do not reach a kernel have none.
+    fn shapings(&mut self, _netns: Option<&str>) -> Result<Vec<Shaping>> {
+        Ok(Vec::new())
     }
 
     /// The named network namespaces that exist.

@@ -5,6 +5,8 @@ use super::Backend;
 use crate::error::{Error, Exit, Result};
 use crate::model::Snapshot;
 use crate::op::Op;
+use crate::shape::Shaping;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
@@ -12,6 +14,8 @@ pub enum Call {
     Snapshot(Option<String>),
     Namespaces,
     RootLinks,
+    QdiscKinds,
+    Shapings(Option<String>),
 }
 
 #[derive(Debug, Default)]
@@ -22,6 +26,10 @@ pub struct Recording {
     pub root_links: Vec<String>,
     /// Fail the apply call with this index (0-based), after recording it.
     pub fail_apply: Option<usize>,
+    /// The qdisc kinds the pretend kernel has (`None`: all of `shape::KINDS`).
+    pub qdisc_kinds: Option<BTreeSet<String>>,
+    /// Canned shaped devices per namespace.
+    pub shapings: Vec<(Option<String>, Vec<Shaping>)>,
 }
 
 impl Recording {
@@ -70,6 +78,23 @@ impl Backend for Recording {
                 routes: vec![],
                 nsids: Default::default(),
             }))
+    }
+
+    fn qdisc_kinds(&mut self) -> Result<BTreeSet<String>> {
+        self.calls.push(Call::QdiscKinds);
+        Ok(self.qdisc_kinds.clone().unwrap_or_else(|| {
+            crate::shape::KINDS.iter().map(|k| k.to_string()).collect()
+        }))
+    }
+
+    fn shapings(&mut self, netns: Option<&str>) -> Result<Vec<Shaping>> {
+        self.calls.push(Call::Shapings(netns.map(str::to_string)));
+        Ok(self
+            .shapings
+            .iter()
+            .find(|(n, _)| n.as_deref() == netns)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default())
     }
 
     fn namespaces(&mut self) -> Result<Vec<String>> {

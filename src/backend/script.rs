@@ -47,6 +47,20 @@ impl Backend for Script<'_> {
         }
     }
 
+    fn qdisc_kinds(&mut self) -> Result<std::collections::BTreeSet<String>> {
+        match &mut self.reader {
+            Some(r) => r.qdisc_kinds(),
+            None => Ok(crate::shape::KINDS.iter().map(|k| k.to_string()).collect()),
+        }
+    }
+
+    fn shapings(&mut self, netns: Option<&str>) -> Result<Vec<crate::shape::Shaping>> {
+        match &mut self.reader {
+            Some(r) => r.shapings(netns),
+            None => Ok(Vec::new()),
+        }
+    }
+
     fn namespaces(&mut self) -> Result<Vec<String>> {
         match &mut self.reader {
             Some(r) => r.namespaces(),

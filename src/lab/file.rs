@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::netns::check_name;
+use crate::shape::{Shape, ShapeDecl};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -100,6 +101,10 @@ pub struct Bridge {
 pub struct LinkDecl {
     pub a: Endpoint,
     pub b: Endpoint,
+    /// Shaping of both directions (each end's egress); an end's own `shape` overrides it
+    /// key by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ShapeDecl>,
 }
 
 /// One end of a veth: an interface of a host, or a port on a bridge.
@@ -119,6 +124,9 @@ pub struct Endpoint {
     pub mac: Option<String>,
     #[serde(default = "yes")]
     pub up: bool,
+    /// Shaping of this end's egress (traffic from this end toward the other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ShapeDecl>,
 }
 
 fn yes() -> bool {
@@ -320,6 +328,46 @@ impl Lab {
         v
     }
 
+    /// The shaping of end `side` (`"a"` or `"b"`) of link `i`: its link's, overridden key by
+    /// key by its own, or `None` when neither has any. An error names the key that holds
+    /// the bad value (`links[0].a.shape.loss` or `links[0].shape.loss`).
+    pub fn end_shape(
+        &self,
+        i: usize,
+        side: &str,
+    ) -> std::result::Result<Option<Shape>, (String, String)> {
+        let l = &self.links[i];
+        let end = if side == "a" { &l.a } else { &l.b };
+        let none = ShapeDecl::default();
+        let link_decl = l.shape.as_ref().unwrap_or(&none);
+        let end_decl = end.shape.as_ref().unwrap_or(&none);
+        let merged = link_decl.overlay(end_decl);
+        if merged.is_empty() {
+            return Ok(None);
+        }
+        merged.parse().map(Some).map_err(|(key, msg)| {
+            let place = if end_decl.has(key) {
+                format!("links[{i}].{side}.shape.{key}")
+            } else {
+                format!("links[{i}].shape.{key}")
+            };
+            (place, msg)
+        })
+    }
+
+    /// Every shaped veth end: its namespace, device and shaping (assuming a valid lab).
+    pub fn shaped_ends(&self) -> Vec<(Option<String>, String, Shape)> {
+        let mut v = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            for (side, e) in [("a", &l.a), ("b", &l.b)] {
+                if let Ok(Some(shape)) = self.end_shape(i, side) {
+                    v.push((self.endpoint_ns(e), e.name.clone(), shape));
+                }
+            }
+        }
+        v
+    }
+
     pub fn host_names(&self) -> Vec<String> {
         self.hosts.iter().map(|h| h.name.clone()).collect()
     }
@@ -492,6 +540,8 @@ impl Lab {
                 check_addrs(format!("{key}.addrs"), &e.addrs)?;
                 check_mtu(&err, format!("{key}.mtu"), e.mtu)?;
                 check_mac(&err, format!("{key}.mac"), e.mac.as_deref())?;
+                self.end_shape(i, side)
+                    .map_err(|(place, msg)| err(place, msg))?;
             }
         }
         for (i, h) in self.hosts.iter().enumerate() {

@@ -380,6 +380,7 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
             mtu: d.mtu,
             mac: d.mac.clone(),
             up: d.up,
+            shape: None,
         })
     };
     for (i, d) in m.devs.iter().enumerate() {
@@ -402,6 +403,7 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
         lab.links.push(LinkDecl {
             a: endpoint(d)?,
             b: endpoint(&m.devs[p])?,
+            shape: None,
         });
     }
     lab.validate("the lab made from the script")

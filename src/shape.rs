@@ -1,0 +1,1234 @@
+//! Link shaping (rate, delay, jitter, loss, …) with the real `tc`: what a lab file or
+//! `nslab shape` asks for ([`ShapeDecl`], raw values), what it means once validated
+//! ([`Shape`], in exact units), how it becomes `tc` lines ([`Shape::tc_lines`]), which
+//! qdiscs it needs from the kernel ([`Shape::needs`], [`require`]), and what the kernel
+//! reports back ([`Shaping`], converted from `tc -j qdisc show` by `backend::tcjson`).
+//!
+//! The qdisc tree is the standard recipe: `netem` at the root when any of delay, jitter,
+//! loss, duplicate, corrupt or reorder is wanted; the rate limiter `tbf` at the root, or as
+//! netem's child when both are wanted; a `pfifo` under tbf when the queue is counted in
+//! packets (tbf's own limit is in bytes). tbf rather than htb: every value nslab sets is then
+//! readable from `tc -j qdisc show`, whereas htb keeps its rate in a class, and iproute2 6.1
+//! prints `tc class show` as text even with `-j`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A number or a string, as a lab file (TOML or JSON) or a command line gives a value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Text(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+/// Shaping as written: in a lab file on a link (both directions) or on one end (that end's
+/// egress, overriding the link's values key by key), or from `nslab shape`'s options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeDecl {
+    /// `"10mbit"`: bit, kbit, mbit, gbit, tbit (powers of 1000) or bps, kbps, mbps, gbps
+    /// (bytes per second).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Scalar>,
+    /// Bucket size: bytes, or `"32kb"`, `"64kbit"` (tc's units: k = 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<Scalar>,
+    /// Queue limit: a number of packets (`100`), or bytes with a unit (`"64kb"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Scalar>,
+    /// `"20ms"`: s, ms, us.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_correlation: Option<Scalar>,
+    /// normal, pareto, paretonormal or uniform (netem's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_distribution: Option<Scalar>,
+    /// Percent, 0–100: `1`, `0.5`, `"1%"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_correlation: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_correlation: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrupt_correlation: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder_correlation: Option<Scalar>,
+    /// Reorder every GAP-th packet (needs `reorder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Scalar>,
+}
+
+/// A percentage in units of 1/10000 of a percent (0..=1_000_000), so that Ops stay `Eq`
+/// and render exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Percent(pub u32);
+
+impl Percent {
+    const SCALE: f64 = 10_000.0;
+
+    pub fn from_percent(p: f64) -> Percent {
+        Percent((p * Self::SCALE).round() as u32)
+    }
+
+    pub fn as_percent(self) -> f64 {
+        self.0 as f64 / Self::SCALE
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.0 / 10_000;
+        let frac = self.0 % 10_000;
+        if frac == 0 {
+            write!(f, "{whole}%")
+        } else {
+            let digits = format!("{frac:04}");
+            write!(f, "{whole}.{}%", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// A queue limit: packets or bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Queue {
+    Packets(u32),
+    Bytes(u64),
+}
+
+impl fmt::Display for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Queue::Packets(n) => write!(f, "{n}p"),
+            Queue::Bytes(n) => write!(f, "{}", Bytes(*n)),
+        }
+    }
+}
+
+/// netem's delay distributions (`uniform` is its default: no table is loaded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribution {
+    Uniform,
+    Normal,
+    Pareto,
+    Paretonormal,
+}
+
+impl Distribution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Distribution::Uniform => "uniform",
+            Distribution::Normal => "normal",
+            Distribution::Pareto => "pareto",
+            Distribution::Paretonormal => "paretonormal",
+        }
+    }
+}
+
+/// Validated shaping of one device's egress, in exact units. Also what is read back from
+/// the kernel (where a value it does not report, such as the distribution, stays `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    /// Bits per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u64>,
+    /// Bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Queue>,
+    /// Microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<u64>,
+    /// Microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_correlation: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_distribution: Option<Distribution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_correlation: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_correlation: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt_correlation: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reorder: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reorder_correlation: Option<Percent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<u32>,
+}
+
+/// A rate in bits per second, shown in the largest unit that divides it.
+pub struct Bits(pub u64);
+
+impl fmt::Display for Bits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (unit, scale) in [
+            ("tbit", 1_000_000_000_000u64),
+            ("gbit", 1_000_000_000),
+            ("mbit", 1_000_000),
+            ("kbit", 1_000),
+        ] {
+            if self.0 >= scale && self.0 % scale == 0 {
+                return write!(f, "{}{unit}", self.0 / scale);
+            }
+        }
+        write!(f, "{}bit", self.0)
+    }
+}
+
+/// A size in bytes, shown in tc's units (k = 1024) when exact.
+pub struct Bytes(pub u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (unit, scale) in [("gb", 1u64 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
+            if self.0 >= scale && self.0 % scale == 0 {
+                return write!(f, "{}{unit}", self.0 / scale);
+            }
+        }
+        write!(f, "{}b", self.0)
+    }
+}
+
+/// A time in microseconds, shown as tc writes times (`20ms`, `1500us`, `2s`).
+pub struct Micros(pub u64);
+
+impl fmt::Display for Micros {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 >= 1_000_000 && self.0 % 1_000_000 == 0 {
+            write!(f, "{}s", self.0 / 1_000_000)
+        } else if self.0 >= 1000 && self.0 % 1000 == 0 {
+            write!(f, "{}ms", self.0 / 1000)
+        } else {
+            write!(f, "{}us", self.0)
+        }
+    }
+}
+
+/// Split `"10.5mbit"` into `(10.5, "mbit")`; the number must be a plain non-negative decimal.
+fn number_and_unit(s: &str) -> Option<(f64, String)> {
+    let s = s.trim();
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(end);
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') {
+        return None;
+    }
+    let n: f64 = num.parse().ok()?;
+    n.is_finite().then(|| (n, unit.trim().to_ascii_lowercase()))
+}
+
+fn is_negative(v: &Scalar) -> bool {
+    match v {
+        Scalar::Int(i) => *i < 0,
+        Scalar::Float(x) => *x < 0.0,
+        Scalar::Text(s) => s.trim_start().starts_with('-'),
+    }
+}
+
+fn parse_rate(v: &Scalar) -> Result<u64, String> {
+    const HELP: &str = "units: bit, kbit, mbit, gbit, tbit, or bps, kbps, mbps, gbps (bytes/s)";
+    if is_negative(v) {
+        return Err(format!("{v} is negative"));
+    }
+    let Scalar::Text(s) = v else {
+        return Err(format!("{v} has no unit: write it as \"10mbit\" ({HELP})"));
+    };
+    let Some((n, unit)) = number_and_unit(s) else {
+        return Err(format!("{v} is not a rate such as \"10mbit\" ({HELP})"));
+    };
+    let scale: f64 = match unit.as_str() {
+        "bit" => 1.0,
+        "kbit" => 1e3,
+        "mbit" => 1e6,
+        "gbit" => 1e9,
+        "tbit" => 1e12,
+        "bps" => 8.0,
+        "kbps" => 8e3,
+        "mbps" => 8e6,
+        "gbps" => 8e9,
+        "" => return Err(format!("{v} has no unit: write it as \"10mbit\" ({HELP})")),
+        _ => return Err(format!("{v}: unknown unit `{unit}` ({HELP})")),
+    };
+    let bits = (n * scale).round();
+    if bits < 8.0 {
+        return Err(format!("{v} is below the smallest rate, 8bit (1 byte/s)"));
+    }
+    if bits > 1e13 {
+        return Err(format!("{v} is above 10tbit"));
+    }
+    Ok(bits as u64)
+}
+
+fn parse_size(v: &Scalar) -> Result<u64, String> {
+    const HELP: &str = "bytes, or units b, kb, mb, gb, kbit, mbit, gbit (k = 1024)";
+    if is_negative(v) {
+        return Err(format!("{v} is negative"));
+    }
+    let (n, unit) = match v {
+        Scalar::Int(i) => (*i as f64, String::new()),
+        Scalar::Float(_) => return Err(format!("{v} is not a whole number of bytes")),
+        Scalar::Text(s) => {
+            number_and_unit(s).ok_or_else(|| format!("{v} is not a size ({HELP})"))?
+        }
+    };
+    let scale: f64 = match unit.as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1024.0,
+        "m" | "mb" => 1024.0 * 1024.0,
+        "g" | "gb" => 1024.0 * 1024.0 * 1024.0,
+        "kbit" => 1024.0 / 8.0,
+        "mbit" => 1024.0 * 1024.0 / 8.0,
+        "gbit" => 1024.0 * 1024.0 * 1024.0 / 8.0,
+        _ => return Err(format!("{v}: unknown unit `{unit}` ({HELP})")),
+    };
+    let bytes = (n * scale).round();
+    if bytes < 1.0 {
+        return Err(format!("{v} is zero"));
+    }
+    if bytes > u32::MAX as f64 {
+        return Err(format!("{v} is above 4gb"));
+    }
+    Ok(bytes as u64)
+}
+
+fn parse_queue(v: &Scalar) -> Result<Queue, String> {
+    let packets = |n: i64| match u32::try_from(n) {
+        Ok(p) if p > 0 => Ok(Queue::Packets(p)),
+        _ => Err(format!("{v} is not a number of packets (1–4294967295)")),
+    };
+    match v {
+        Scalar::Int(n) => packets(*n),
+        Scalar::Text(s) if s.trim().bytes().all(|b| b.is_ascii_digit()) && !s.trim().is_empty() => {
+            packets(s.trim().parse().unwrap_or(-1))
+        }
+        Scalar::Text(s) if s.trim().ends_with('p') && !s.trim().ends_with("bp") => {
+            let n = s.trim().trim_end_matches('p');
+            packets(n.parse().map_err(|_| {
+                format!("{v} is not a queue limit (packets: 100; bytes: \"64kb\")")
+            })?)
+        }
+        _ => parse_size(v)
+            .map(Queue::Bytes)
+            .map_err(|m| format!("{m}; a bare number is packets")),
+    }
+}
+
+fn parse_time(v: &Scalar) -> Result<u64, String> {
+    const HELP: &str = "units: s, ms, us";
+    if is_negative(v) {
+        return Err(format!("{v} is negative"));
+    }
+    let Scalar::Text(s) = v else {
+        return Err(format!("{v} has no unit: write it as \"20ms\" ({HELP})"));
+    };
+    let Some((n, unit)) = number_and_unit(s) else {
+        return Err(format!("{v} is not a time such as \"20ms\" ({HELP})"));
+    };
+    let scale: f64 = match unit.as_str() {
+        "s" | "sec" | "secs" => 1e6,
+        "ms" | "msec" | "msecs" => 1e3,
+        "us" | "usec" | "usecs" => 1.0,
+        "" => return Err(format!("{v} has no unit: write it as \"20ms\" ({HELP})")),
+        _ => return Err(format!("{v}: unknown unit `{unit}` ({HELP})")),
+    };
+    let us = (n * scale).round();
+    if us > 3.6e9 {
+        return Err(format!("{v} is above one hour"));
+    }
+    Ok(us as u64)
+}
+
+fn parse_percent(v: &Scalar) -> Result<Percent, String> {
+    let p = match v {
+        Scalar::Int(i) => *i as f64,
+        Scalar::Float(x) => *x,
+        Scalar::Text(s) => {
+            let t = s.trim().strip_suffix('%').unwrap_or(s.trim());
+            t.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{v} is not a percentage (0–100, e.g. 1.5 or \"1.5%\")"))?
+        }
+    };
+    if !(0.0..=100.0).contains(&p) || !p.is_finite() {
+        return Err(format!("{v} is not a percentage (0–100)"));
+    }
+    Ok(Percent::from_percent(p))
+}
+
+fn parse_distribution(v: &Scalar) -> Result<Distribution, String> {
+    match v {
+        Scalar::Text(s) => match s.as_str() {
+            "uniform" => Ok(Distribution::Uniform),
+            "normal" => Ok(Distribution::Normal),
+            "pareto" => Ok(Distribution::Pareto),
+            "paretonormal" => Ok(Distribution::Paretonormal),
+            _ => Err(format!(
+                "{v} is not a distribution (normal, pareto, paretonormal, uniform)"
+            )),
+        },
+        _ => Err(format!(
+            "{v} is not a distribution (normal, pareto, paretonormal, uniform)"
+        )),
+    }
+}
+
+fn parse_gap(v: &Scalar) -> Result<u32, String> {
+    match v {
+        Scalar::Int(n) if *n >= 1 && *n <= u32::MAX as i64 => Ok(*n as u32),
+        _ => Err(format!("{v} is not a packet count (1 or more)")),
+    }
+}
+
+/// A key of [`ShapeDecl`] with a validation failure: `(key, message)`.
+pub type KeyError = (&'static str, String);
+
+impl ShapeDecl {
+    /// Every key with its value, in the order of the lab file's documentation.
+    fn entries(&self) -> [(&'static str, &Option<Scalar>); 16] {
+        [
+            ("rate", &self.rate),
+            ("burst", &self.burst),
+            ("queue", &self.queue),
+            ("delay", &self.delay),
+            ("jitter", &self.jitter),
+            ("delay_correlation", &self.delay_correlation),
+            ("delay_distribution", &self.delay_distribution),
+            ("loss", &self.loss),
+            ("loss_correlation", &self.loss_correlation),
+            ("duplicate", &self.duplicate),
+            ("duplicate_correlation", &self.duplicate_correlation),
+            ("corrupt", &self.corrupt),
+            ("corrupt_correlation", &self.corrupt_correlation),
+            ("reorder", &self.reorder),
+            ("reorder_correlation", &self.reorder_correlation),
+            ("gap", &self.gap),
+        ]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries().iter().all(|(_, v)| v.is_none())
+    }
+
+    /// Whether `key` is set.
+    pub fn has(&self, key: &str) -> bool {
+        self.entries()
+            .iter()
+            .any(|(k, v)| *k == key && v.is_some())
+    }
+
+    /// `over`'s values where it has them, else `self`'s (an end's shaping over its link's).
+    pub fn overlay(&self, over: &ShapeDecl) -> ShapeDecl {
+        let pick = |a: &Option<Scalar>, b: &Option<Scalar>| b.clone().or_else(|| a.clone());
+        ShapeDecl {
+            rate: pick(&self.rate, &over.rate),
+            burst: pick(&self.burst, &over.burst),
+            queue: pick(&self.queue, &over.queue),
+            delay: pick(&self.delay, &over.delay),
+            jitter: pick(&self.jitter, &over.jitter),
+            delay_correlation: pick(&self.delay_correlation, &over.delay_correlation),
+            delay_distribution: pick(&self.delay_distribution, &over.delay_distribution),
+            loss: pick(&self.loss, &over.loss),
+            loss_correlation: pick(&self.loss_correlation, &over.loss_correlation),
+            duplicate: pick(&self.duplicate, &over.duplicate),
+            duplicate_correlation: pick(&self.duplicate_correlation, &over.duplicate_correlation),
+            corrupt: pick(&self.corrupt, &over.corrupt),
+            corrupt_correlation: pick(&self.corrupt_correlation, &over.corrupt_correlation),
+            reorder: pick(&self.reorder, &over.reorder),
+            reorder_correlation: pick(&self.reorder_correlation, &over.reorder_correlation),
+            gap: pick(&self.gap, &over.gap),
+        }
+    }
+
+    /// Parse every value (units, ranges), then check the keys against each other. The
+    /// error names the key.
+    pub fn parse(&self) -> Result<Shape, KeyError> {
+        fn opt<T>(
+            key: &'static str,
+            v: &Option<Scalar>,
+            f: fn(&Scalar) -> Result<T, String>,
+        ) -> Result<Option<T>, KeyError> {
+            v.as_ref().map(f).transpose().map_err(|m| (key, m))
+        }
+        let shape = Shape {
+            rate: opt("rate", &self.rate, parse_rate)?,
+            burst: opt("burst", &self.burst, parse_size)?,
+            queue: opt("queue", &self.queue, parse_queue)?,
+            delay: opt("delay", &self.delay, parse_time)?,
+            jitter: opt("jitter", &self.jitter, parse_time)?,
+            delay_correlation: opt("delay_correlation", &self.delay_correlation, parse_percent)?,
+            delay_distribution: opt(
+                "delay_distribution",
+                &self.delay_distribution,
+                parse_distribution,
+            )?,
+            loss: opt("loss", &self.loss, parse_percent)?,
+            loss_correlation: opt("loss_correlation", &self.loss_correlation, parse_percent)?,
+            duplicate: opt("duplicate", &self.duplicate, parse_percent)?,
+            duplicate_correlation: opt(
+                "duplicate_correlation",
+                &self.duplicate_correlation,
+                parse_percent,
+            )?,
+            corrupt: opt("corrupt", &self.corrupt, parse_percent)?,
+            corrupt_correlation: opt(
+                "corrupt_correlation",
+                &self.corrupt_correlation,
+                parse_percent,
+            )?,
+            reorder: opt("reorder", &self.reorder, parse_percent)?,
+            reorder_correlation: opt(
+                "reorder_correlation",
+                &self.reorder_correlation,
+                parse_percent,
+            )?,
+            gap: opt("gap", &self.gap, parse_gap)?,
+        };
+        shape.check()?;
+        Ok(shape)
+    }
+}
+
+impl Shape {
+    /// The keys that are set, in documentation order.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("rate", self.rate.is_some()),
+            ("burst", self.burst.is_some()),
+            ("queue", self.queue.is_some()),
+            ("delay", self.delay.is_some()),
+            ("jitter", self.jitter.is_some()),
+            ("delay_correlation", self.delay_correlation.is_some()),
+            ("delay_distribution", self.delay_distribution.is_some()),
+            ("loss", self.loss.is_some()),
+            ("loss_correlation", self.loss_correlation.is_some()),
+            ("duplicate", self.duplicate.is_some()),
+            ("duplicate_correlation", self.duplicate_correlation.is_some()),
+            ("corrupt", self.corrupt.is_some()),
+            ("corrupt_correlation", self.corrupt_correlation.is_some()),
+            ("reorder", self.reorder.is_some()),
+            ("reorder_correlation", self.reorder_correlation.is_some()),
+            ("gap", self.gap.is_some()),
+        ];
+        set.iter().filter(|(_, s)| *s).map(|(k, _)| *k).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys().is_empty()
+    }
+
+    /// The keys that only netem provides.
+    fn netem_keys(&self) -> Vec<&'static str> {
+        self.keys()
+            .into_iter()
+            .filter(|k| !matches!(*k, "rate" | "burst" | "queue"))
+            .collect()
+    }
+
+    /// Which keys a key needs, as tc and netem require them.
+    fn check(&self) -> Result<(), KeyError> {
+        let need = |key: &'static str, present: bool, other: bool, what: &str| {
+            if present && !other {
+                Err((key, format!("needs {what}")))
+            } else {
+                Ok(())
+            }
+        };
+        need("burst", self.burst.is_some(), self.rate.is_some(), "`rate`")?;
+        need("jitter", self.jitter.is_some(), self.delay.is_some(), "`delay`")?;
+        need(
+            "delay_correlation",
+            self.delay_correlation.is_some(),
+            self.jitter.is_some(),
+            "`jitter` (it correlates the jitter)",
+        )?;
+        need(
+            "delay_distribution",
+            self.delay_distribution.is_some(),
+            self.jitter.is_some(),
+            "`jitter` (it shapes the jitter)",
+        )?;
+        need(
+            "loss_correlation",
+            self.loss_correlation.is_some(),
+            self.loss.is_some(),
+            "`loss`",
+        )?;
+        need(
+            "duplicate_correlation",
+            self.duplicate_correlation.is_some(),
+            self.duplicate.is_some(),
+            "`duplicate`",
+        )?;
+        need(
+            "corrupt_correlation",
+            self.corrupt_correlation.is_some(),
+            self.corrupt.is_some(),
+            "`corrupt`",
+        )?;
+        need(
+            "reorder_correlation",
+            self.reorder_correlation.is_some(),
+            self.reorder.is_some(),
+            "`reorder`",
+        )?;
+        need("gap", self.gap.is_some(), self.reorder.is_some(), "`reorder`")?;
+        // netem sends reordered packets at once and delays the others: without a delay
+        // nothing can overtake (tc refuses it too).
+        need(
+            "reorder",
+            self.reorder.is_some(),
+            self.delay.is_some_and(|d| d > 0),
+            "a `delay` above 0",
+        )?;
+        Ok(())
+    }
+
+    /// The qdisc kinds this shaping uses, with the keys that need each.
+    pub fn needs(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut out = Vec::new();
+        let netem = self.netem_keys();
+        if !netem.is_empty() {
+            out.push(("netem", netem));
+        }
+        if self.rate.is_some() {
+            let keys = ["rate", "burst"]
+                .into_iter()
+                .filter(|k| self.keys().contains(k))
+                .collect();
+            out.push(("tbf", keys));
+        }
+        match (self.queue, self.rate.is_some(), out.is_empty()) {
+            // A packet queue under tbf, or the whole shaping when it is only a queue.
+            (Some(Queue::Packets(_)), true, _) | (Some(Queue::Packets(_)), _, true) => {
+                out.push(("pfifo", vec!["queue"]))
+            }
+            (Some(Queue::Bytes(_)), false, _) => out.push(("bfifo", vec!["queue"])),
+            _ => {}
+        }
+        out
+    }
+
+    /// The `tc` argument lines (each without `tc [-n NS]`) that give a device with no
+    /// shaping (its default root qdisc) this shaping, in order.
+    pub fn tc_lines(&self, dev: &str) -> Vec<Vec<String>> {
+        let mut lines = Vec::new();
+        let mut next_handle = 1u32;
+        // Where the next qdisc goes: `root` first, then under the previous one's class 1.
+        let mut parent: Option<u32> = None;
+        let mut add = |kind: &str, opts: Vec<String>, lines: &mut Vec<Vec<String>>| {
+            let mut v: Vec<String> = ["qdisc", "add", "dev", dev]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            match parent {
+                None => v.push("root".into()),
+                Some(h) => v.extend(["parent".to_string(), format!("{h}:1")]),
+            }
+            v.extend(["handle".to_string(), format!("{next_handle}:")]);
+            v.push(kind.to_string());
+            v.extend(opts);
+            lines.push(v);
+            parent = Some(next_handle);
+            next_handle += 1;
+        };
+        let netem = !self.netem_keys().is_empty();
+        if netem {
+            let mut o = Vec::new();
+            // netem's own limit (packets) is the queue when no rate limiter follows.
+            if let (Some(Queue::Packets(n)), None) = (self.queue, self.rate) {
+                o.extend(["limit".to_string(), n.to_string()]);
+            }
+            if let Some(d) = self.delay {
+                o.extend(["delay".to_string(), Micros(d).to_string()]);
+                if let Some(j) = self.jitter {
+                    o.push(Micros(j).to_string());
+                    if let Some(c) = self.delay_correlation {
+                        o.push(c.to_string());
+                    }
+                }
+                match self.delay_distribution {
+                    // Uniform is netem's default; there is no table file for it.
+                    None | Some(Distribution::Uniform) => {}
+                    Some(dist) => o.extend(["distribution".to_string(), dist.as_str().into()]),
+                }
+            }
+            let mut pct = |word: &str, p: Option<Percent>, c: Option<Percent>| {
+                if let Some(p) = p {
+                    o.push(word.to_string());
+                    if word == "loss" {
+                        o.push("random".to_string());
+                    }
+                    o.push(p.to_string());
+                    if let Some(c) = c {
+                        o.push(c.to_string());
+                    }
+                }
+            };
+            pct("loss", self.loss, self.loss_correlation);
+            pct("duplicate", self.duplicate, self.duplicate_correlation);
+            pct("corrupt", self.corrupt, self.corrupt_correlation);
+            pct("reorder", self.reorder, self.reorder_correlation);
+            if let Some(g) = self.gap {
+                o.extend(["gap".to_string(), g.to_string()]);
+            }
+            add("netem", o, &mut lines);
+        }
+        if let Some(rate) = self.rate {
+            let burst = self.burst.unwrap_or_else(|| default_burst(rate));
+            let mut o = vec![
+                "rate".to_string(),
+                Bits(rate).to_string(),
+                "burst".to_string(),
+                burst.to_string(),
+            ];
+            match self.queue {
+                Some(Queue::Bytes(n)) => o.extend(["limit".to_string(), n.to_string()]),
+                _ => o.extend(["latency".to_string(), DEFAULT_LATENCY.to_string()]),
+            }
+            add("tbf", o, &mut lines);
+            if let Some(Queue::Packets(n)) = self.queue {
+                add("pfifo", vec!["limit".to_string(), n.to_string()], &mut lines);
+            }
+        } else if let Some(q) = self.queue {
+            match (q, netem) {
+                (Queue::Packets(_), true) => {} // netem's own limit, above
+                (Queue::Packets(n), false) => {
+                    add("pfifo", vec!["limit".to_string(), n.to_string()], &mut lines)
+                }
+                (Queue::Bytes(n), _) => {
+                    add("bfifo", vec!["limit".to_string(), n.to_string()], &mut lines)
+                }
+            }
+        }
+        lines
+    }
+}
+
+/// tbf's queue when none is given: what 50 ms at the rate fills.
+const DEFAULT_LATENCY: &str = "50ms";
+
+/// tbf's bucket when none is given: 4 ms worth of the rate, at least two full frames (a
+/// bucket smaller than one packet would stop the flow).
+pub fn default_burst(rate_bits: u64) -> u64 {
+    (rate_bits / 8 / 250).max(3028)
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut words: Vec<String> = Vec::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                words.push(format!("{k} {v}"));
+            }
+        };
+        put("rate", self.rate.map(|r| Bits(r).to_string()));
+        put("burst", self.burst.map(|b| Bytes(b).to_string()));
+        put("queue", self.queue.map(|q| q.to_string()));
+        put("delay", self.delay.map(|d| Micros(d).to_string()));
+        put("jitter", self.jitter.map(|d| Micros(d).to_string()));
+        put("delay_correlation", self.delay_correlation.map(|p| p.to_string()));
+        put(
+            "delay_distribution",
+            self.delay_distribution.map(|d| d.as_str().to_string()),
+        );
+        put("loss", self.loss.map(|p| p.to_string()));
+        put("loss_correlation", self.loss_correlation.map(|p| p.to_string()));
+        put("duplicate", self.duplicate.map(|p| p.to_string()));
+        put(
+            "duplicate_correlation",
+            self.duplicate_correlation.map(|p| p.to_string()),
+        );
+        put("corrupt", self.corrupt.map(|p| p.to_string()));
+        put(
+            "corrupt_correlation",
+            self.corrupt_correlation.map(|p| p.to_string()),
+        );
+        put("reorder", self.reorder.map(|p| p.to_string()));
+        put(
+            "reorder_correlation",
+            self.reorder_correlation.map(|p| p.to_string()),
+        );
+        put("gap", self.gap.map(|g| g.to_string()));
+        write!(f, "{}", words.join(" "))
+    }
+}
+
+/// The qdisc kinds nslab may use, probed in this order.
+pub const KINDS: &[&str] = &["tbf", "netem", "pfifo", "bfifo"];
+
+/// The `tc -batch` lines that probe each of [`KINDS`] on `lo` of a fresh namespace: an add
+/// then a delete per kind. Kind `KINDS[i]` is missing when line `2i+1` fails.
+pub fn probe_lines() -> Vec<String> {
+    KINDS
+        .iter()
+        .flat_map(|k| {
+            let opts = match *k {
+                "tbf" => "rate 1mbit burst 10000 latency 10ms",
+                "netem" => "delay 1ms",
+                _ => "limit 10",
+            };
+            [
+                format!("qdisc add dev lo root handle 1: {k} {opts}"),
+                "qdisc del dev lo root".to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// The kinds a `tc -force -batch` run of [`probe_lines`] accepted, from its stderr
+/// (`Command failed -:N` for each failed line).
+pub fn probe_result(stderr: &str) -> BTreeSet<String> {
+    let failed: BTreeSet<usize> = stderr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Command failed -:"))
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    KINDS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !failed.contains(&(2 * i + 1)))
+        .map(|(_, k)| k.to_string())
+        .collect()
+}
+
+/// Refuse shapings that need a qdisc the kernel lacks: one line naming the qdisc, its
+/// kernel option and the keys that need it (in the order given), exit 2.
+pub fn require<'a>(
+    available: &BTreeSet<String>,
+    shapes: impl IntoIterator<Item = &'a Shape>,
+) -> crate::error::Result<()> {
+    let mut wanted: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for s in shapes {
+        for (kind, keys) in s.needs() {
+            let entry = match wanted.iter_mut().find(|(k, _)| *k == kind) {
+                Some(e) => e,
+                None => {
+                    wanted.push((kind, Vec::new()));
+                    wanted.last_mut().expect("just pushed")
+                }
+            };
+            for k in keys {
+                if !entry.1.contains(&k) {
+                    entry.1.push(k);
+                }
+            }
+        }
+    }
+    for (kind, mut keys) in wanted {
+        if available.contains(kind) {
+            continue;
+        }
+        keys.sort_by_key(|k| key_order(k));
+        let verb = if keys.len() == 1 { "needs" } else { "need" };
+        let mut msg = format!(
+            "this kernel has no sch_{kind} (CONFIG_NET_SCH_{}): {} {verb} it",
+            kind.to_ascii_uppercase(),
+            keys.join(", ")
+        );
+        if kind == "netem" && available.contains("tbf") {
+            msg.push_str("; rate works");
+        }
+        return Err(crate::error::Error::Usage(msg));
+    }
+    Ok(())
+}
+
+fn key_order(k: &str) -> usize {
+    ShapeDecl::default()
+        .entries()
+        .iter()
+        .position(|(n, _)| *n == k)
+        .unwrap_or(usize::MAX)
+}
+
+/// The shaping of one device as the kernel reports it: the qdisc kinds from the root down,
+/// and the values nslab understands from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shaping {
+    pub dev: String,
+    pub qdiscs: Vec<String>,
+    #[serde(flatten)]
+    pub shape: Shape,
+}
+
+/// Root qdiscs a device has when nobody shaped it: not shown as shaping, not cleared.
+pub fn is_default_root(kind: &str) -> bool {
+    matches!(kind, "noqueue" | "pfifo_fast" | "fq_codel" | "mq" | "noop")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Option<Scalar> {
+        Some(Scalar::Text(s.into()))
+    }
+
+    fn lines(shape: &Shape) -> Vec<String> {
+        shape
+            .tc_lines("eth0")
+            .iter()
+            .map(|l| l.join(" "))
+            .collect()
+    }
+
+    #[test]
+    fn units_are_parsed_exactly() {
+        assert_eq!(parse_rate(&t("10mbit").unwrap()), Ok(10_000_000));
+        assert_eq!(parse_rate(&t("1.5Gbit").unwrap()), Ok(1_500_000_000));
+        assert_eq!(parse_rate(&t("100kbps").unwrap()), Ok(800_000));
+        assert_eq!(parse_size(&Scalar::Int(1500)), Ok(1500));
+        assert_eq!(parse_size(&t("32kb").unwrap()), Ok(32768));
+        assert_eq!(parse_size(&t("64kbit").unwrap()), Ok(8192));
+        assert_eq!(parse_queue(&Scalar::Int(100)), Ok(Queue::Packets(100)));
+        assert_eq!(parse_queue(&t("100p").unwrap()), Ok(Queue::Packets(100)));
+        assert_eq!(parse_queue(&t("64kb").unwrap()), Ok(Queue::Bytes(65536)));
+        assert_eq!(parse_time(&t("20ms").unwrap()), Ok(20_000));
+        assert_eq!(parse_time(&t("1.5s").unwrap()), Ok(1_500_000));
+        assert_eq!(parse_time(&t("250us").unwrap()), Ok(250));
+        assert_eq!(parse_percent(&Scalar::Float(0.5)), Ok(Percent(5000)));
+        assert_eq!(parse_percent(&t("25%").unwrap()), Ok(Percent(250_000)));
+        assert_eq!(Percent(5000).to_string(), "0.5%");
+        assert_eq!(Percent(1_000_000).to_string(), "100%");
+        assert_eq!(Percent(12_345).to_string(), "1.2345%");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_in_one_line() {
+        let cases: Vec<(ShapeDecl, &str, &str)> = vec![
+            (
+                ShapeDecl {
+                    rate: t("fast"),
+                    ..Default::default()
+                },
+                "rate",
+                "\"fast\" is not a rate",
+            ),
+            (
+                ShapeDecl {
+                    rate: Some(Scalar::Int(10)),
+                    ..Default::default()
+                },
+                "rate",
+                "10 has no unit",
+            ),
+            (
+                ShapeDecl {
+                    loss: Some(Scalar::Int(120)),
+                    ..Default::default()
+                },
+                "loss",
+                "120 is not a percentage (0–100)",
+            ),
+            (
+                ShapeDecl {
+                    delay: t("-1ms"),
+                    ..Default::default()
+                },
+                "delay",
+                "\"-1ms\" is negative",
+            ),
+            (
+                ShapeDecl {
+                    delay: t("20"),
+                    ..Default::default()
+                },
+                "delay",
+                "has no unit",
+            ),
+            (
+                ShapeDecl {
+                    delay: t("20 parsecs"),
+                    ..Default::default()
+                },
+                "delay",
+                "unknown unit `parsecs`",
+            ),
+            (
+                ShapeDecl {
+                    jitter: t("5ms"),
+                    ..Default::default()
+                },
+                "jitter",
+                "needs `delay`",
+            ),
+            (
+                ShapeDecl {
+                    burst: t("10kb"),
+                    ..Default::default()
+                },
+                "burst",
+                "needs `rate`",
+            ),
+            (
+                ShapeDecl {
+                    reorder: Some(Scalar::Int(25)),
+                    ..Default::default()
+                },
+                "reorder",
+                "needs a `delay` above 0",
+            ),
+            (
+                ShapeDecl {
+                    delay: t("1ms"),
+                    jitter: t("1ms"),
+                    delay_distribution: t("gaussian"),
+                    ..Default::default()
+                },
+                "delay_distribution",
+                "not a distribution",
+            ),
+            (
+                ShapeDecl {
+                    queue: Some(Scalar::Int(0)),
+                    ..Default::default()
+                },
+                "queue",
+                "not a number of packets",
+            ),
+            (
+                ShapeDecl {
+                    delay: t("1ms"),
+                    reorder: Some(Scalar::Int(5)),
+                    gap: Some(Scalar::Int(0)),
+                    ..Default::default()
+                },
+                "gap",
+                "not a packet count",
+            ),
+        ];
+        for (decl, key, msg) in cases {
+            let (k, m) = decl.parse().unwrap_err();
+            assert_eq!(k, key, "{decl:?}");
+            assert!(m.contains(msg), "{key}: {m}");
+            assert_eq!(m.lines().count(), 1);
+        }
+    }
+
+    #[test]
+    fn rate_alone_is_one_tbf() {
+        let s = Shape {
+            rate: Some(10_000_000),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            ["qdisc add dev eth0 root handle 1: tbf rate 10mbit burst 5000 latency 50ms"]
+        );
+        let s = Shape {
+            rate: Some(1_000_000),
+            burst: Some(32768),
+            queue: Some(Queue::Bytes(65536)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            ["qdisc add dev eth0 root handle 1: tbf rate 1mbit burst 32768 limit 65536"]
+        );
+    }
+
+    #[test]
+    fn a_packet_queue_under_tbf_is_a_pfifo_child() {
+        let s = Shape {
+            rate: Some(10_000_000),
+            queue: Some(Queue::Packets(50)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            [
+                "qdisc add dev eth0 root handle 1: tbf rate 10mbit burst 5000 latency 50ms",
+                "qdisc add dev eth0 parent 1:1 handle 2: pfifo limit 50",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_queue_alone_is_a_fifo() {
+        let p = Shape {
+            queue: Some(Queue::Packets(20)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&p),
+            ["qdisc add dev eth0 root handle 1: pfifo limit 20"]
+        );
+        let b = Shape {
+            queue: Some(Queue::Bytes(3000)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&b),
+            ["qdisc add dev eth0 root handle 1: bfifo limit 3000"]
+        );
+    }
+
+    #[test]
+    fn every_netem_parameter_reaches_tc() {
+        let s = Shape {
+            delay: Some(20_000),
+            jitter: Some(5_000),
+            delay_correlation: Some(Percent(250_000)),
+            delay_distribution: Some(Distribution::Normal),
+            loss: Some(Percent(15_000)),
+            loss_correlation: Some(Percent(100_000)),
+            duplicate: Some(Percent(10_000)),
+            duplicate_correlation: Some(Percent(20_000)),
+            corrupt: Some(Percent(1_000)),
+            corrupt_correlation: Some(Percent(30_000)),
+            reorder: Some(Percent(250_000)),
+            reorder_correlation: Some(Percent(500_000)),
+            gap: Some(5),
+            queue: Some(Queue::Packets(1000)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            ["qdisc add dev eth0 root handle 1: netem limit 1000 delay 20ms 5ms 25% \
+              distribution normal loss random 1.5% 10% duplicate 1% 2% corrupt 0.1% 3% \
+              reorder 25% 50% gap 5"]
+        );
+    }
+
+    #[test]
+    fn netem_and_rate_put_tbf_under_netem() {
+        let s = Shape {
+            rate: Some(10_000_000),
+            burst: Some(10_000),
+            delay: Some(20_000),
+            queue: Some(Queue::Packets(100)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            [
+                "qdisc add dev eth0 root handle 1: netem delay 20ms",
+                "qdisc add dev eth0 parent 1:1 handle 2: tbf rate 10mbit burst 10000 latency 50ms",
+                "qdisc add dev eth0 parent 2:1 handle 3: pfifo limit 100",
+            ]
+        );
+        let bytes = Shape {
+            loss: Some(Percent(10_000)),
+            queue: Some(Queue::Bytes(30_000)),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&bytes),
+            [
+                "qdisc add dev eth0 root handle 1: netem loss random 1%",
+                "qdisc add dev eth0 parent 1:1 handle 2: bfifo limit 30000",
+            ]
+        );
+    }
+
+    #[test]
+    fn uniform_distribution_is_netems_default() {
+        let s = Shape {
+            delay: Some(10_000),
+            jitter: Some(1_000),
+            delay_distribution: Some(Distribution::Uniform),
+            ..Default::default()
+        };
+        assert_eq!(
+            lines(&s),
+            ["qdisc add dev eth0 root handle 1: netem delay 10ms 1ms"]
+        );
+    }
+
+    #[test]
+    fn an_end_overrides_its_link_key_by_key() {
+        let link = ShapeDecl {
+            rate: t("10mbit"),
+            delay: t("20ms"),
+            ..Default::default()
+        };
+        let end = ShapeDecl {
+            rate: t("1mbit"),
+            ..Default::default()
+        };
+        let s = link.overlay(&end).parse().unwrap();
+        assert_eq!(s.rate, Some(1_000_000));
+        assert_eq!(s.delay, Some(20_000));
+    }
+
+    #[test]
+    fn a_kernel_without_netem_refuses_with_the_keys_used() {
+        let kinds: BTreeSet<String> = ["tbf", "pfifo", "bfifo"].map(String::from).into();
+        let a = Shape {
+            rate: Some(1000),
+            loss: Some(Percent(1)),
+            delay: Some(1),
+            ..Default::default()
+        };
+        let b = Shape {
+            jitter: Some(1),
+            delay: Some(1),
+            ..Default::default()
+        };
+        let e = require(&kinds, [&a, &b]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM): delay, jitter, loss need it; rate works"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let rate_only = Shape {
+            rate: Some(1000),
+            ..Default::default()
+        };
+        require(&kinds, [&rate_only]).unwrap();
+        let one = Shape {
+            delay: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(
+            require(&kinds, [&one]).unwrap_err().to_string(),
+            "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM): delay needs it; rate works"
+        );
+    }
+
+    #[test]
+    fn the_probe_reads_failed_lines() {
+        assert_eq!(probe_lines().len(), 2 * KINDS.len());
+        let got = probe_result(
+            "Error: Specified qdisc kind is unknown.\nCommand failed -:3\n\
+             Error: Cannot delete qdisc with handle of zero.\nCommand failed -:4\n",
+        );
+        assert_eq!(got, ["bfifo", "pfifo", "tbf"].map(String::from).into());
+    }
+}
