@@ -335,6 +335,7 @@ pub fn from_snapshots(
             mtu: mtu_of(l),
             mac: mac_of(&k.ns, l),
             up: l.is_up(),
+            shape: None,
         })
     };
     let mut links = Vec::new();
@@ -348,7 +349,7 @@ pub fn from_snapshots(
         } else {
             (ex, ey)
         };
-        links.push(LinkDecl { a, b });
+        links.push(LinkDecl { a, b, shape: None });
     }
     let key = |e: &Endpoint| (e.host.clone().or(e.bridge.clone()), e.name.clone());
     links.sort_by_key(|l| key(&l.a));
