@@ -189,10 +189,115 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
     },
+    /// Change the shaping (rate, delay, loss, …) of one interface of a lab that is up, with
+    /// `tc`; or, with only LAB, list every shaped interface as the kernel reports it. The
+    /// options given replace the interface's whole shaping.
+    #[command(
+        override_usage = "nslab shape LAB HOST IFACE [--rate R] [--delay T] [--loss P] ... | --clear\n       \
+                          nslab shape LAB [--json]"
+    )]
+    Shape {
+        /// Lab name or lab file.
+        lab: String,
+        /// A host of the lab.
+        #[arg(requires = "iface")]
+        host: Option<String>,
+        /// An interface of that host.
+        iface: Option<String>,
+        #[command(flatten)]
+        values: ShapeArgs,
+        /// Remove the interface's shaping.
+        #[arg(long, requires = "iface")]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure each shaped link between two hosts: TCP throughput in each direction
+    /// (iperf3 when installed, else an in-process TCP pump) and RTT, beside the shaping.
+    Measure {
+        /// Lab name or lab file.
+        lab: String,
+        /// Seconds of traffic per direction.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// iperf3 (default when installed) or pump (in-process TCP).
+        #[arg(long, value_enum)]
+        tool: Option<crate::lab::measure::Tool>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     Man,
+}
+
+/// The shaping options of `nslab shape`: the lab file's `shape` keys, as options.
+#[derive(Debug, Default, clap::Args)]
+#[group(id = "shaping", multiple = true, conflicts_with = "clear")]
+pub struct ShapeArgs {
+    /// Rate limit: 10mbit, 1gbit, 500kbit, 2mbps (bytes/s).
+    #[arg(long)]
+    rate: Option<String>,
+    /// Bucket size (with --rate): bytes, or 32kb.
+    #[arg(long)]
+    burst: Option<String>,
+    /// Queue limit: packets (100), or bytes with a unit (64kb).
+    #[arg(long)]
+    queue: Option<String>,
+    /// Delay: 20ms, 1s, 500us (needs sch_netem).
+    #[arg(long)]
+    delay: Option<String>,
+    #[arg(long)]
+    jitter: Option<String>,
+    #[arg(long)]
+    delay_correlation: Option<String>,
+    /// normal, pareto, paretonormal, uniform.
+    #[arg(long)]
+    delay_distribution: Option<String>,
+    /// Loss, percent (needs sch_netem).
+    #[arg(long)]
+    loss: Option<String>,
+    #[arg(long)]
+    loss_correlation: Option<String>,
+    #[arg(long)]
+    duplicate: Option<String>,
+    #[arg(long)]
+    duplicate_correlation: Option<String>,
+    #[arg(long)]
+    corrupt: Option<String>,
+    #[arg(long)]
+    corrupt_correlation: Option<String>,
+    #[arg(long)]
+    reorder: Option<String>,
+    #[arg(long)]
+    reorder_correlation: Option<String>,
+    #[arg(long)]
+    gap: Option<String>,
+}
+
+impl ShapeArgs {
+    fn decl(self) -> crate::shape::ShapeDecl {
+        let t = |v: Option<String>| v.map(crate::shape::Scalar::Text);
+        crate::shape::ShapeDecl {
+            rate: t(self.rate),
+            burst: t(self.burst),
+            queue: t(self.queue),
+            delay: t(self.delay),
+            jitter: t(self.jitter),
+            delay_correlation: t(self.delay_correlation),
+            delay_distribution: t(self.delay_distribution),
+            loss: t(self.loss),
+            loss_correlation: t(self.loss_correlation),
+            duplicate: t(self.duplicate),
+            duplicate_correlation: t(self.duplicate_correlation),
+            corrupt: t(self.corrupt),
+            corrupt_correlation: t(self.corrupt_correlation),
+            reorder: t(self.reorder),
+            reorder_correlation: t(self.reorder_correlation),
+            gap: t(self.gap),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +408,11 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             let (lab, _) = lab_for_up(file.as_deref(), &prefix)?;
             if dry_run {
                 apply::check_free(&lab, backend)?;
+                // The script is printed either way (it may be meant for another machine),
+                // with a word on what this kernel would refuse.
+                if let Err(e) = apply::check_qdiscs(&lab, backend) {
+                    eprintln!("nslab: note: `up` would refuse this lab here: {e}");
+                }
                 let mut script = Script::new(std::io::stdout(), None);
                 return script.apply(&plan_up(&lab));
             }
@@ -440,6 +550,35 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             to_lab,
             vars,
         } => migrate(file.as_deref(), check, diff, to_lab, &vars),
+        Command::Shape {
+            lab,
+            host,
+            iface,
+            values,
+            clear,
+            json,
+        } => shape(&lab, host.zip(iface), values, clear, json, backend),
+        Command::Measure {
+            lab,
+            seconds,
+            tool,
+            json,
+        } => {
+            let lab = lab_for(Some(&lab), "")?;
+            if !(0.5..=60.0).contains(&seconds) {
+                return Err(Error::Usage(format!(
+                    "--seconds {seconds}: give 0.5 to 60 seconds"
+                )));
+            }
+            let tool = tool.unwrap_or_else(crate::lab::measure::default_tool);
+            let report = crate::lab::measure::measure(&lab, tool, seconds, backend)?;
+            if json {
+                print_json(&report);
+            } else {
+                print!("{}", report.render());
+            }
+            Ok(())
+        }
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
@@ -506,6 +645,43 @@ fn migrate(
             eprintln!("{name}:{}: kept `{}`: {}", k.line, k.command, k.reason);
         }
         return Err(Error::Legacy { code: 1 });
+    }
+    Ok(())
+}
+
+/// `nslab shape`: change one interface's shaping, or list the lab's.
+fn shape(
+    lab: &str,
+    target: Option<(String, String)>,
+    values: ShapeArgs,
+    clear: bool,
+    json: bool,
+    backend: &mut dyn Backend,
+) -> Result<()> {
+    use crate::lab::shaping::{self, Change};
+    let lab = lab_for(Some(lab), "")?;
+    let Some((host, iface)) = target else {
+        let rows = shaping::list(&lab, backend)?;
+        if json {
+            print_json(&serde_json::json!({ "lab": lab.name, "interfaces": rows }));
+        } else {
+            print!("{}", shaping::render(&lab.name, &rows));
+        }
+        return Ok(());
+    };
+    let change = if clear {
+        Change::Clear
+    } else {
+        Change::Set(values.decl())
+    };
+    let now = shaping::change(&lab, &host, &iface, change, backend)?;
+    match (&now, json) {
+        (_, true) => print_json(&serde_json::json!({
+            "lab": lab.name, "host": host, "dev": iface,
+            "shaping": now.as_ref().map(|s| s.json()),
+        })),
+        (Some(s), false) => println!("{host} {iface}: {}", s.summary()),
+        (None, false) => println!("{host} {iface}: not shaped"),
     }
     Ok(())
 }

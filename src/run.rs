@@ -131,6 +131,15 @@ impl Held {
         self.cmd.checked(out)
     }
 
+    /// Kill the command (SIGKILL) and reap it: for a server nslab no longer needs.
+    pub fn kill(mut self) {
+        if verbose() {
+            eprintln!("+ kill {}", self.cmd);
+        }
+        drop(self.writer.take());
+        let _ = self.handle.kill();
+    }
+
     /// Close the command's stdin unwritten (an `ip -batch -` then does nothing and exits)
     /// and wait for it.
     pub fn abandon(mut self) {

@@ -409,8 +409,13 @@ fn parse_distribution(v: &Scalar) -> Result<Distribution, String> {
 }
 
 fn parse_gap(v: &Scalar) -> Result<u32, String> {
-    match v {
-        Scalar::Int(n) if *n >= 1 && *n <= u32::MAX as i64 => Ok(*n as u32),
+    let n = match v {
+        Scalar::Int(n) => Some(*n),
+        Scalar::Text(s) => s.trim().parse().ok(),
+        Scalar::Float(_) => None,
+    };
+    match n {
+        Some(n) if n >= 1 && n <= u32::MAX as i64 => Ok(n as u32),
         _ => Err(format!("{v} is not a packet count (1 or more)")),
     }
 }
@@ -879,12 +884,114 @@ fn key_order(k: &str) -> usize {
 
 /// The shaping of one device as the kernel reports it: the qdisc kinds from the root down,
 /// and the values nslab understands from them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shaping {
     pub dev: String,
     pub qdiscs: Vec<String>,
-    #[serde(flatten)]
     pub shape: Shape,
+}
+
+/// A [`Shape`] for `--json`, with the unit in each key's name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapeJson {
+    /// The values as nslab writes them (`rate 10mbit delay 20ms`).
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_bit_per_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_packets: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_correlation_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_distribution: Option<Distribution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_correlation_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_correlation_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt_correlation_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reorder_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reorder_correlation_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<u32>,
+}
+
+impl Shape {
+    pub fn json(&self) -> ShapeJson {
+        let ms = |us: Option<u64>| us.map(|u| u as f64 / 1000.0);
+        let pc = |p: Option<Percent>| p.map(Percent::as_percent);
+        ShapeJson {
+            text: self.to_string(),
+            rate_bit_per_s: self.rate,
+            burst_bytes: self.burst,
+            queue_packets: match self.queue {
+                Some(Queue::Packets(n)) => Some(n),
+                _ => None,
+            },
+            queue_bytes: match self.queue {
+                Some(Queue::Bytes(n)) => Some(n),
+                _ => None,
+            },
+            delay_ms: ms(self.delay),
+            jitter_ms: ms(self.jitter),
+            delay_correlation_percent: pc(self.delay_correlation),
+            delay_distribution: self.delay_distribution,
+            loss_percent: pc(self.loss),
+            loss_correlation_percent: pc(self.loss_correlation),
+            duplicate_percent: pc(self.duplicate),
+            duplicate_correlation_percent: pc(self.duplicate_correlation),
+            corrupt_percent: pc(self.corrupt),
+            corrupt_correlation_percent: pc(self.corrupt_correlation),
+            reorder_percent: pc(self.reorder),
+            reorder_correlation_percent: pc(self.reorder_correlation),
+            gap: self.gap,
+        }
+    }
+}
+
+/// [`Shaping`] for `--json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapingJson {
+    /// The qdisc kinds from the root down (`["netem", "tbf"]`).
+    pub qdiscs: Vec<String>,
+    #[serde(flatten)]
+    pub values: ShapeJson,
+}
+
+impl Shaping {
+    pub fn json(&self) -> ShapingJson {
+        ShapingJson {
+            qdiscs: self.qdiscs.clone(),
+            values: self.shape.json(),
+        }
+    }
+
+    /// One line for people: `tbf: rate 10mbit burst 5000b`.
+    pub fn summary(&self) -> String {
+        let values = self.shape.to_string();
+        let kinds = self.qdiscs.join("+");
+        if values.is_empty() {
+            kinds
+        } else {
+            format!("{kinds}: {values}")
+        }
+    }
 }
 
 /// Root qdiscs a device has when nobody shaped it: not shown as shaping, not cleared.

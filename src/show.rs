@@ -26,6 +26,9 @@ pub struct IfView {
     pub master: Option<String>,
     pub peer: Option<PeerView>,
     pub addresses: Vec<String>,
+    /// The interface's egress shaping as `tc -j qdisc show` reports it; `null` when its root
+    /// qdisc is the default one.
+    pub shaping: Option<crate::shape::ShapingJson>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -102,6 +105,14 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
     snaps.extend(backend.snapshots(&extra)?);
     let mut out = Vec::new();
     for s in snaps.iter().filter(|s| names.contains(&s.netns)) {
+        let shapings = match backend.shapings(s.netns.as_deref()) {
+            Ok(v) => v,
+            // A namespace removed since it was read has nothing to show.
+            Err(_) if s.netns.as_deref().is_some_and(|n| !crate::netns::is_mounted(n)) => {
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         let interfaces = s
             .links
             .iter()
@@ -115,6 +126,10 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
                 master: l.master.clone(),
                 peer: peer_of(s, l, &snaps),
                 addresses: l.addrs.iter().map(|a| a.cidr()).collect(),
+                shaping: shapings
+                    .iter()
+                    .find(|x| x.dev == l.name)
+                    .map(|x| x.json()),
             })
             .collect();
         let routes = s
@@ -217,6 +232,19 @@ pub fn render(views: &[NsView]) -> String {
             ]);
         }
         s.push_str(&table(&rows));
+        let shaped: Vec<&IfView> = v.interfaces.iter().filter(|f| f.shaping.is_some()).collect();
+        if !shaped.is_empty() {
+            let mut rows = vec![["SHAPED", "QDISCS", "SETTINGS"].map(String::from).to_vec()];
+            for f in shaped {
+                let sh = f.shaping.as_ref().expect("filtered");
+                rows.push(vec![
+                    f.name.clone(),
+                    sh.qdiscs.join("+"),
+                    sh.values.text.clone(),
+                ]);
+            }
+            s.push_str(&table(&rows));
+        }
         if !v.routes.is_empty() {
             let mut rows = vec![["ROUTE", "VIA", "DEV", "PROTO", "METRIC"]
                 .map(String::from)

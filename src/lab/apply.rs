@@ -149,10 +149,20 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     Ok(())
 }
 
+/// Refuse a lab whose shaping needs a qdisc this kernel lacks (probed once per run).
+pub fn check_qdiscs(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
+    let shaped = lab.shaped_ends();
+    if shaped.is_empty() {
+        return Ok(());
+    }
+    crate::shape::require(&backend.qdisc_kinds()?, shaped.iter().map(|(_, _, s)| s))
+}
+
 /// Bring a validated lab up. On failure everything the lab would create is removed again.
 pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<()> {
     let _lock = lock()?;
     check_free(lab, backend)?;
+    check_qdiscs(lab, backend)?;
     let state = State::of(lab, source);
     state.save()?;
     let result = backend

@@ -6,6 +6,8 @@ pub mod capture;
 pub mod check;
 pub mod file;
 pub mod graph;
+pub mod measure;
 pub mod plan;
+pub mod shaping;
 
 pub use file::Lab;

@@ -1,6 +1,6 @@
 //! Lab → ordered Ops. First the root-level work (namespaces, root bridges, veth pairs with
 //! both ends placed), then per namespace: bridges, MAC/MTU, enslaving, addresses, links up
-//! (loopback too), routes, sysctls. The iproute2 backend turns this into one root batch
+//! (loopback too), shaping (qdiscs), routes, sysctls. The iproute2 backend turns this into one root batch
 //! plus one batch per namespace.
 
 use super::file::{Cidr, Lab};
@@ -44,6 +44,7 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
     // Namespaces in a stable order: root first (if used), then hosts as declared.
     let mut spaces: Vec<Option<String>> = vec![None];
     spaces.extend(lab.hosts.iter().map(|h| Some(h.name.clone())));
+    let shaped = lab.shaped_ends();
     let mut per_ns = Vec::new();
     for ns in &spaces {
         let mut create = Vec::new();
@@ -153,6 +154,16 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
         per_ns.extend(create);
         per_ns.extend(config);
         per_ns.extend(ups);
+        per_ns.extend(
+            shaped
+                .iter()
+                .filter(|(n, _, _)| n == ns)
+                .map(|(_, dev, shape)| Op::SetQdisc {
+                    ns: ns.clone(),
+                    dev: dev.clone(),
+                    shape: shape.clone(),
+                }),
+        );
         per_ns.extend(tail);
     }
     // Root-namespace bridges must exist before veth ends are enslaved to them, which the
