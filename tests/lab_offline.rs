@@ -149,6 +149,11 @@ fn broken() -> Vec<(&'static str, &'static str, String)> {
         ("bridge_twice_in_root", "x.toml", format!("{BASE}[[bridges]]\nname = \"br0\"\n[[bridges]]\nname = \"br0\"\n")),
         ("expect_unknown_host", "x.toml", format!("{BASE}[[expect]]\nfrom = \"a\"\nto = \"q\"\nreach = true\n")),
         ("expect_same_host", "x.toml", format!("{BASE}[[expect]]\nfrom = \"a\"\nto = \"a\"\nreach = true\n")),
+        ("shape_rate_not_a_rate", "x.toml", format!("{BASE}shape = {{ rate = \"fast\" }}\n")),
+        ("shape_loss_over_100", "x.toml", format!("{BASE}shape = {{ loss = 120 }}\n")),
+        ("shape_delay_negative", "x.toml", format!("{BASE}shape = {{ delay = \"-1ms\" }}\n")),
+        ("shape_end_jitter_without_delay", "x.toml", r("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], shape = { jitter = \"1ms\" }")),
+        ("shape_unknown_key", "x.toml", format!("{BASE}shape = {{ bandwidth = \"10mbit\" }}\n")),
     ]
 }
 
