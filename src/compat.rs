@@ -6,7 +6,7 @@ use crate::error::{Error, IoContext, Result};
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl"];
+pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";

@@ -5,5 +5,7 @@
 
 pub mod arp;
 pub mod brctl;
+pub mod getopt;
 pub mod ifconfig;
+pub mod netstat;
 pub mod route;
