@@ -366,7 +366,7 @@ tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      
 udp        0      0 0.0.0.0:68              0.0.0.0:*                           -                   \n";
         let v = parse(text).unwrap();
         assert_eq!(v[0]["local_port_num"], 22);
-        assert_eq!(v[0]["pid"], "10");
+        assert_eq!(v[0]["pid"], 10);
         assert_eq!(v[0]["program_name"], "sshd");
         assert_eq!(v[1]["state"], Value::Null);
         assert_eq!(v[1]["program_name"], Value::Null);

@@ -392,7 +392,7 @@ mod tests {
         let a = IpAddrV::V6("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff".parse().unwrap());
         assert_eq!(
             addr_port(&names, &o, a, 8080, "tcp"),
-            "2001:db8:aaaa:bbbb:c:8080"
+            "2001:db8:aaaa:bbbb:8080"
         );
         let o = Opts { wide: true, ..o };
         assert_eq!(

@@ -756,7 +756,7 @@ mod tests {
         let (out, _) = inet(Some(snmp), None, None, ALL);
         assert_eq!(
             out,
-            "Ip:\n    Forwarding: 2\n    5 total packets received\nIcmp:\n    1 ICMP messages received\n        ICMP input histogram:\n        echo requests: 1\n    0 ICMP messages sent\n"
+            "Ip:\n    Forwarding: 2\n    5 total packets received\nIcmp:\n    1 ICMP messages received\n    ICMP input histogram:\n        echo requests: 1\n    0 ICMP messages sent\n"
         );
     }
 }
