@@ -143,43 +143,10 @@ record() {
     if [ "$rc" = 0 ] && ! head -1 "$dir/stdout" | grep -qE '^(usage:|net-tools)' && jc --netstat <"$dir/stdout" >"$dir/jc.json" 2>/dev/null; then :; else rm -f "$dir/jc.json"; fi
 }
 
-# Open sockets inside the namespace and keep them; prints nothing, returns once they exist.
+# Open sockets inside the namespace and keep them (compat/netstat-holder.py); returns once
+# they exist.
 hold_sockets() {
-    ip netns exec "$NS" python3 - "$NS" <<'EOF' &
-import socket, sys, time, os
-ns = sys.argv[1]
-keep = []
-def listen(fam, addr, port, kind=socket.SOCK_STREAM):
-    s = socket.socket(fam, kind)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    if kind == socket.SOCK_STREAM:
-        s.listen(8)
-    keep.append(s)
-listen(socket.AF_INET, '0.0.0.0', 22)
-listen(socket.AF_INET, '127.0.0.1', 8080)
-listen(socket.AF_INET, '10.77.0.1', 5432)
-listen(socket.AF_INET6, '::', 80)
-listen(socket.AF_INET6, 'fd77::1', 443)
-listen(socket.AF_INET6, '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1', 65000)
-listen(socket.AF_INET, '0.0.0.0', 53, socket.SOCK_DGRAM)
-listen(socket.AF_INET6, '::', 123, socket.SOCK_DGRAM)
-for addr, port in [('127.0.0.1', 8080), ('10.77.0.1', 5432)]:
-    keep.append(socket.create_connection((addr, port)))
-keep.append(socket.create_connection(('fd77::1', 443)))
-keep.append(socket.create_connection(('2001:db8:aaaa:bbbb:cccc:dddd:eeee:1', 65000)))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.connect(('10.77.0.2', 9)); keep.append(u)
-u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.connect(('fd77::2', 514)); keep.append(u6)
-keep.append(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
-keep.append(socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
-x = socket.socket(socket.AF_UNIX); x.bind(f'/tmp/{ns}.sock'); x.listen(4); keep.append(x)
-c = socket.socket(socket.AF_UNIX); c.connect(f'/tmp/{ns}.sock'); keep.append(c)
-d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(f'/tmp/{ns}.sockd'); keep.append(d)
-a = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); a.bind('\0' + ns + '-abstract'); a.listen(1); keep.append(a)
-keep.extend(socket.socketpair())
-open(f'/tmp/{ns}.sock.ready', 'w').close()
-time.sleep(3600)
-EOF
+    ip netns exec "$NS" python3 "$here/netstat-holder.py" "/tmp/$NS.sock" &
     holder=$!
     for _ in $(seq 1 50); do [ -e "/tmp/$NS.sock.ready" ] && return 0; sleep 0.1; done
     echo "error: socket holder did not start" >&2

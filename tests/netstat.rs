@@ -121,42 +121,6 @@ impl Drop for SocketLab {
     }
 }
 
-/// Python holding `n` extra listening TCP sockets plus one of each kind.
-const HOLDER: &str = r#"
-import socket, sys, time
-ns, sock, extra = sys.argv[1], sys.argv[2], int(sys.argv[3])
-keep = []
-def listen(fam, addr, port, kind=socket.SOCK_STREAM):
-    s = socket.socket(fam, kind)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    if kind == socket.SOCK_STREAM:
-        s.listen(8)
-    keep.append(s)
-    return s
-listen(socket.AF_INET, '0.0.0.0', 22)
-listen(socket.AF_INET, '127.0.0.1', 8080)
-listen(socket.AF_INET, '10.78.0.1', 5432)
-listen(socket.AF_INET6, '::', 80)
-listen(socket.AF_INET6, 'fd78::1', 443)
-listen(socket.AF_INET, '0.0.0.0', 53, socket.SOCK_DGRAM)
-listen(socket.AF_INET6, '::', 123, socket.SOCK_DGRAM)
-for i in range(extra):
-    listen(socket.AF_INET, '10.78.0.1', 20000 + i)
-keep.append(socket.create_connection(('127.0.0.1', 8080)))
-keep.append(socket.create_connection(('10.78.0.1', 5432)))
-keep.append(socket.create_connection(('fd78::1', 443)))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.connect(('10.78.0.2', 9)); keep.append(u)
-u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.connect(('fd78::2', 514)); keep.append(u6)
-keep.append(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
-x = socket.socket(socket.AF_UNIX); x.bind(sock); x.listen(4); keep.append(x)
-c = socket.socket(socket.AF_UNIX); c.connect(sock); keep.append(c)
-d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(sock + 'd'); keep.append(d)
-keep.extend(socket.socketpair())
-open(sock + '.ready', 'w').close()
-time.sleep(600)
-"#;
-
 fn socket_lab(extra: usize) -> SocketLab {
     let ns = Netns::new("nst");
     let etc = PathBuf::from("/etc/netns").join(&ns.name);
@@ -168,23 +132,26 @@ fn socket_lab(extra: usize) -> SocketLab {
     .unwrap();
     std::fs::write(
         etc.join("hosts"),
-        "127.0.0.1 localhost\n10.78.0.1 alpha.lab.example alpha\nfd78::1 six-alpha\n",
+        "127.0.0.1 localhost\n10.77.0.1 alpha.lab.example alpha\nfd77::1 six-alpha\n\
+         2001:db8:aaaa:bbbb:cccc:dddd:eeee:1 a-very-long-host-name-for-the-column.example\n",
     )
     .unwrap();
     let (a, b) = (format!("{}a", ns.name), format!("{}b", ns.name));
     ns.ip(&["link", "set", "lo", "up"]);
     ns.ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
-    ns.ip(&["addr", "add", "10.78.0.1/24", "dev", &a]);
-    ns.ip(&["addr", "add", "10.78.0.2/24", "dev", &b]);
-    ns.ip(&["addr", "add", "fd78::1/64", "dev", &a, "nodad"]);
-    ns.ip(&["addr", "add", "fd78::2/64", "dev", &b, "nodad"]);
+    ns.ip(&["addr", "add", "10.77.0.1/24", "dev", &a]);
+    ns.ip(&["addr", "add", "10.77.0.2/24", "dev", &b]);
+    ns.ip(&["addr", "add", "fd77::1/64", "dev", &a, "nodad"]);
+    ns.ip(&["addr", "add", "fd77::2/64", "dev", &b, "nodad"]);
+    let long6 = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1/64";
+    ns.ip(&["addr", "add", long6, "dev", &a, "nodad"]);
     ns.ip(&["link", "set", &a, "up"]);
     ns.ip(&["link", "set", &b, "up"]);
     let sock = format!("/tmp/{}.sock", ns.name);
     let holder = Command::new("ip")
-        .args([
-            "netns", "exec", &ns.name, "python3", "-c", HOLDER, &ns.name, &sock,
-        ])
+        .args(["netns", "exec", &ns.name, "python3"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/netstat-holder.py"))
+        .arg(&sock)
         .arg(extra.to_string())
         .stdout(Stdio::null())
         .spawn()
