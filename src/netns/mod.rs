@@ -150,7 +150,6 @@ fn errno_msg(e: Errno) -> &'static str {
     }
 }
 
-
 /// The named namespaces that are the network namespace of process `pid` (`None`: this
 /// process), like `ip netns identify`: each `/run/netns` file with the same device and
 /// inode as `/proc/PID/ns/net`. Sorted; several names can share a namespace (ip prints
@@ -186,7 +185,6 @@ pub fn remove_stale(name: &str) -> Result<()> {
         _ => Ok(()),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-
 /// Send ICMP echo requests from inside `ns` to every target and wait until each has
 /// answered or `timeout` has passed since it was first probed; requests are repeated every
 /// 200 ms. Returns, per target, whether it answered. One raw socket per address family.
