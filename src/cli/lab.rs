@@ -12,7 +12,7 @@ use crate::show;
 use std::time::Duration;
 
 /// Load the lab an `up` should build: a file, or the built-in one.
-fn lab_for_up(file: Option<&str>, prefix: &str) -> Result<(Lab, String)> {
+pub(super) fn lab_for_up(file: Option<&str>, prefix: &str) -> Result<(Lab, String)> {
     let (lab, place) = match file {
         Some(f) => (Lab::load(f)?, f.to_string()),
         None => (

@@ -1,7 +1,8 @@
 //! nslab's own command line (clap derive): the commands and their dispatch. What each
 //! command does is in one file per family: [`lab`] (up, down, status, show, check, demo),
-//! [`exec`] (exec, shell, identify), [`migrate`].
+//! [`exec`] (exec, shell, identify), [`draw`] (graph, capture), [`migrate`].
 
+mod draw;
 mod exec;
 mod lab;
 mod migrate;
@@ -156,6 +157,40 @@ pub enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Draw a lab: hosts (routers marked), bridges with the host that holds them, veth links
+    /// labelled with both interface names and their addresses. From a lab file (nothing needs
+    /// to be up) or, given the name of a lab that is up, from what its namespaces hold now.
+    Graph {
+        /// Lab file, or the name of a lab that is up. Default: the built-in lab's file.
+        lab: Option<String>,
+        /// dot (Graphviz), mermaid (renders in GitHub/GitLab Markdown), svg (needs graphviz's
+        /// `dot`), json.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: crate::lab::graph::Format,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// The prefix the lab was brought up with (for a lab name).
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Turn live namespaces into a lab file that `nslab up` accepts: hosts, bridges, veth
+    /// links (peers resolved across namespaces), addresses, routes, MTUs, MACs set by hand,
+    /// forwarding. What a lab file cannot express is kept as commented lines and reported.
+    Capture {
+        /// Namespaces to capture.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        namespaces: Vec<String>,
+        /// Capture every named namespace.
+        #[arg(long)]
+        all: bool,
+        /// The lab's name.
+        #[arg(long, default_value = "captured")]
+        name: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
@@ -235,6 +270,18 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             Ok(())
         }
         Command::Demo { prefix } => lab::demo(&prefix, backend),
+        Command::Graph {
+            lab,
+            format,
+            output,
+            prefix,
+        } => draw::graph(lab, format, output, prefix, backend),
+        Command::Capture {
+            namespaces,
+            all,
+            name,
+            output,
+        } => draw::capture(namespaces, all, name, output, backend),
         Command::Compat { action } => {
             let lines = match action {
                 CompatAction::Install { dir, force } => crate::compat::install(&dir, force)?,

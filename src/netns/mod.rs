@@ -45,7 +45,7 @@ pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};
 pub use linkstate::sync_links;
 pub use probe::probe;
 pub use process::process_setup;
-pub use thread::{in_netns, write_sysctl};
+pub use thread::{in_netns, read_sysctls, write_sysctl};
 
 use crate::error::{Error, Result};
 use nix::errno::Errno;

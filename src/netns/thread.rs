@@ -34,3 +34,13 @@ pub fn write_sysctl(ns: Option<&str>, key: &str, value: &str) -> Result<()> {
         None => write(),
     }
 }
+
+/// Read sysctls (`net.ipv4.ip_forward`) in a namespace, from one thread that joined it;
+/// `None` for a key the namespace does not have.
+pub fn read_sysctls(ns: &str, keys: &[&str]) -> Result<Vec<Option<String>>> {
+    in_netns(ns, || {
+        keys.iter()
+            .map(|k| std::fs::read_to_string(Path::new("/proc/sys").join(k.replace('.', "/"))).ok())
+            .collect()
+    })
+}
