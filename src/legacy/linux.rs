@@ -13,11 +13,8 @@
 //!   what `ip` printed for a failed change ([`errno_of`], [`extack_errno`]).
 //! * **Capabilities.** Whether the kernel would let this process change anything
 //!   ([`has_net_admin`]).
-//! * **`ip -batch`.** Which words reach `ip -batch` as themselves ([`batch_safe`]): the
-//!   tools pass names the kernel allows but iproute2's line syntax would change.
 
 use crate::error::Error;
-use crate::op::Op;
 use std::cmp::Ordering;
 use std::net::Ipv4Addr;
 
@@ -231,25 +228,6 @@ pub fn has_net_admin() -> bool {
         .is_none_or(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
 }
 
-/// Whether a word reaches `ip -batch` as itself (iproute2 6.1, measured): a line is cut at
-/// `#` (a comment) and joined with the next when it ends in `\`; words are split at blanks;
-/// a word that starts with a quote is read up to the matching quote. Quotes, backslashes,
-/// control and non-ASCII bytes elsewhere in a word pass unchanged.
-pub fn batch_safe(word: &str) -> bool {
-    !word.is_empty()
-        && !word.contains(['#', ' ', '\t', '\n', '\r'])
-        && !word.starts_with(['"', '\''])
-        && !word.ends_with('\\')
-}
-
-/// The first word of the Ops' `ip` lines that would not reach `ip -batch` as itself.
-pub fn batch_unsafe_word(ops: &[Op]) -> Option<String> {
-    ops.iter()
-        .filter_map(Op::ip_args)
-        .flatten()
-        .find(|w| !batch_safe(w))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,26 +374,5 @@ mod tests {
         assert_eq!(e("Error: mtu greater than device maximum."), EINVAL);
         assert_eq!(e("Cannot find device \"x\""), ENODEV);
         assert_eq!(e("Error: ipv6: IPv6 is disabled on this device."), ENXIO);
-    }
-
-    /// Measured with `ip -n NS -batch -` (iproute2 6.1) on devices named so.
-    #[test]
-    fn batch_words_pass_unless_ip_would_cut_split_or_unquote_them() {
-        for ok in ["a\\b", "a\"b", "a'b", "é1", "a\u{1}b", "a;b"] {
-            assert!(batch_safe(ok), "{ok:?} reaches ip as itself");
-        }
-        for bad in ["", "a#b", "\"ab", "'ab", "ab\\", "a b", "a\tb"] {
-            assert!(!batch_safe(bad), "{bad:?} does not");
-        }
-        let op = |dev: &str| Op::SetUp {
-            ns: None,
-            dev: dev.into(),
-            up: true,
-        };
-        assert_eq!(
-            batch_unsafe_word(&[op("v0"), op("v#1")]).as_deref(),
-            Some("v#1")
-        );
-        assert_eq!(batch_unsafe_word(&[op("v0")]), None);
     }
 }

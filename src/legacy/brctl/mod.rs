@@ -18,8 +18,8 @@ pub mod sysfs;
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
 use crate::legacy::linux::{
-    self, dev_valid_name, has_net_admin, ifname as kernel_name, EACCES, EBUSY, EEXIST, EINVAL,
-    ELOOP, ENODEV, ENOENT, EOPNOTSUPP, EPERM, ERANGE, IFNAMSIZ_MAX,
+    dev_valid_name, has_net_admin, ifname as kernel_name, EACCES, EBUSY, EEXIST, EINVAL, ELOOP,
+    ENODEV, ENOENT, EOPNOTSUPP, EPERM, ERANGE, IFNAMSIZ_MAX,
 };
 use crate::op::{BridgeSetting, Op, PortSetting};
 use grammar::{Command, Invocation};
@@ -341,13 +341,31 @@ fn showstp(ctx: &mut Context, name: &str) -> i32 {
     0
 }
 
+/// Whether a name survives the `ip -batch` line syntax (`#` starts a comment; a leading
+/// quote starts a quoted word).
+fn batch_safe(name: &str) -> bool {
+    !name.contains('#') && !name.starts_with(['"', '\''])
+}
+
 /// Apply Ops through the backend; a failure becomes the kernel's message as brctl would
 /// print it (the strerror text).
 fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
-    if let Some(bad) = linux::batch_unsafe_word(ops) {
-        return Err(format!(
-            "\0nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it would not reach ip as itself)"
-        ));
+    for op in ops {
+        let names: Vec<&str> = match op {
+            Op::AddLink { name, .. } => vec![name],
+            Op::DelLink { dev, .. } | Op::Bridge { dev, .. } | Op::BridgePort { dev, .. } => {
+                vec![dev]
+            }
+            Op::SetMaster { dev, master, .. } => std::iter::once(dev.as_str())
+                .chain(master.as_deref())
+                .collect(),
+            _ => vec![],
+        };
+        if let Some(bad) = names.into_iter().find(|n| !batch_safe(n)) {
+            return Err(format!(
+                "\0nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it contains `#` or starts with a quote)"
+            ));
+        }
     }
     ctx.backend.apply(ops).map_err(|e| kernel_message(&e))
 }

@@ -822,13 +822,18 @@ impl Exec<'_, '_> {
     }
 }
 
-/// Refuse Ops with a word that `ip -batch` would change ([`linux::batch_safe`]): the kernel
-/// allows such device names; nslab refuses to pass them rather than act on another device.
+/// Whether every word of the Ops' `ip` lines survives `ip -batch` parsing unchanged (it
+/// splits at blanks and treats quotes, backslashes and `#` specially). The kernel allows
+/// such characters in device names; nslab refuses to pass them rather than act on
+/// another device.
 fn batch_safe(ops: &[Op]) -> Result<(), Errno> {
-    match linux::batch_unsafe_word(ops) {
-        Some(w) => Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)")),
-        None => Ok(()),
+    for w in ops.iter().filter_map(Op::ip_args).flatten() {
+        let bad = |c: char| !c.is_ascii_graphic() || matches!(c, '#' | '"' | '\'' | '\\');
+        if w.is_empty() || w.contains(bad) {
+            return Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)"));
+        }
     }
+    Ok(())
 }
 
 /// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
