@@ -199,22 +199,29 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CompatAction {
-    /// Create `ifconfig` and `brctl` symlinks to this nslab binary. Refuses to replace a
+    /// Create `ifconfig`, `brctl` and `netstat` symlinks to this nslab binary. Refuses to replace a
     /// file that is not already an nslab link, unless --force.
     Install {
         /// Directory for the links.
         #[arg(default_value = crate::compat::DEFAULT_DIR)]
         dir: std::path::PathBuf,
         /// Replace existing files that are not nslab links.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "system")]
         force: bool,
+        /// Register the names with update-alternatives (link DIR/NAME), beside the real
+        /// tools, instead of plain symlinks.
+        #[arg(long)]
+        system: bool,
     },
     /// Remove the links that point to nslab (nothing else).
     Uninstall {
         #[arg(default_value = crate::compat::DEFAULT_DIR)]
         dir: std::path::PathBuf,
+        /// Remove the update-alternatives registrations made by `install --system`.
+        #[arg(long)]
+        system: bool,
     },
-    /// Say what `ifconfig` and `brctl` resolve to on PATH.
+    /// Say what `ifconfig`, `brctl` and `netstat` resolve to on PATH.
     Status,
 }
 
@@ -284,8 +291,12 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
         } => draw::capture(namespaces, all, name, output, backend),
         Command::Compat { action } => {
             let lines = match action {
-                CompatAction::Install { dir, force } => crate::compat::install(&dir, force)?,
-                CompatAction::Uninstall { dir } => crate::compat::uninstall(&dir)?,
+                CompatAction::Install {
+                    dir, system: true, ..
+                } => crate::compat::install_system(&dir)?,
+                CompatAction::Install { dir, force, .. } => crate::compat::install(&dir, force)?,
+                CompatAction::Uninstall { system: true, .. } => crate::compat::uninstall_system()?,
+                CompatAction::Uninstall { dir, .. } => crate::compat::uninstall(&dir)?,
                 CompatAction::Status => {
                     crate::compat::status(&std::env::var("PATH").unwrap_or_default())?
                 }
