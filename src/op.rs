@@ -3,10 +3,8 @@
 //! (`None` is the root namespace) and renders as the arguments of one `ip` command, which is
 //! both a line of an `ip -batch` file and, prefixed by `ip [-n NS]`, a standalone command.
 
-use crate::run::shell_quote;
 use crate::shape::Shape;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A namespace: `None` is the root (initial) network namespace.
 pub type Ns = Option<String>;
@@ -518,45 +516,6 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
         v.extend(["proto".to_string(), p.clone()]);
     }
     v
-}
-
-/// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quoted = |v: Vec<String>| {
-            v.iter()
-                .map(|w| shell_quote(w))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        match (self.ip_args(), self) {
-            (Some(args), op) => {
-                write!(f, "ip ")?;
-                if let (false, Some(ns)) = (op.is_root_level(), op.ns()) {
-                    write!(f, "-n {} ", shell_quote(ns))?;
-                }
-                write!(f, "{}", quoted(args))
-            }
-            (None, Op::Sysctl { ns, key, value }) => {
-                if let Some(ns) = ns {
-                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
-                }
-                write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
-            }
-            (None, op) => {
-                let lines = op.tc_lines().expect("only sysctl and qdiscs have no ip form");
-                let ns = match op.ns() {
-                    Some(ns) => format!("-n {} ", shell_quote(ns)),
-                    None => String::new(),
-                };
-                let shown: Vec<String> = lines
-                    .into_iter()
-                    .map(|l| format!("tc {ns}{}", quoted(l)))
-                    .collect();
-                write!(f, "{}", shown.join("\n"))
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -202,7 +202,7 @@ impl fmt::Display for Bits {
             ("mbit", 1_000_000),
             ("kbit", 1_000),
         ] {
-            if self.0 >= scale && self.0 % scale == 0 {
+            if self.0 >= scale && self.0.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", self.0 / scale);
             }
         }
@@ -216,7 +216,7 @@ pub struct Bytes(pub u64);
 impl fmt::Display for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (unit, scale) in [("gb", 1u64 << 30), ("mb", 1 << 20), ("kb", 1 << 10)] {
-            if self.0 >= scale && self.0 % scale == 0 {
+            if self.0 >= scale && self.0.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", self.0 / scale);
             }
         }
@@ -229,9 +229,9 @@ pub struct Micros(pub u64);
 
 impl fmt::Display for Micros {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 >= 1_000_000 && self.0 % 1_000_000 == 0 {
+        if self.0 >= 1_000_000 && self.0.is_multiple_of(1_000_000) {
             write!(f, "{}s", self.0 / 1_000_000)
-        } else if self.0 >= 1000 && self.0 % 1000 == 0 {
+        } else if self.0 >= 1000 && self.0.is_multiple_of(1000) {
             write!(f, "{}ms", self.0 / 1000)
         } else {
             write!(f, "{}us", self.0)
@@ -339,9 +339,11 @@ fn parse_queue(v: &Scalar) -> Result<Queue, String> {
         }
         Scalar::Text(s) if s.trim().ends_with('p') && !s.trim().ends_with("bp") => {
             let n = s.trim().trim_end_matches('p');
-            packets(n.parse().map_err(|_| {
-                format!("{v} is not a queue limit (packets: 100; bytes: \"64kb\")")
-            })?)
+            packets(
+                n.parse().map_err(|_| {
+                    format!("{v} is not a queue limit (packets: 100; bytes: \"64kb\")")
+                })?,
+            )
         }
         _ => parse_size(v)
             .map(Queue::Bytes)
@@ -452,9 +454,7 @@ impl ShapeDecl {
 
     /// Whether `key` is set.
     pub fn has(&self, key: &str) -> bool {
-        self.entries()
-            .iter()
-            .any(|(k, v)| *k == key && v.is_some())
+        self.entries().iter().any(|(k, v)| *k == key && v.is_some())
     }
 
     /// `over`'s values where it has them, else `self`'s (an end's shaping over its link's).
@@ -543,7 +543,10 @@ impl Shape {
             ("loss", self.loss.is_some()),
             ("loss_correlation", self.loss_correlation.is_some()),
             ("duplicate", self.duplicate.is_some()),
-            ("duplicate_correlation", self.duplicate_correlation.is_some()),
+            (
+                "duplicate_correlation",
+                self.duplicate_correlation.is_some(),
+            ),
             ("corrupt", self.corrupt.is_some()),
             ("corrupt_correlation", self.corrupt_correlation.is_some()),
             ("reorder", self.reorder.is_some()),
@@ -575,7 +578,12 @@ impl Shape {
             }
         };
         need("burst", self.burst.is_some(), self.rate.is_some(), "`rate`")?;
-        need("jitter", self.jitter.is_some(), self.delay.is_some(), "`delay`")?;
+        need(
+            "jitter",
+            self.jitter.is_some(),
+            self.delay.is_some(),
+            "`delay`",
+        )?;
         need(
             "delay_correlation",
             self.delay_correlation.is_some(),
@@ -612,7 +620,12 @@ impl Shape {
             self.reorder.is_some(),
             "`reorder`",
         )?;
-        need("gap", self.gap.is_some(), self.reorder.is_some(), "`reorder`")?;
+        need(
+            "gap",
+            self.gap.is_some(),
+            self.reorder.is_some(),
+            "`reorder`",
+        )?;
         // netem sends reordered packets at once and delays the others: without a delay
         // nothing can overtake (tc refuses it too).
         need(
@@ -728,17 +741,25 @@ impl Shape {
             }
             add("tbf", o, &mut lines);
             if let Some(Queue::Packets(n)) = self.queue {
-                add("pfifo", vec!["limit".to_string(), n.to_string()], &mut lines);
+                add(
+                    "pfifo",
+                    vec!["limit".to_string(), n.to_string()],
+                    &mut lines,
+                );
             }
         } else if let Some(q) = self.queue {
             match (q, netem) {
                 (Queue::Packets(_), true) => {} // netem's own limit, above
-                (Queue::Packets(n), false) => {
-                    add("pfifo", vec!["limit".to_string(), n.to_string()], &mut lines)
-                }
-                (Queue::Bytes(n), _) => {
-                    add("bfifo", vec!["limit".to_string(), n.to_string()], &mut lines)
-                }
+                (Queue::Packets(n), false) => add(
+                    "pfifo",
+                    vec!["limit".to_string(), n.to_string()],
+                    &mut lines,
+                ),
+                (Queue::Bytes(n), _) => add(
+                    "bfifo",
+                    vec!["limit".to_string(), n.to_string()],
+                    &mut lines,
+                ),
             }
         }
         lines
@@ -767,13 +788,19 @@ impl fmt::Display for Shape {
         put("queue", self.queue.map(|q| q.to_string()));
         put("delay", self.delay.map(|d| Micros(d).to_string()));
         put("jitter", self.jitter.map(|d| Micros(d).to_string()));
-        put("delay_correlation", self.delay_correlation.map(|p| p.to_string()));
+        put(
+            "delay_correlation",
+            self.delay_correlation.map(|p| p.to_string()),
+        );
         put(
             "delay_distribution",
             self.delay_distribution.map(|d| d.as_str().to_string()),
         );
         put("loss", self.loss.map(|p| p.to_string()));
-        put("loss_correlation", self.loss_correlation.map(|p| p.to_string()));
+        put(
+            "loss_correlation",
+            self.loss_correlation.map(|p| p.to_string()),
+        );
         put("duplicate", self.duplicate.map(|p| p.to_string()));
         put(
             "duplicate_correlation",
@@ -1008,11 +1035,7 @@ mod tests {
     }
 
     fn lines(shape: &Shape) -> Vec<String> {
-        shape
-            .tc_lines("eth0")
-            .iter()
-            .map(|l| l.join(" "))
-            .collect()
+        shape.tc_lines("eth0").iter().map(|l| l.join(" ")).collect()
     }
 
     #[test]
@@ -1227,9 +1250,11 @@ mod tests {
         };
         assert_eq!(
             lines(&s),
-            ["qdisc add dev eth0 root handle 1: netem limit 1000 delay 20ms 5ms 25% \
+            [
+                "qdisc add dev eth0 root handle 1: netem limit 1000 delay 20ms 5ms 25% \
               distribution normal loss random 1.5% 10% duplicate 1% 2% corrupt 0.1% 3% \
-              reorder 25% 50% gap 5"]
+              reorder 25% 50% gap 5"
+            ]
         );
     }
 

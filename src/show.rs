@@ -108,7 +108,11 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
         let shapings = match backend.shapings(s.netns.as_deref()) {
             Ok(v) => v,
             // A namespace removed since it was read has nothing to show.
-            Err(_) if s.netns.as_deref().is_some_and(|n| !crate::netns::is_mounted(n)) => {
+            Err(_)
+                if s.netns
+                    .as_deref()
+                    .is_some_and(|n| !crate::netns::is_mounted(n)) =>
+            {
                 Vec::new()
             }
             Err(e) => return Err(e),
@@ -126,10 +130,7 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
                 master: l.master.clone(),
                 peer: peer_of(s, l, &snaps),
                 addresses: l.addrs.iter().map(|a| a.cidr()).collect(),
-                shaping: shapings
-                    .iter()
-                    .find(|x| x.dev == l.name)
-                    .map(|x| x.json()),
+                shaping: shapings.iter().find(|x| x.dev == l.name).map(|x| x.json()),
             })
             .collect();
         let routes = s
@@ -232,7 +233,11 @@ pub fn render(views: &[NsView]) -> String {
             ]);
         }
         s.push_str(&table(&rows));
-        let shaped: Vec<&IfView> = v.interfaces.iter().filter(|f| f.shaping.is_some()).collect();
+        let shaped: Vec<&IfView> = v
+            .interfaces
+            .iter()
+            .filter(|f| f.shaping.is_some())
+            .collect();
         if !shaped.is_empty() {
             let mut rows = vec![["SHAPED", "QDISCS", "SETTINGS"].map(String::from).to_vec()];
             for f in shaped {

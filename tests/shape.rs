@@ -127,7 +127,9 @@ fn rates_are_measured_asymmetric_and_clearing_restores_full_speed() {
     eprintln!("cleared: {free} bit/s h1→h2");
 
     // A live change is read back.
-    let out = ok(&["shape", &lab, &h1, "eth0", "--rate", "20mbit", "--queue", "50"]);
+    let out = ok(&[
+        "shape", &lab, &h1, "eth0", "--rate", "20mbit", "--queue", "50",
+    ]);
     assert_eq!(
         out,
         format!("{h1} eth0: tbf+pfifo: rate 20mbit burst 10000b queue 50p\n")
@@ -141,7 +143,9 @@ fn rates_are_measured_asymmetric_and_clearing_restores_full_speed() {
 /// Whether this kernel accepts netem (a probe of the test's own, in a throwaway namespace).
 fn kernel_has_netem() -> bool {
     std::process::Command::new("unshare")
-        .args(["-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"])
+        .args([
+            "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+        ])
         .output()
         .expect("unshare")
         .status
@@ -229,9 +233,21 @@ fn bad_values_get_one_line_and_change_nothing() {
         return;
     }
     for (shape, key, msg) in [
-        ("rate = \"fast\"", "links[0].shape.rate", "\"fast\" is not a rate"),
-        ("loss = 120", "links[0].shape.loss", "120 is not a percentage (0–100)"),
-        ("delay = \"-1ms\"", "links[0].shape.delay", "\"-1ms\" is negative"),
+        (
+            "rate = \"fast\"",
+            "links[0].shape.rate",
+            "\"fast\" is not a rate",
+        ),
+        (
+            "loss = 120",
+            "links[0].shape.loss",
+            "120 is not a percentage (0–100)",
+        ),
+        (
+            "delay = \"-1ms\"",
+            "links[0].shape.delay",
+            "\"-1ms\" is negative",
+        ),
     ] {
         let p = format!("{}-", unique("sb"));
         let file = write_lab(&lab_text("bad", &format!("shape = {{ {shape} }}"), ""));
@@ -240,7 +256,10 @@ fn bad_values_get_one_line_and_change_nothing() {
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(2), "{shape}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains(&format!("{}: {key}: {msg}", file.path())), "{err}");
+        assert!(
+            err.contains(&format!("{}: {key}: {msg}", file.path())),
+            "{err}"
+        );
         assert!(!common::netns_list().iter().any(|n| n.starts_with(&p)));
     }
 }

@@ -92,7 +92,9 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
                 }),
             },
             (op, None) => {
-                let tc = op.tc_lines().expect("only sysctl and qdiscs have no ip form");
+                let tc = op
+                    .tc_lines()
+                    .expect("only sysctl and qdiscs have no ip form");
                 let tc = tc.into_iter().map(|l| l.join(" "));
                 match steps.last_mut() {
                     Some(Step::Tc { lines, .. }) => lines.extend(tc),
@@ -315,7 +317,8 @@ impl Backend for Iproute2 {
         if let Some(k) = PROBED.get() {
             return Ok(k.clone());
         }
-        let probe = Cmd::tc(None, &["-force", "-batch", "-"]).stdin(batch_text(&shape::probe_lines()));
+        let probe =
+            Cmd::tc(None, &["-force", "-batch", "-"]).stdin(batch_text(&shape::probe_lines()));
         let out = netns::in_new_netns(|| probe.run_unchecked())??;
         let kinds = shape::probe_result(&out.stderr);
         // pfifo is part of every kernel's core (sch_fifo): when even it fails, tc failed for

@@ -6,8 +6,8 @@
 pub mod ipjson;
 pub mod iproute2;
 pub mod recording;
-pub mod tcjson;
 pub mod script;
+pub mod tcjson;
 
 use crate::error::Result;
 use crate::model::Snapshot;

@@ -82,9 +82,10 @@ impl Backend for Recording {
 
     fn qdisc_kinds(&mut self) -> Result<BTreeSet<String>> {
         self.calls.push(Call::QdiscKinds);
-        Ok(self.qdisc_kinds.clone().unwrap_or_else(|| {
-            crate::shape::KINDS.iter().map(|k| k.to_string()).collect()
-        }))
+        Ok(self
+            .qdisc_kinds
+            .clone()
+            .unwrap_or_else(|| crate::shape::KINDS.iter().map(|k| k.to_string()).collect()))
     }
 
     fn shapings(&mut self, netns: Option<&str>) -> Result<Vec<Shaping>> {

@@ -95,9 +95,7 @@ fn read_options(q: &WireQdisc, shape: &mut Shape, below_rate: bool) {
             (shape.duplicate, shape.duplicate_correlation) = pair("duplicate", "duplicate");
             (shape.corrupt, shape.corrupt_correlation) = pair("corrupt", "corrupt");
             (shape.reorder, shape.reorder_correlation) = pair("reorder", "reorder");
-            shape.gap = num(o.get("gap"))
-                .filter(|g| *g > 0.0)
-                .map(|g| g as u32);
+            shape.gap = num(o.get("gap")).filter(|g| *g > 0.0).map(|g| g as u32);
             // netem's limit is the queue only when nothing is below it (1000 by default).
             if shape.rate.is_none() {
                 if let Some(l) = num(o.get("limit")).filter(|l| *l != 1000.0) {

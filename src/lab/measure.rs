@@ -106,7 +106,10 @@ pub fn measure(lab: &Lab, tool: Tool, seconds: f64, backend: &mut dyn Backend) -
         skipped: Vec::new(),
     };
     for (i, l) in lab.links.iter().enumerate() {
-        let (sa, sb) = (shaping_of(&l.a.host, &l.a.name), shaping_of(&l.b.host, &l.b.name));
+        let (sa, sb) = (
+            shaping_of(&l.a.host, &l.a.name),
+            shaping_of(&l.b.host, &l.b.name),
+        );
         if sa.is_none() && sb.is_none() {
             continue;
         }
@@ -256,7 +259,15 @@ fn iperf3(from: &str, to: &str, addr: IpAddr, seconds: f64) -> Result<f64> {
         .start_held()?;
     let secs = format!("{seconds}");
     let client = Cmd::new("iperf3")
-        .args(&["-c", addr_s.as_str(), "-p", port_s.as_str(), "-t", secs.as_str(), "-J"])
+        .args(&[
+            "-c",
+            addr_s.as_str(),
+            "-p",
+            port_s.as_str(),
+            "-t",
+            secs.as_str(),
+            "-J",
+        ])
         .in_netns(from);
     // The server needs a moment to listen: retry a refused connection, for at most 2 s.
     let t0 = Instant::now();
@@ -332,7 +343,9 @@ impl Report {
             s.push_str(&crate::show::table(&rows));
             let tool = match self.tool {
                 Tool::Iperf3 => "iperf3",
-                Tool::Pump => "in-process TCP pump (install iperf3 to use it: apt-get install iperf3)",
+                Tool::Pump => {
+                    "in-process TCP pump (install iperf3 to use it: apt-get install iperf3)"
+                }
             };
             s.push_str(&format!(
                 "measured: TCP goodput over {} s with {tool}; RTT: median TCP handshake\n",

@@ -23,7 +23,7 @@ pub struct ShapedIface {
 
 /// What `nslab shape LAB HOST IFACE …` should do.
 pub enum Change {
-    Set(ShapeDecl),
+    Set(Box<ShapeDecl>),
     Clear,
 }
 
@@ -71,18 +71,18 @@ pub fn change(
             lab.host_names().join(", ")
         )));
     }
-    let wanted = match &change {
-        Change::Clear => None,
-        Change::Set(decl) if decl.is_empty() => {
-            return Err(Error::Usage(
-                "nothing to set: give --rate, --delay, --loss, … or --clear".into(),
-            ))
-        }
-        Change::Set(decl) => Some(
-            decl.parse()
-                .map_err(|(key, msg)| Error::Usage(format!("--{}: {msg}", key.replace('_', "-"))))?,
-        ),
-    };
+    let wanted =
+        match &change {
+            Change::Clear => None,
+            Change::Set(decl) if decl.is_empty() => {
+                return Err(Error::Usage(
+                    "nothing to set: give --rate, --delay, --loss, … or --clear".into(),
+                ))
+            }
+            Change::Set(decl) => Some(decl.parse().map_err(|(key, msg)| {
+                Error::Usage(format!("--{}: {msg}", key.replace('_', "-")))
+            })?),
+        };
     if let Some(s) = &wanted {
         shape::require(&backend.qdisc_kinds()?, [s])?;
     }
@@ -106,10 +106,7 @@ pub fn change(
             (Some(old), true) if !old.shape.is_empty() => plan_change(
                 Some(host),
                 dev,
-                backend
-                    .shapings(Some(host))?
-                    .iter()
-                    .find(|s| s.dev == dev),
+                backend.shapings(Some(host))?.iter().find(|s| s.dev == dev),
                 Some(&old.shape),
             ),
             _ => Vec::new(),
@@ -198,7 +195,7 @@ b = { host = "h2", name = "eth0", addrs = ["10.0.0.2/24"] }
             loss: Some(Scalar::Int(1)),
             ..Default::default()
         };
-        let e = change(&lab(), "h1", "eth0", Change::Set(decl), &mut rec).unwrap_err();
+        let e = change(&lab(), "h1", "eth0", Change::Set(Box::new(decl)), &mut rec).unwrap_err();
         assert_eq!(
             e.to_string(),
             "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM): delay, loss need it; rate works"
@@ -213,7 +210,7 @@ b = { host = "h2", name = "eth0", addrs = ["10.0.0.2/24"] }
             loss: Some(Scalar::Text("120".into())),
             ..Default::default()
         };
-        let e = change(&lab(), "h1", "eth0", Change::Set(decl), &mut rec).unwrap_err();
+        let e = change(&lab(), "h1", "eth0", Change::Set(Box::new(decl)), &mut rec).unwrap_err();
         assert_eq!(e.to_string(), "--loss: \"120\" is not a percentage (0–100)");
         assert_eq!(e.exit_code(), 2);
         assert!(rec.ops().is_empty());
