@@ -1,6 +1,6 @@
 //! The `ifconfig` display, against the real net-tools 2.10:
 //! * offline: every recording in `compat/ifconfig/` rendered from its `ip -j` dump and
-//!   `/proc/net/if_inet6` text must equal what the real tool printed (and an insta snapshot);
+//!   `/proc/net/if_inet6` text must equal what the real tool printed (compared with the recording itself: no second copy);
 //! * live: generated namespace states, the real `/usr/sbin/ifconfig` and `nslab ifconfig`
 //!   run in the same namespace, compared byte for byte (stdout, stderr, exit code);
 //! * `--json` against `ifconfig -a | jc --ifconfig` on the same namespace;
@@ -88,9 +88,6 @@ fn recordings_render_exactly_like_the_real_ifconfig() {
                 shown(&got)
             ));
         }
-        common::insta_settings().bind(|| {
-            insta::assert_snapshot!(format!("ifconfig_{}", case.name), shown(&got));
-        });
     }
     assert!(
         failed.is_empty(),
