@@ -6,7 +6,6 @@
 
 pub mod arp;
 pub mod brctl;
-pub mod getopt;
 pub mod ifconfig;
 pub mod linux;
 pub mod netstat;
