@@ -172,6 +172,10 @@ pub enum CompatAction {
         /// Replace existing files that are not nslab links.
         #[arg(long)]
         force: bool,
+        /// The net-tools output the links print: `classic` (1.60, as RHEL/CentOS 6 shipped
+        /// it) or `modern` (2.10). Kept next to the links; `NSLAB_NETTOOLS` overrides it.
+        #[arg(long, default_value = "modern", value_parser = parse_dialect)]
+        dialect: crate::legacy::dialect::Dialect,
     },
     /// Remove the links that point to nslab (nothing else).
     Uninstall {
@@ -180,6 +184,12 @@ pub enum CompatAction {
     },
     /// Say what `ifconfig` and `brctl` resolve to on PATH.
     Status,
+}
+
+/// `--dialect` values: `classic`/`1.60`, `modern`/`2.10`.
+fn parse_dialect(word: &str) -> std::result::Result<crate::legacy::dialect::Dialect, String> {
+    crate::legacy::dialect::Dialect::parse(word)
+        .ok_or_else(|| format!("`{word}`: expected classic (1.60) or modern (2.10)"))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {
@@ -326,7 +336,11 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
         Command::Demo { prefix } => demo(&prefix, backend),
         Command::Compat { action } => {
             let lines = match action {
-                CompatAction::Install { dir, force } => crate::compat::install(&dir, force)?,
+                CompatAction::Install {
+                    dir,
+                    force,
+                    dialect,
+                } => crate::compat::install(&dir, force, dialect)?,
                 CompatAction::Uninstall { dir } => crate::compat::uninstall(&dir)?,
                 CompatAction::Status => {
                     crate::compat::status(&std::env::var("PATH").unwrap_or_default())?

@@ -5,5 +5,6 @@
 
 pub mod arp;
 pub mod brctl;
+pub mod dialect;
 pub mod ifconfig;
 pub mod route;

@@ -1,4 +1,5 @@
-//! Drop-in `ifconfig` (net-tools 2.10). Entry point: leading options ([`parse`]), then either
+//! Drop-in `ifconfig` (net-tools 2.10, or the classic 1.60 output: see
+//! [`crate::legacy::dialect`]). Entry point: leading options ([`parse`]), then either
 //! display (`show.rs` reads one `ip -j -s -s addr show` and `/proc/net/if_inet6`,
 //! `render.rs` prints as a pure function of them, `json.rs` for `--json`) or configuration
 //! (`set.rs`: grammar → Ops, applied left to right; entered through `set::configure`).
@@ -12,6 +13,7 @@ pub mod show;
 
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
+pub use crate::legacy::dialect::Dialect;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -22,6 +24,8 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     /// `-v` was given.
     pub verbose: bool,
+    /// The output dialect of the display.
+    pub dialect: Dialect,
 }
 
 /// A display request: the leading options and at most one interface name.
@@ -118,45 +122,97 @@ pub const TYPE_LISTS: &str = concat!(
     crate::ifconfig_usage_af_list!(),
 );
 
+/// The whole usage text of the classic build, which it writes to stderr (exit 4). Its
+/// hardware list lacks `strip` and `tr`: the reference build had them switched off (see
+/// compat/classic/README.md).
+pub const CLASSIC_USAGE: &str = "\
+Usage:
+  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
+  [add <address>[/<prefixlen>]]
+  [del <address>[/<prefixlen>]]
+  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
+  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
+  [outfill <NN>] [keepalive <NN>]
+  [hw <HW> <address>]  [metric <NN>]  [mtu <NN>]
+  [[-]trailers]  [[-]arp]  [[-]allmulti]
+  [multicast]  [[-]promisc]
+  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
+  [txqueuelen <NN>]
+  [[-]dynamic]
+  [up|down] ...
+
+  <HW>=Hardware Type.
+  List of possible hardware types:
+    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) \n    \
+slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) \n    \
+ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) \n    \
+netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) \n    \
+ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) \n    \
+arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) \n    \
+sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) \n    \
+irda (IrLAP) ec (Econet) x25 (generic X.25) \n    \
+infiniband (InfiniBand) \n  \
+<AF>=Address family. Default: inet
+  List of possible address families:
+    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) \n    \
+ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) \n    \
+ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) \n    \
+ash (Ash) x25 (CCITT X.25) \n";
+
 /// The output of the invocations that need no kernel state (`None` for the others).
-pub fn fixed(inv: &Invocation) -> Option<Outcome> {
-    match inv {
-        Invocation::Version => Some(Outcome {
+pub fn fixed(inv: &Invocation, d: Dialect) -> Option<Outcome> {
+    match (inv, d) {
+        (Invocation::Version, Dialect::Modern) => Some(Outcome {
             stdout: "net-tools 2.10\n".into(),
             ..Outcome::default()
         }),
-        Invocation::Help => Some(Outcome {
+        (Invocation::Version, Dialect::Classic) => Some(Outcome {
+            stderr: "net-tools 1.60\nifconfig 1.42 (2001-04-13)\n".into(),
+            ..Outcome::default()
+        }),
+        (Invocation::Help, Dialect::Modern) => Some(Outcome {
             stdout: USAGE.into(),
             stderr: TYPE_LISTS.into(),
             code: 0,
         }),
-        Invocation::BadOption(o) => Some(Outcome {
+        (Invocation::Help, Dialect::Classic) => Some(Outcome {
+            stderr: CLASSIC_USAGE.into(),
+            code: 4,
+            ..Outcome::default()
+        }),
+        (Invocation::BadOption(o), _) => Some(Outcome {
             stderr: format!(
                 "ifconfig: option `{o}' not recognised.\nifconfig: `--help' gives usage information.\n"
             ),
             code: 1,
             ..Outcome::default()
         }),
-        Invocation::Show(_) | Invocation::Configure { .. } => None,
+        (Invocation::Show(_) | Invocation::Configure { .. }, _) => None,
     }
 }
 
 /// The pure display path used by the offline tests: arguments, a snapshot and the text of
-/// `/proc/net/if_inet6` in, what `ifconfig` prints out. `None` for configuration commands.
-pub fn offline(args: &[String], snap: &crate::model::Snapshot, if_inet6: &str) -> Option<Outcome> {
+/// `/proc/net/if_inet6` in, what `ifconfig` prints out in dialect `d`. `None` for
+/// configuration commands.
+pub fn offline(
+    args: &[String],
+    snap: &crate::model::Snapshot,
+    if_inet6: &str,
+    d: Dialect,
+) -> Option<Outcome> {
     let inv = parse(args);
-    if let Some(o) = fixed(&inv) {
+    if let Some(o) = fixed(&inv, d) {
         return Some(o);
     }
     match inv {
-        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6)),
+        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6, d)),
         _ => None,
     }
 }
 
 /// Run one invocation against a backend; returns the exit code.
 pub fn run(ctx: &mut Ctx<'_>, inv: &Invocation) -> Result<i32> {
-    if let Some(o) = fixed(inv) {
+    if let Some(o) = fixed(inv, ctx.dialect) {
         ctx.out.write_all(o.stdout.as_bytes()).map_err(stdio)?;
         ctx.out.flush().map_err(stdio)?;
         ctx.err.write_all(o.stderr.as_bytes()).map_err(stdio)?;
@@ -181,12 +237,13 @@ fn stdio(e: std::io::Error) -> Error {
 }
 
 /// The `ifconfig` personality.
-pub fn main(args: Vec<OsString>) -> Result<()> {
-    let args: Vec<String> = args
+pub fn main(args_os: Vec<OsString>) -> Result<()> {
+    let args: Vec<String> = args_os
         .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let dialect = Dialect::current(args_os.first().map(OsString::as_os_str).unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();
@@ -198,6 +255,7 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
         out: &mut out,
         err: &mut err,
         verbose: false,
+        dialect,
     };
     let code = run(&mut ctx, &inv)?;
     ctx.out.flush().map_err(stdio)?;

@@ -17,7 +17,7 @@ pub fn read_if_inet6() -> String {
 /// Display as `ifconfig [-a] [-s] [IFACE]` does; returns the exit code.
 pub fn show(ctx: &mut Ctx<'_>, req: &ShowArgs) -> Result<i32> {
     let snap = ctx.backend.addr_snapshot(None)?;
-    let out = render::show(req, &snap, &read_if_inet6());
+    let out = render::show(req, &snap, &read_if_inet6(), ctx.dialect);
     let io = |e| Error::io("<stdout>", e);
     ctx.out.write_all(out.stdout.as_bytes()).map_err(io)?;
     ctx.out.flush().map_err(io)?;
