@@ -155,6 +155,40 @@ pub enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Draw a lab: hosts (routers marked), bridges with the host that holds them, veth links
+    /// labelled with both interface names and their addresses. From a lab file (nothing needs
+    /// to be up) or, given the name of a lab that is up, from what its namespaces hold now.
+    Graph {
+        /// Lab file, or the name of a lab that is up. Default: the built-in lab's file.
+        lab: Option<String>,
+        /// dot (Graphviz), mermaid (renders in GitHub/GitLab Markdown), svg (needs graphviz's
+        /// `dot`), json.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: crate::lab::graph::Format,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// The prefix the lab was brought up with (for a lab name).
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Turn live namespaces into a lab file that `nslab up` accepts: hosts, bridges, veth
+    /// links (peers resolved across namespaces), addresses, routes, MTUs, MACs set by hand,
+    /// forwarding. What a lab file cannot express is kept as commented lines and reported.
+    Capture {
+        /// Namespaces to capture.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        namespaces: Vec<String>,
+        /// Capture every named namespace.
+        #[arg(long)]
+        all: bool,
+        /// The lab's name.
+        #[arg(long, default_value = "captured")]
+        name: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
@@ -221,6 +255,41 @@ fn lab_for(arg: Option<&str>, prefix: &str) -> Result<Lab> {
         None => Err(Error::Usage(format!(
             "lab `{name}` is not up (see `nslab status`)"
         ))),
+    }
+}
+
+/// The lab `graph` draws: a file, the live state of a lab that is up, or the built-in lab.
+fn lab_to_draw(arg: Option<&str>, prefix: &str, backend: &mut dyn Backend) -> Result<Lab> {
+    let Some(arg) = arg else {
+        return lab_for_up(None, prefix).map(|(lab, _)| lab);
+    };
+    if std::path::Path::new(arg).is_file() {
+        return lab_for_up(Some(arg), prefix).map(|(lab, _)| lab);
+    }
+    let name = apply::lab_name_of(arg, prefix)?;
+    match State::load(&name)? {
+        Some(s) => {
+            let captured = crate::lab::capture::capture(&s.lab.host_names(), &name, backend)?;
+            Ok(captured.lab)
+        }
+        None => Err(Error::Usage(format!(
+            "`{}` is neither a lab file nor a lab that is up (see `nslab status`)",
+            arg.escape_debug()
+        ))),
+    }
+}
+
+/// Write command output to a file, or to standard output.
+fn write_out(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| Error::io(p.display().to_string(), e)),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) ends the output quietly.
+            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+            Ok(())
+        }
     }
 }
 
@@ -334,6 +403,33 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             Ok(())
         }
         Command::Demo { prefix } => demo(&prefix, backend),
+        Command::Graph {
+            lab,
+            format,
+            output,
+            prefix,
+        } => {
+            let lab = lab_to_draw(lab.as_deref(), &prefix, backend)?;
+            let text = crate::lab::graph::Graph::of(&lab).render(format)?;
+            write_out(output.as_deref(), &text)
+        }
+        Command::Capture {
+            namespaces,
+            all,
+            name,
+            output,
+        } => {
+            let names = if all {
+                backend.namespaces()?
+            } else {
+                namespaces
+            };
+            let captured = crate::lab::capture::capture(&names, &name, backend)?;
+            for l in &captured.left_out {
+                eprintln!("nslab: capture: left out: {}", l.escape_debug());
+            }
+            write_out(output.as_deref(), &captured.to_toml())
+        }
         Command::Compat { action } => {
             let lines = match action {
                 CompatAction::Install {

@@ -458,6 +458,16 @@ pub fn write_sysctl(ns: Option<&str>, key: &str, value: &str) -> Result<()> {
     }
 }
 
+/// Read sysctls (`net.ipv4.ip_forward`) in a namespace, from one thread that joined it;
+/// `None` for a key the namespace does not have.
+pub fn read_sysctls(ns: &str, keys: &[&str]) -> Result<Vec<Option<String>>> {
+    in_netns(ns, || {
+        keys.iter()
+            .map(|k| std::fs::read_to_string(Path::new("/proc/sys").join(k.replace('.', "/"))).ok())
+            .collect()
+    })
+}
+
 /// Send ICMP echo requests from inside `ns` to every target and wait until each has
 /// answered or `timeout` has passed since it was first probed; requests are repeated every
 /// 200 ms. Returns, per target, whether it answered. One raw socket per address family.

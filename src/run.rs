@@ -37,6 +37,7 @@ fn package_of(binary: &str) -> &'static str {
         "ping" => "iputils-ping",
         "ifconfig" | "route" | "arp" => "net-tools",
         "brctl" => "bridge-utils",
+        "dot" => "graphviz",
         _ => "the package that provides it",
     }
 }

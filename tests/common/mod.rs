@@ -192,3 +192,50 @@ impl Rng {
         lo + self.next() % (hi - lo + 1)
     }
 }
+
+/// Takes a lab down in Drop (`nslab down ARGS…`), so a failed assertion still cleans up.
+pub struct LabGuard {
+    args: Vec<String>,
+}
+
+impl LabGuard {
+    pub fn new(args: &[&str]) -> LabGuard {
+        LabGuard {
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl Drop for LabGuard {
+    fn drop(&mut self) {
+        let mut a = vec!["down".to_string()];
+        a.extend(self.args.iter().cloned());
+        let _ = nslab().args(&a).output();
+    }
+}
+
+/// A lab file in the temp dir, removed on drop.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    pub fn new(text: &str) -> TempFile {
+        let p = std::env::temp_dir().join(format!("{}.toml", unique("lab")));
+        std::fs::write(&p, text).unwrap();
+        TempFile(p)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Write a lab file for a test (removed when the returned guard drops).
+pub fn write_lab(text: &str) -> TempFile {
+    TempFile::new(text)
+}
