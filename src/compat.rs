@@ -148,6 +148,11 @@ fn called_path(argv0: &OsStr) -> Option<PathBuf> {
 /// The dialect of the installation whose link `argv0` is: `None` when nslab was not called
 /// through an nslab link (then 2.10 applies).
 pub fn installed_dialect(argv0: &OsStr) -> Option<Dialect> {
+    // `nslab ifconfig …` is not a call through a link.
+    let name = Path::new(argv0).file_name()?;
+    if !LEGACY_NAMES.iter().any(|n| OsStr::new(n) == name) {
+        return None;
+    }
     let link = called_path(argv0)?;
     let nslab = nslab_binary().ok()?;
     match entry(&link, &nslab) {

@@ -63,8 +63,9 @@ impl Dialect {
         })
     }
 
-    /// The dialect of this process, called as `argv0`: the environment, then the
-    /// installation the link `argv0` belongs to, then 2.10.
+    /// The dialect of this process, whose own argv[0] is `argv0` (not the personality's
+    /// name in `nslab ifconfig …`): the environment, then the installation the link `argv0`
+    /// belongs to, then 2.10.
     pub fn current(argv0: &OsStr) -> Result<Dialect> {
         if let Some(d) = Dialect::from_env_value(std::env::var_os(ENV).as_deref())? {
             return Ok(d);

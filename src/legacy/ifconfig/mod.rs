@@ -237,13 +237,13 @@ fn stdio(e: std::io::Error) -> Error {
 }
 
 /// The `ifconfig` personality.
-pub fn main(args_os: Vec<OsString>) -> Result<()> {
-    let args: Vec<String> = args_os
+pub fn main(args: Vec<OsString>) -> Result<()> {
+    let args: Vec<String> = args
         .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let dialect = Dialect::current(args_os.first().map(OsString::as_os_str).unwrap_or_default())?;
+    let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();
