@@ -125,7 +125,8 @@ pub const TYPE_LISTS: &str = concat!(
 /// The whole usage text of the classic build, which it writes to stderr (exit 4). Its
 /// hardware list lacks `strip` and `tr`: the reference build had them switched off (see
 /// compat/classic/README.md).
-pub const CLASSIC_USAGE: &str = "\
+pub const CLASSIC_USAGE: &str = concat!(
+    "\
 Usage:
   ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
   [add <address>[/<prefixlen>]]
@@ -151,13 +152,10 @@ ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) \n    \
 arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) \n    \
 sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) \n    \
 irda (IrLAP) ec (Econet) x25 (generic X.25) \n    \
-infiniband (InfiniBand) \n  \
-<AF>=Address family. Default: inet
-  List of possible address families:
-    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) \n    \
-ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) \n    \
-ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) \n    \
-ash (Ash) x25 (CCITT X.25) \n";
+infiniband (InfiniBand) \n",
+    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
+    crate::ifconfig_usage_af_list!(),
+);
 
 /// The output of the invocations that need no kernel state (`None` for the others).
 pub fn fixed(inv: &Invocation, d: Dialect) -> Option<Outcome> {

@@ -770,40 +770,31 @@ pub fn short_row(e: &Entry<'_>, d: Dialect) -> String {
         // The metric column: SIOCGIFMETRIC, always 0.
         Dialect::Classic => format!("{:<9} {mtu:>5} {:>3} ", e.name, 0),
     };
-    match (&e.stats, d) {
-        (Some(st), Dialect::Modern) => {
+    match &e.stats {
+        Some(st) => {
+            // 2.10 left-aligns RX-OVR, 1.60 right-aligns it.
+            let rx_fifo = match d {
+                Dialect::Modern => format!("{:<6}", st.rx_fifo),
+                Dialect::Classic => format!("{:>6}", st.rx_fifo),
+            };
             let _ = write!(
                 s,
-                "{:>8} {:>6} {:>6} {:<6} {:>8} {:>6} {:>6} {:>6} ",
+                "{:>8} {:>6} {:>6} {rx_fifo} {:>8} {:>6} {:>6} {:>6} ",
                 st.rx_packets,
                 st.rx_errors,
                 st.rx_dropped,
-                st.rx_fifo,
                 st.tx_packets,
                 st.tx_errors,
                 st.tx_dropped,
                 st.tx_fifo
             );
         }
-        (Some(st), Dialect::Classic) => {
-            let _ = write!(
-                s,
-                "{:>8} {:>6} {:>6} {:>6} {:>8} {:>6} {:>6} {:>6} ",
-                st.rx_packets,
-                st.rx_errors,
-                st.rx_dropped,
-                st.rx_fifo,
-                st.tx_packets,
-                st.tx_errors,
-                st.tx_dropped,
-                st.tx_fifo
-            );
-        }
-        (None, Dialect::Modern) => {
-            let _ = write!(s, "{:<56}", "     - no statistics available -");
-        }
-        (None, Dialect::Classic) => {
-            let _ = write!(s, "{:<60}", "     - no statistics available -");
+        None => {
+            let width = match d {
+                Dialect::Modern => 56,
+                Dialect::Classic => 60,
+            };
+            let _ = write!(s, "{:<width$}", "     - no statistics available -");
         }
     }
     s.push_str(&short_flags(e.flags));
