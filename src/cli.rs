@@ -197,15 +197,19 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CompatAction {
-    /// Create `ifconfig` and `brctl` symlinks to this nslab binary. Refuses to replace a
+    /// Create `ifconfig`, `brctl` and `netstat` symlinks to this nslab binary. Refuses to replace a
     /// file that is not already an nslab link, unless --force.
     Install {
         /// Directory for the links.
         #[arg(default_value = crate::compat::DEFAULT_DIR)]
         dir: std::path::PathBuf,
         /// Replace existing files that are not nslab links.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "system")]
         force: bool,
+        /// Register the names with update-alternatives (link DIR/NAME), beside the real
+        /// tools, instead of plain symlinks.
+        #[arg(long)]
+        system: bool,
         /// The net-tools output the links print: `classic` (1.60, as RHEL/CentOS 6 shipped
         /// it) or `modern` (2.10). Kept next to the links; `NSLAB_NETTOOLS` overrides it.
         #[arg(long, default_value = "modern", value_parser = parse_dialect)]
@@ -215,8 +219,11 @@ pub enum CompatAction {
     Uninstall {
         #[arg(default_value = crate::compat::DEFAULT_DIR)]
         dir: std::path::PathBuf,
+        /// Remove the update-alternatives registrations made by `install --system`.
+        #[arg(long)]
+        system: bool,
     },
-    /// Say what `ifconfig` and `brctl` resolve to on PATH.
+    /// Say what `ifconfig`, `brctl` and `netstat` resolve to on PATH.
     Status,
 }
 
@@ -434,10 +441,26 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             let lines = match action {
                 CompatAction::Install {
                     dir,
+                    system: true,
+                    dialect,
+                    ..
+                } => {
+                    let mut lines = crate::compat::install_system(&dir)?;
+                    lines.push(crate::compat::set_dialect(&dir, dialect)?);
+                    lines
+                }
+                CompatAction::Install {
+                    dir,
                     force,
                     dialect,
+                    ..
                 } => crate::compat::install(&dir, force, dialect)?,
-                CompatAction::Uninstall { dir } => crate::compat::uninstall(&dir)?,
+                CompatAction::Uninstall { system: true, dir } => {
+                    let lines = crate::compat::uninstall_system()?;
+                    crate::compat::set_dialect(&dir, Default::default())?;
+                    lines
+                }
+                CompatAction::Uninstall { dir, .. } => crate::compat::uninstall(&dir)?,
                 CompatAction::Status => {
                     crate::compat::status(&std::env::var("PATH").unwrap_or_default())?
                 }

@@ -35,7 +35,8 @@ fn package_of(binary: &str) -> &'static str {
     match binary {
         "ip" | "bridge" => "iproute2",
         "ping" => "iputils-ping",
-        "ifconfig" | "route" | "arp" => "net-tools",
+        "ifconfig" | "route" | "arp" | "netstat" => "net-tools",
+        "update-alternatives" => "dpkg",
         "brctl" => "bridge-utils",
         "dot" => "graphviz",
         _ => "the package that provides it",

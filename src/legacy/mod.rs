@@ -6,5 +6,7 @@
 pub mod arp;
 pub mod brctl;
 pub mod dialect;
+pub mod getopt;
 pub mod ifconfig;
+pub mod netstat;
 pub mod route;
