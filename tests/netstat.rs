@@ -341,3 +341,73 @@ fn a_link_named_netstat_is_the_drop_in() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .starts_with("netstat: unrecognized option '--bogus'\n"));
 }
+
+#[test]
+fn programs_of_other_users_show_a_dash_like_the_real_netstat_live() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    real_tool("netstat");
+    real_tool("setpriv");
+    let lab = socket_lab(0);
+    // As nobody: no /proc/PID/fd of root's processes is readable, so every owner is `-` and
+    // net-tools says why on stderr.
+    let as_nobody = |args: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(args.iter().map(|s| s.to_string()));
+        v
+    };
+    for args in [
+        &["netstat", "-tap"][..],
+        &["netstat", "-xap"],
+        &["netstat", "-tulpn"],
+    ] {
+        let real = inside(&lab.ns.name, "setpriv", &as_nobody(args));
+        let mut ours_args = vec![env!("CARGO_BIN_EXE_nslab")];
+        ours_args.extend_from_slice(args);
+        let ours = inside(&lab.ns.name, "setpriv", &as_nobody(&ours_args));
+        assert_eq!(ours, real, "{args:?} as nobody");
+        assert!(real.stderr.contains("geteuid()=65534"), "{real:?}");
+    }
+}
+
+#[test]
+fn continuous_listings_repeat_with_one_interface_title() {
+    let state = compat_dir().join("sockets/state");
+    let mut src = Recorded {
+        dir: state.clone(),
+        listings: 3,
+    };
+    let once = offline(
+        &argv(&["-i".into()]),
+        &mut Recorded {
+            dir: state.clone(),
+            listings: 1,
+        },
+    );
+    let three = offline(&argv(&["-ic".into()]), &mut src);
+    let rows = once
+        .stdout
+        .strip_prefix("Kernel Interface table\n")
+        .unwrap();
+    assert_eq!(
+        three.stdout,
+        format!("Kernel Interface table\n{rows}{rows}{rows}")
+    );
+    let mut src = Recorded {
+        dir: state.clone(),
+        listings: 2,
+    };
+    let once = offline(
+        &argv(&["-tn".into()]),
+        &mut Recorded {
+            dir: state,
+            listings: 1,
+        },
+    );
+    let twice = offline(&argv(&["-tnc".into()]), &mut src);
+    assert_eq!(twice.stdout, format!("{}{}", once.stdout, once.stdout));
+}

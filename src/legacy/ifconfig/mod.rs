@@ -10,6 +10,7 @@ pub mod json;
 pub mod render;
 pub mod set;
 pub mod show;
+pub mod usage;
 
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
@@ -69,14 +70,6 @@ pub struct Outcome {
     pub code: i32,
 }
 
-/// IFNAMSIZ - 1: net-tools copies the name with `safe_strncpy(…, IFNAMSIZ)`.
-fn cut_name(name: &str) -> String {
-    if name.len() <= 15 {
-        return name.to_string();
-    }
-    String::from_utf8_lossy(&name.as_bytes()[..15]).into_owned()
-}
-
 /// Parse the arguments after argv[0] the way net-tools does: options while a word starts
 /// with `-` (the first terminal one wins: `-V`, `--help` or an unknown option), then an
 /// optional interface, then configuration words.
@@ -98,64 +91,16 @@ pub fn parse(args: &[String]) -> Invocation {
     match args.get(i) {
         None => Invocation::Show(req),
         Some(name) if i + 1 == args.len() => Invocation::Show(ShowArgs {
-            iface: Some(cut_name(name)),
+            iface: Some(crate::legacy::linux::ifname(name)),
             ..req
         }),
         Some(name) => Invocation::Configure {
-            iface: cut_name(name),
+            iface: crate::legacy::linux::ifname(name),
             words: args[i + 1..].to_vec(),
             verbose: req.verbose,
         },
     }
 }
-
-/// The usage text net-tools prints on stdout for `--help`.
-pub const USAGE: &str = concat!(
-    crate::ifconfig_usage_head!(),
-    "  List of possible hardware types:\n",
-    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
-);
-
-/// The hardware-type and address-family lists, which net-tools always writes to stderr.
-pub const TYPE_LISTS: &str = concat!(
-    crate::ifconfig_usage_hw_list!(),
-    crate::ifconfig_usage_af_list!(),
-);
-
-/// The whole usage text of the classic build, which it writes to stderr (exit 4). Its
-/// hardware list lacks `strip` and `tr`: the reference build had them switched off (see
-/// compat/classic/README.md).
-pub const CLASSIC_USAGE: &str = concat!(
-    "\
-Usage:
-  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
-  [add <address>[/<prefixlen>]]
-  [del <address>[/<prefixlen>]]
-  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
-  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
-  [outfill <NN>] [keepalive <NN>]
-  [hw <HW> <address>]  [metric <NN>]  [mtu <NN>]
-  [[-]trailers]  [[-]arp]  [[-]allmulti]
-  [multicast]  [[-]promisc]
-  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
-  [txqueuelen <NN>]
-  [[-]dynamic]
-  [up|down] ...
-
-  <HW>=Hardware Type.
-  List of possible hardware types:
-    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) \n    \
-slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) \n    \
-ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) \n    \
-netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) \n    \
-ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) \n    \
-arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) \n    \
-sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) \n    \
-irda (IrLAP) ec (Econet) x25 (generic X.25) \n    \
-infiniband (InfiniBand) \n",
-    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
-    crate::ifconfig_usage_af_list!(),
-);
 
 /// The output of the invocations that need no kernel state (`None` for the others).
 pub fn fixed(inv: &Invocation, d: Dialect) -> Option<Outcome> {
@@ -169,12 +114,12 @@ pub fn fixed(inv: &Invocation, d: Dialect) -> Option<Outcome> {
             ..Outcome::default()
         }),
         (Invocation::Help, Dialect::Modern) => Some(Outcome {
-            stdout: USAGE.into(),
-            stderr: TYPE_LISTS.into(),
+            stdout: usage::HELP_STDOUT.into(),
+            stderr: usage::TYPE_LISTS.into(),
             code: 0,
         }),
         (Invocation::Help, Dialect::Classic) => Some(Outcome {
-            stderr: CLASSIC_USAGE.into(),
+            stderr: usage::CLASSIC_USAGE.into(),
             code: 4,
             ..Outcome::default()
         }),
@@ -203,7 +148,7 @@ pub fn offline(
         return Some(o);
     }
     match inv {
-        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6, d)),
+        Invocation::Show(req) => Some(show::display(&req, snap, if_inet6, d)),
         _ => None,
     }
 }

@@ -984,7 +984,8 @@ pub fn run(o: &Opts, src: &mut dyn Source, w: &mut dyn Write, e: &mut dyn Write)
     }
     if o.route {
         return Err(Error::Usage(
-            "netstat -r: not available yet in nslab (use `nslab route`)".into(),
+            "netstat -r (routing table) is not implemented in nslab yet; `ip route` shows it"
+                .into(),
         ));
     }
     let names = if o.interfaces {
