@@ -13,6 +13,13 @@
 //!   what `ip` printed for a failed change ([`errno_of`], [`extack_errno`]).
 //! * **Capabilities.** Whether the kernel would let this process change anything
 //!   ([`has_net_admin`]).
+//! * **Options.** glibc's `getopt_long` with its permutation, abbreviations and messages
+//!   ([`getopt`]).
+//! * **Names.** What the NSS `files` backend answers for services, protocols, hosts,
+//!   networks and users ([`nss`]); nslab never asks DNS.
+
+pub mod getopt;
+pub mod nss;
 
 use crate::error::Error;
 use std::cmp::Ordering;

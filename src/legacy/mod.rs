@@ -7,7 +7,6 @@
 pub mod arp;
 pub mod brctl;
 pub mod dialect;
-pub mod getopt;
 pub mod ifconfig;
 pub mod linux;
 pub mod netstat;

@@ -1,24 +1,24 @@
 //! Drop-in `netstat` (net-tools 2.10). Options are read with GNU getopt's rules
-//! ([`crate::legacy::getopt`]) into [`Opts`] exactly as net-tools folds them (`-x` is the
+//! ([`crate::legacy::linux::getopt`]) into [`Opts`] exactly as net-tools folds them (`-x` is the
 //! `unix` family, `-4`/`-6`/`-s` without a protocol mean every protocol, …); then one of the
 //! displays runs against a [`Source`] — the live system (`/proc/net/*` text tables and
 //! `/proc/PID/fd` for sockets and counters, `ip -j -s -s addr show` for `-i`, `ip -j maddr`
 //! for `-g`; all read in the network namespace nslab runs in), or a recording in
 //! `compat/netstat/` for the offline tests. Rendering is pure: `sockets.rs` (socket rows),
-//! `stats.rs` (`-s`), `names.rs` (service, host and user names from the files, never DNS),
+//! `stats.rs` (`-s`), `linux::nss` (service, host and user names from the files, never DNS),
 //! `json.rs` (`--json`, jc's schema).
 
 pub mod json;
-pub mod names;
 pub mod sockets;
 pub mod stats;
 
 use crate::error::{Error, Result};
-use crate::legacy::getopt::{getopt_long, Item, LongOpt};
 use crate::legacy::ifconfig::render as ifrender;
 use crate::legacy::ifconfig::{Outcome, ShowArgs};
+use crate::legacy::linux;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
+use crate::legacy::linux::nss::Names;
 use crate::model::Snapshot;
-use names::Names;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -545,7 +545,7 @@ impl Programs {
                 let name = format!("{pid}/{}", cmd.as_deref().unwrap_or(""));
                 p.by_inode
                     .entry(inode)
-                    .or_insert_with(|| cut_bytes(&name, 19));
+                    .or_insert_with(|| linux::cut(&name, 19));
             }
         }
         p
@@ -572,13 +572,6 @@ fn program_name(raw: &[u8]) -> String {
     } else {
         argv0
     }
-}
-
-fn cut_bytes(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_string();
-    }
-    String::from_utf8_lossy(&s.as_bytes()[..n]).into_owned()
 }
 
 /// Where a display reads the system from.
@@ -856,7 +849,7 @@ fn groups(text: &str, o: &Opts, names: &Names, out: &mut Out) {
     let show = |fam: &str, out: &mut Out| {
         for d in &devs {
             let dev = d["ifname"].as_str().unwrap_or("");
-            let dev = cut_bytes(dev, 15);
+            let dev = linux::ifname(dev);
             for m in d["maddr"].as_array().into_iter().flatten() {
                 if m["family"].as_str() != Some(fam) {
                     continue;
