@@ -903,15 +903,17 @@ fn interfaces_once(src: &mut dyn Source, o: &Opts, first: bool, out: &mut Out) -
         ..ShowArgs::default()
     };
     let inet6 = ifrender::parse_if_inet6(&if_inet6);
-    let (entries, failed) = ifrender::selected(&req, &snap);
+    // netstat is net-tools 2.10's only.
+    let d = crate::legacy::dialect::Dialect::Modern;
+    let (entries, failed) = ifrender::selected(&req, &snap, d);
     if req.short {
         out.out.push_str(IFACE_HEADER);
     }
     for e in &entries {
         if req.short {
-            out.out.push_str(&ifrender::short_row(e));
+            out.out.push_str(&ifrender::short_row(e, d));
         } else {
-            out.out.push_str(&ifrender::long_block(e, &inet6));
+            out.out.push_str(&ifrender::long_block(e, &inet6, d));
         }
     }
     if let Some(name) = failed {
