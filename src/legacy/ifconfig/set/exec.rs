@@ -932,6 +932,7 @@ mod tests {
                 out: &mut out,
                 err: &mut err,
                 verbose,
+                dialect: Default::default(),
             };
             run(&mut ctx, &cmd)
         };
