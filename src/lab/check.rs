@@ -9,11 +9,11 @@
 
 use super::file::{Cidr, Lab};
 use super::neigh;
-use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Error, Result};
 use crate::netns;
 use crate::run::Cmd;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -181,8 +181,7 @@ fn probe_pairs(
                 let slots = slots.as_ref();
                 s.spawn(move || {
                     let wanted = |t: usize| only.is_none_or(|o| o.contains(&(f, t)));
-                    probe_from(lab, hosts, f, &wanted, prober, slots, timeout)
-                        .map(|a| (f, a))
+                    probe_from(lab, hosts, f, &wanted, prober, slots, timeout).map(|a| (f, a))
                 })
             })
             .collect();
@@ -214,7 +213,9 @@ fn probe_from(
     timeout: Duration,
 ) -> Result<Vec<(usize, Vec<IpAddr>)>> {
     let mut flat: Vec<(usize, IpAddr)> = Vec::new();
-    let others: Vec<usize> = (0..hosts.len()).filter(|t| *t != from && wanted(*t)).collect();
+    let others: Vec<usize> = (0..hosts.len())
+        .filter(|t| *t != from && wanted(*t))
+        .collect();
     for &t in &others {
         flat.extend(targets(lab, &hosts[t]).into_iter().map(|a| (t, a)));
     }
@@ -304,7 +305,11 @@ fn ping_all(from: &str, addrs: &[IpAddr], timeout: Duration, slots: &Slots) -> R
     });
     results
         .into_iter()
-        .map(|m| m.into_inner().expect("result").expect("every target probed"))
+        .map(|m| {
+            m.into_inner()
+                .expect("result")
+                .expect("every target probed")
+        })
         .collect()
 }
 

@@ -6,7 +6,7 @@
 //!
 //! So `up` raises `gc_thresh2`/`gc_thresh3` (root-namespace sysctls, applied as Ops) when the
 //! labs that are up would need more than half the table, records the values it replaced in
-//! `/run/nslab/neigh.json`, and `down` of the last lab that needed it puts them back (unless
+//! `/run/nslab/neigh-limits.rec` (JSON; not `.json`, which names lab states), and `down` of the last lab that needed it puts them back (unless
 //! someone changed them meanwhile). `check` reads `table_fulls` before and after probing so
 //! that an overflow is reported, never taken for "does not reach".
 
@@ -70,7 +70,7 @@ pub struct Raised {
 }
 
 fn record_path() -> std::path::PathBuf {
-    state_dir().join("neigh.json")
+    state_dir().join("neigh-limits.rec")
 }
 
 fn load() -> Result<Option<Raised>> {
@@ -106,7 +106,16 @@ fn read(key: &str) -> Option<u64> {
 /// this one would need more than half of a table. Returns a line for the user, if any.
 pub fn raise_for(lab: &Lab, backend: &mut dyn Backend) -> Result<Option<String>> {
     let mut total = need(lab);
-    for s in State::all()? {
+    // Every lab that is up; a state file this nslab cannot read (another version's) counts
+    // for nothing rather than blocking this lab.
+    let names: Vec<String> = std::fs::read_dir(state_dir())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    for s in names.iter().filter_map(|n| State::load(n).ok().flatten()) {
         if s.lab.name != lab.name {
             let n = need(&s.lab);
             total[0] += n[0];
@@ -117,7 +126,10 @@ pub fn raise_for(lab: &Lab, backend: &mut dyn Backend) -> Result<Option<String>>
     let mut ops = Vec::new();
     let mut said = Vec::new();
     for (family, (prefix, _)) in TABLES.iter().enumerate() {
-        let (k2, k3) = (format!("{prefix}.gc_thresh2"), format!("{prefix}.gc_thresh3"));
+        let (k2, k3) = (
+            format!("{prefix}.gc_thresh2"),
+            format!("{prefix}.gc_thresh3"),
+        );
         let (Some(t2), Some(t3)) = (read(&k2), read(&k3)) else {
             if total[family] > 512 {
                 said.push(format!(
@@ -211,7 +223,12 @@ pub fn release(lab: &str, backend: &mut dyn Backend) -> Result<Option<String>> {
 pub fn table_fulls() -> u64 {
     TABLES
         .iter()
-        .map(|(_, file)| sum_column(&std::fs::read_to_string(file).unwrap_or_default(), "table_fulls"))
+        .map(|(_, file)| {
+            sum_column(
+                &std::fs::read_to_string(file).unwrap_or_default(),
+                "table_fulls",
+            )
+        })
         .sum()
 }
 
@@ -242,11 +259,11 @@ mod tests {
         let seed = Lab::default_lab();
         assert_eq!(need(&seed), [12, 0]);
         let router = Lab::parse("router.toml", include_str!("../../labs/router.toml")).unwrap();
-        // h1..h4 each see the router's address on their subnet and their gateway (the
-        // same address, counted once per route); the router sees two hosts per bridge.
+        // h1..h4 each see the router and one other host on their subnet, plus their
+        // gateway (counted per route); the router sees the four hosts.
         let n = need(&router);
         assert_eq!(n[1], 0);
-        assert_eq!(n[0], 4 + 4 + 4);
+        assert_eq!(n[0], 4 * 2 + 4 + 4);
         let v6 = Lab::parse("ipv6.toml", include_str!("../../labs/ipv6.toml")).unwrap();
         assert_eq!(need(&v6)[0], 0);
         assert!(need(&v6)[1] >= 4);
