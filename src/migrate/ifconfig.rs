@@ -610,6 +610,7 @@ impl Tx {
                 out: &mut out,
                 err: &mut err,
                 verbose: false,
+                dialect: Default::default(),
             };
             ifconfig::set::perform_privileged(&mut ctx, cmd)
         };
