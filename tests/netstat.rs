@@ -245,6 +245,20 @@ fn random_flag_combinations_match_the_real_netstat_live() {
         "-U",
         "-A",
         "-g",
+        // Displays, their conflicts and the odd ones (never -c: it lists forever; -r: not yet).
+        "-i",
+        "-s",
+        "-M",
+        "-S",
+        "-N",
+        "-F",
+        "-C",
+        "-d",
+        "--ext",
+        "--li",
+        "--inet",
+        "--in",
+        "-q",
     ];
     let mut fixed: Vec<Vec<String>> = [
         "-tulpn", "-tuln", "-an", "-ap", "-aeo", "-x", "-xap", "-i", "-ia", "-ie", "-s", "-s -6",
@@ -253,7 +267,7 @@ fn random_flag_combinations_match_the_real_netstat_live() {
     .iter()
     .map(|s| s.split_whitespace().map(str::to_string).collect())
     .collect();
-    for _ in 0..40 {
+    for _ in 0..60 {
         let mut args = Vec::new();
         for _ in 0..rng.range(1, 5) {
             let f = rng.pick_str(&flags);
