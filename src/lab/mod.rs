@@ -7,6 +7,7 @@ pub mod check;
 pub mod file;
 pub mod graph;
 pub mod measure;
+pub mod neigh;
 pub mod plan;
 pub mod shaping;
 

@@ -6,7 +6,7 @@
 
 pub mod arp;
 pub mod brctl;
-pub mod getopt;
+pub mod dialect;
 pub mod ifconfig;
 pub mod linux;
 pub mod netstat;

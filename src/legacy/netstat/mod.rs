@@ -1,24 +1,24 @@
 //! Drop-in `netstat` (net-tools 2.10). Options are read with GNU getopt's rules
-//! ([`crate::legacy::getopt`]) into [`Opts`] exactly as net-tools folds them (`-x` is the
+//! ([`crate::legacy::linux::getopt`]) into [`Opts`] exactly as net-tools folds them (`-x` is the
 //! `unix` family, `-4`/`-6`/`-s` without a protocol mean every protocol, …); then one of the
 //! displays runs against a [`Source`] — the live system (`/proc/net/*` text tables and
 //! `/proc/PID/fd` for sockets and counters, `ip -j -s -s addr show` for `-i`, `ip -j maddr`
 //! for `-g`; all read in the network namespace nslab runs in), or a recording in
 //! `compat/netstat/` for the offline tests. Rendering is pure: `sockets.rs` (socket rows),
-//! `stats.rs` (`-s`), `names.rs` (service, host and user names from the files, never DNS),
+//! `stats.rs` (`-s`), `linux::nss` (service, host and user names from the files, never DNS),
 //! `json.rs` (`--json`, jc's schema).
 
 pub mod json;
-pub mod names;
 pub mod sockets;
 pub mod stats;
 
 use crate::error::{Error, Result};
-use crate::legacy::getopt::{getopt_long, Item, LongOpt};
 use crate::legacy::ifconfig::render as ifrender;
 use crate::legacy::ifconfig::{Outcome, ShowArgs};
+use crate::legacy::linux;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
+use crate::legacy::linux::nss::Names;
 use crate::model::Snapshot;
-use names::Names;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -320,6 +320,8 @@ pub fn parse(argv: &[String]) -> Invocation {
     let prog = argv.first().map(String::as_str).unwrap_or("netstat");
     let mut o = Opts::default();
     let mut notes = String::new();
+    // net-tools counts -i, -r, -M and -s (each time given): more than one is a usage error.
+    let mut displays = 0;
     let mut args: Vec<String> = Vec::new();
     for a in argv.iter().skip(1) {
         if a == "--json" {
@@ -350,7 +352,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             }
         };
         match c {
-            'M' => o.masquerade = true,
+            'M' => {
+                o.masquerade = true;
+                displays += 1;
+            }
             'a' => o.all = true,
             'l' => o.listening = true,
             'c' => o.continuous = true,
@@ -358,7 +363,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             'g' => o.groups = true,
             'e' => o.extend += 1,
             'p' => o.programs = true,
-            'i' => o.interfaces = true,
+            'i' => {
+                o.interfaces = true;
+                displays += 1;
+            }
             'W' => o.wide = true,
             'n' => {
                 o.num_host = true;
@@ -380,7 +388,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             }
             'V' => return fixed(VERSION, &notes, 0),
             'v' => o.verbose = true,
-            'r' => o.route = true,
+            'r' => {
+                o.route = true;
+                displays += 1;
+            }
             't' => o.tcp = true,
             'S' => o.sctp = true,
             'u' => o.udp = true,
@@ -403,12 +414,14 @@ pub fn parse(argv: &[String]) -> Invocation {
                 return fixed("", &notes, 3);
             }
             'h' => return fixed(USAGE, &format!("{notes}{AF_LIST}"), 0),
-            's' => o.statistics = true,
+            's' => {
+                o.statistics = true;
+                displays += 1;
+            }
             _ => {}
         }
     }
-    let displays = [o.interfaces, o.route, o.masquerade, o.statistics];
-    if displays.iter().filter(|d| **d).count() > 1 {
+    if displays > 1 {
         notes.push_str(USAGE);
         notes.push_str(AF_LIST);
         return fixed("", &notes, 3);
@@ -545,7 +558,7 @@ impl Programs {
                 let name = format!("{pid}/{}", cmd.as_deref().unwrap_or(""));
                 p.by_inode
                     .entry(inode)
-                    .or_insert_with(|| cut_bytes(&name, 19));
+                    .or_insert_with(|| linux::cut(&name, 19));
             }
         }
         p
@@ -572,13 +585,6 @@ fn program_name(raw: &[u8]) -> String {
     } else {
         argv0
     }
-}
-
-fn cut_bytes(s: &str, n: usize) -> String {
-    if s.len() <= n {
-        return s.to_string();
-    }
-    String::from_utf8_lossy(&s.as_bytes()[..n]).into_owned()
 }
 
 /// Where a display reads the system from.
@@ -856,7 +862,7 @@ fn groups(text: &str, o: &Opts, names: &Names, out: &mut Out) {
     let show = |fam: &str, out: &mut Out| {
         for d in &devs {
             let dev = d["ifname"].as_str().unwrap_or("");
-            let dev = cut_bytes(dev, 15);
+            let dev = linux::ifname(dev);
             for m in d["maddr"].as_array().into_iter().flatten() {
                 if m["family"].as_str() != Some(fam) {
                     continue;
@@ -897,15 +903,17 @@ fn interfaces_once(src: &mut dyn Source, o: &Opts, first: bool, out: &mut Out) -
         ..ShowArgs::default()
     };
     let inet6 = ifrender::parse_if_inet6(&if_inet6);
-    let (entries, failed) = ifrender::selected(&req, &snap);
+    // netstat is net-tools 2.10's only.
+    let d = crate::legacy::dialect::Dialect::Modern;
+    let (entries, failed) = ifrender::selected(&req, &snap, d);
     if req.short {
         out.out.push_str(IFACE_HEADER);
     }
     for e in &entries {
         if req.short {
-            out.out.push_str(&ifrender::short_row(e));
+            out.out.push_str(&ifrender::short_row(e, d));
         } else {
-            out.out.push_str(&ifrender::long_block(e, &inet6));
+            out.out.push_str(&ifrender::long_block(e, &inet6, d));
         }
     }
     if let Some(name) = failed {
@@ -1147,6 +1155,7 @@ mod tests {
             (1, "Unknown address family `foo'.".into())
         );
         assert_eq!(p(&["-r", "-i"]).0, 3);
+        assert_eq!(p(&["-i", "--interfaces"]).0, 3);
         assert_eq!(
             p(&["-Z"]),
             (1, "SELinux is not enabled on this machine.".into())

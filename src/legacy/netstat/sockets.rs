@@ -3,8 +3,9 @@
 //! lines, column for column, including its filters (`-l`, `-a`), name lookups, `-e` user and
 //! inode, `-p` programs and `-o` timers.
 
-use super::names::Names;
 use super::{Opts, Programs};
+use crate::legacy::linux;
+use crate::legacy::linux::nss::Names;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The kernel's clock ticks per second as /proc/net/tcp reports timers (USER_HZ).
@@ -133,19 +134,14 @@ fn addr_port(names: &Names, o: &Opts, a: IpAddrV, port: u16, proto: &str) -> Str
     if !o.wide && host.len() + sport.len() > SHORT {
         let port_len = sport.len().min(SHORT - 4);
         let addr_len = SHORT - port_len;
-        format!("{}:{}", cut(&host, addr_len), cut(&sport, port_len))
+        format!(
+            "{}:{}",
+            linux::cut(&host, addr_len),
+            linux::cut(&sport, port_len)
+        )
     } else {
         format!("{host}:{sport}")
     }
-}
-
-/// The first `n` bytes (C `strncpy` of a string that is longer).
-fn cut(s: &str, n: usize) -> &str {
-    let mut end = n.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Timers column (`-o`) as net-tools words it per table.

@@ -37,6 +37,8 @@ impl St {
     }
 }
 
+use crate::legacy::linux::ENOENT;
+
 type Table = &'static [(&'static str, &'static str, Ty)];
 
 use Ty::*;
@@ -667,7 +669,7 @@ pub fn inet(
     let mut out = String::new();
     let mut err = String::new();
     let Some(snmp) = snmp else {
-        err.push_str("cannot open /proc/net/snmp: No such file or directory\n");
+        err.push_str(&format!("cannot open /proc/net/snmp: {ENOENT}\n"));
         return (out, err);
     };
     let mut p = Printer {
@@ -699,7 +701,7 @@ pub fn inet6(snmp6: Option<&str>, snmp: Option<&str>, shown: Shown) -> (String, 
     let mut out = String::new();
     let mut err = String::new();
     let Some(snmp6) = snmp6 else {
-        err.push_str("cannot open /proc/net/snmp6: No such file or directory\n");
+        err.push_str(&format!("cannot open /proc/net/snmp6: {ENOENT}\n"));
         return (out, err);
     };
     let mut p = Printer {
@@ -730,7 +732,7 @@ pub fn inet6(snmp6: Option<&str>, snmp: Option<&str>, shown: Shown) -> (String, 
     }
     match snmp {
         Some(s) => p.pairs(s, Some("Tcp")),
-        None => err.push_str("cannot open /proc/net/snmp: No such file or directory\n"),
+        None => err.push_str(&format!("cannot open /proc/net/snmp: {ENOENT}\n")),
     }
     (out, err)
 }
