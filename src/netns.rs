@@ -48,23 +48,24 @@ pub const NETNS_ETC_DIR: &str = "/etc/netns";
 /// Names nslab accepts for namespaces and devices: 1–15 bytes, printable, no `/`, no
 /// whitespace, not `.`/`..`, no leading `-`. Returns why not.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    let shown = crate::error::escape_controls(name);
     if name.is_empty() {
         return Err("empty name".into());
     }
     if name.len() > 15 {
-        return Err(format!("`{name}` is longer than 15 bytes"));
+        return Err(format!("`{shown}` is longer than 15 bytes"));
     }
     if name == "." || name == ".." {
         return Err(format!("`{name}` is not a name"));
     }
     if name.starts_with('-') {
-        return Err(format!("`{name}` starts with `-`"));
+        return Err(format!("`{shown}` starts with `-`"));
     }
     if let Some(c) = name
         .chars()
         .find(|c| *c == '/' || c.is_whitespace() || c.is_control() || !c.is_ascii())
     {
-        return Err(format!("`{name}` contains {c:?}"));
+        return Err(format!("`{shown}` contains {c:?}"));
     }
     Ok(())
 }
@@ -718,6 +719,35 @@ pub fn process_setup() {
         let _ = f.into_raw_fd();
     }
     AS_FOUND.store(found, Ordering::Relaxed);
+}
+
+/// Write all of `bytes` into the stdin pipe of a child nslab spawned, without nslab dying of
+/// SIGPIPE if the child stopped reading (it exited early: `ip -batch` at its first failing
+/// line, `ip -n NS` that cannot open NS). SIGPIPE keeps its default action for nslab's own
+/// output (see [`process_setup`]), so it is blocked in this thread for the write; the one
+/// the write raises (pipe(7): sent to the writing thread) is taken off again before the mask
+/// is restored, and the write fails with EPIPE instead, for the caller to report.
+pub fn write_to_child(w: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+    let mut pipe = SigSet::empty();
+    pipe.add(Signal::SIGPIPE);
+    let old = pipe.thread_swap_mask(SigmaskHow::SIG_BLOCK)?;
+    let written = w.write_all(bytes);
+    let broken = matches!(&written, Err(e) if e.raw_os_error() == Some(Errno::EPIPE as i32));
+    if broken && !old.contains(Signal::SIGPIPE) {
+        let zero = nix::libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `pipe` is a valid sigset_t, the info pointer may be null, and `zero` is a
+        // valid timespec; with a zero timeout sigtimedwait only takes a pending SIGPIPE (the
+        // one this write raised) and never blocks.
+        unsafe {
+            nix::libc::sigtimedwait(pipe.as_ref(), std::ptr::null_mut(), &zero);
+        }
+    }
+    old.thread_set_mask()?;
+    written
 }
 
 /// Whether SIGPIPE was ignored when nslab started.

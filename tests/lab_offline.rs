@@ -75,7 +75,7 @@ fn dry_run_of_every_example_lab() {
         common::insta_settings().bind(|| {
             insta::assert_snapshot!(
                 format!("lab_dry_run_{stem}"),
-                Script::render(&plan_up(&lab))
+                Script::batches(&plan_up(&lab))
             );
         });
     }
@@ -88,7 +88,7 @@ fn the_script_backend_prints_what_it_is_given() {
     Script::new(&mut out, None).apply(&plan_up(&lab)).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        Script::render(&plan_up(&lab))
+        Script::batches(&plan_up(&lab))
     );
 }
 
