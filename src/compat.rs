@@ -1,12 +1,19 @@
 //! `nslab compat install|uninstall|status`: put nslab in place of the legacy tools by symlinks
-//! named after them (`ifconfig`, `brctl` → the nslab binary), which the personality table in
-//! `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
+//! named after them (`ifconfig`, `brctl`, `netstat` → the nslab binary), which the personality
+//! table in `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
+//!
+//! `--system` does it the Debian way instead: each name becomes an `update-alternatives` group
+//! whose link is `DIR/NAME` (before /usr/sbin on PATH), with nslab (priority
+//! [`NSLAB_PRIORITY`]) and, when installed, the real tool (priority [`REAL_PRIORITY`]) as
+//! alternatives — so they coexist with net-tools/bridge-utils and `update-alternatives
+//! --config ifconfig` chooses. The .deb's `prerm` runs `compat uninstall --system`, so
+//! removing the package leaves no link behind.
 
 use crate::error::{Error, IoContext, Result};
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl"];
+pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";
@@ -135,6 +142,91 @@ pub fn status(path: &str) -> Result<Vec<String>> {
                     }
                 }
             },
+        });
+    }
+    Ok(lines)
+}
+
+/// nslab's priority in each alternatives group (chosen after `install --system`).
+pub const NSLAB_PRIORITY: u32 = 50;
+/// The real tool's priority in the same group.
+pub const REAL_PRIORITY: u32 = 20;
+/// Where the real tools live (net-tools, bridge-utils).
+const REAL_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/// The installed real tool of that name, if any (never nslab itself).
+fn real_tool(name: &str, nslab: &Path) -> Option<PathBuf> {
+    REAL_DIRS
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file() && p.canonicalize().ok().as_deref() != Some(nslab))
+}
+
+fn alternatives(args: &[String]) -> Result<crate::run::Output> {
+    crate::run::Cmd::new("update-alternatives").args(args).run()
+}
+
+/// Register every legacy name as an alternatives group with link `DIR/NAME`. Refuses
+/// (changing nothing) when a `DIR/NAME` exists and is not a symlink.
+pub fn install_system(dir: &Path) -> Result<Vec<String>> {
+    let nslab = nslab_binary()?;
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: no such directory",
+            dir.display()
+        )));
+    }
+    for name in LEGACY_NAMES {
+        let link = dir.join(name);
+        if std::fs::symlink_metadata(&link).is_ok_and(|m| !m.file_type().is_symlink()) {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a link; not replacing it",
+                link.display()
+            )));
+        }
+    }
+    let mut lines = Vec::new();
+    for name in LEGACY_NAMES {
+        let link = dir.join(name).display().to_string();
+        let add = |path: &Path, prio: u32| {
+            alternatives(&[
+                "--install".into(),
+                link.clone(),
+                name.to_string(),
+                path.display().to_string(),
+                prio.to_string(),
+            ])
+        };
+        add(&nslab, NSLAB_PRIORITY)?;
+        let mut line = format!("{name}: {link} -> {} ({NSLAB_PRIORITY})", nslab.display());
+        if let Some(real) = real_tool(name, &nslab) {
+            add(&real, REAL_PRIORITY)?;
+            line.push_str(&format!(", {} ({REAL_PRIORITY})", real.display()));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Remove what `install_system` registered: nslab and the real tools from each group (the
+/// group, its link and /etc/alternatives entry go when it is empty).
+pub fn uninstall_system() -> Result<Vec<String>> {
+    let nslab = nslab_binary()?;
+    let mut lines = Vec::new();
+    for name in LEGACY_NAMES {
+        let mut paths = vec![nslab.clone()];
+        paths.extend(REAL_DIRS.iter().map(|d| Path::new(d).join(name)));
+        let mut removed = false;
+        for p in paths {
+            let out = crate::run::Cmd::new("update-alternatives")
+                .args(&["--remove", name, &p.display().to_string()])
+                .run_unchecked()?;
+            removed |= out.success();
+        }
+        lines.push(if removed {
+            format!("{name}: alternatives removed")
+        } else {
+            format!("{name}: not registered")
         });
     }
     Ok(lines)

@@ -9,6 +9,7 @@ pub mod json;
 pub mod render;
 pub mod set;
 pub mod show;
+pub mod usage;
 
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
@@ -65,14 +66,6 @@ pub struct Outcome {
     pub code: i32,
 }
 
-/// IFNAMSIZ - 1: net-tools copies the name with `safe_strncpy(…, IFNAMSIZ)`.
-fn cut_name(name: &str) -> String {
-    if name.len() <= 15 {
-        return name.to_string();
-    }
-    String::from_utf8_lossy(&name.as_bytes()[..15]).into_owned()
-}
-
 /// Parse the arguments after argv[0] the way net-tools does: options while a word starts
 /// with `-` (the first terminal one wins: `-V`, `--help` or an unknown option), then an
 /// optional interface, then configuration words.
@@ -94,29 +87,16 @@ pub fn parse(args: &[String]) -> Invocation {
     match args.get(i) {
         None => Invocation::Show(req),
         Some(name) if i + 1 == args.len() => Invocation::Show(ShowArgs {
-            iface: Some(cut_name(name)),
+            iface: Some(crate::legacy::linux::ifname(name)),
             ..req
         }),
         Some(name) => Invocation::Configure {
-            iface: cut_name(name),
+            iface: crate::legacy::linux::ifname(name),
             words: args[i + 1..].to_vec(),
             verbose: req.verbose,
         },
     }
 }
-
-/// The usage text net-tools prints on stdout for `--help`.
-pub const USAGE: &str = concat!(
-    crate::ifconfig_usage_head!(),
-    "  List of possible hardware types:\n",
-    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
-);
-
-/// The hardware-type and address-family lists, which net-tools always writes to stderr.
-pub const TYPE_LISTS: &str = concat!(
-    crate::ifconfig_usage_hw_list!(),
-    crate::ifconfig_usage_af_list!(),
-);
 
 /// The output of the invocations that need no kernel state (`None` for the others).
 pub fn fixed(inv: &Invocation) -> Option<Outcome> {
@@ -126,8 +106,8 @@ pub fn fixed(inv: &Invocation) -> Option<Outcome> {
             ..Outcome::default()
         }),
         Invocation::Help => Some(Outcome {
-            stdout: USAGE.into(),
-            stderr: TYPE_LISTS.into(),
+            stdout: usage::HELP_STDOUT.into(),
+            stderr: usage::TYPE_LISTS.into(),
             code: 0,
         }),
         Invocation::BadOption(o) => Some(Outcome {
@@ -149,7 +129,7 @@ pub fn offline(args: &[String], snap: &crate::model::Snapshot, if_inet6: &str) -
         return Some(o);
     }
     match inv {
-        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6)),
+        Invocation::Show(req) => Some(show::display(&req, snap, if_inet6)),
         _ => None,
     }
 }

@@ -14,7 +14,8 @@
 //! * statistics exist only for names listed in `/proc/net/dev` (devices, not aliases);
 //! * IPv6 lines come from `/proc/net/if_inet6`, in that file's order.
 
-use super::{Outcome, ShowArgs};
+use super::ShowArgs;
+use crate::legacy::linux::nstrcmp;
 use crate::model::{Addr, Link, Snapshot, Stats};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -391,54 +392,6 @@ pub fn hardware(link: &Link) -> (&'static str, Option<String>, &'static str) {
     }
 }
 
-/// net-tools' `nstrcmp`: names compare by their non-digit prefix (a shorter prefix first on a
-/// tie), then by the number in their trailing digits, then bytewise, then by a numeric
-/// `:N` alias suffix (none before `:0`).
-pub fn nstrcmp(a: &str, b: &str) -> Ordering {
-    fn cut_alias(name: &[u8]) -> (&[u8], Option<&[u8]>) {
-        let mut pos = name.len();
-        let mut digit = false;
-        while pos > 0 {
-            if name[pos - 1] == b':' && digit {
-                return (&name[..pos - 1], Some(&name[pos..]));
-            }
-            if !name[pos - 1].is_ascii_digit() {
-                break;
-            }
-            digit = true;
-            pos -= 1;
-        }
-        (name, None)
-    }
-    fn prefix_len(name: &[u8]) -> usize {
-        name.iter()
-            .rposition(|c| !c.is_ascii_digit())
-            .map_or(0, |p| p + 1)
-    }
-    /// C `atoi` on a run of digits: strtol saturates at LONG_MAX, then it is cut to int.
-    fn atoi(d: &[u8]) -> i32 {
-        let mut v: i64 = 0;
-        for c in d.iter().take_while(|c| c.is_ascii_digit()) {
-            v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-        }
-        v as i32
-    }
-    let (a, aalias) = cut_alias(a.as_bytes());
-    let (b, balias) = cut_alias(b.as_bytes());
-    let (ai, bi) = (prefix_len(a), prefix_len(b));
-    let n = ai.min(bi);
-    let ord = a[..n]
-        .cmp(&b[..n])
-        .then(ai.cmp(&bi))
-        .then(atoi(&a[ai..]).cmp(&atoi(&b[bi..])))
-        .then(a.cmp(b))
-        .then(aalias.map_or(-1, atoi).cmp(&balias.map_or(-1, atoi)));
-    match (ord, aalias, balias) {
-        (Ordering::Equal, Some(x), Some(y)) => x.cmp(y),
-        _ => ord,
-    }
-}
-
 /// The interface list of `ifconfig`/`ifconfig -a`: devices (the `/proc/net/dev` pass), then
 /// IPv4 labels (the SIOCGIFCONF pass), inserted the way `if_cache_add` does.
 pub fn interface_list(snap: &Snapshot) -> Vec<String> {
@@ -668,87 +621,9 @@ pub fn selected<'a>(req: &ShowArgs, snap: &'a Snapshot) -> (Vec<Entry<'a>>, Opti
     }
 }
 
-/// Display: `ifconfig [-a] [-s] [-v] [IFACE]`, and the `--json` extension.
-pub fn show(req: &ShowArgs, snap: &Snapshot, if_inet6: &str) -> Outcome {
-    let inet6 = parse_if_inet6(if_inet6);
-    let (entries, failed) = selected(req, snap);
-    let mut out = Outcome::default();
-    if req.json {
-        out.stdout = super::json::render(&entries, &inet6);
-    } else {
-        if req.short {
-            out.stdout.push_str(SHORT_HEADER);
-        }
-        for e in &entries {
-            if req.short {
-                out.stdout.push_str(&short_row(e));
-            } else {
-                out.stdout.push_str(&long_block(e, &inet6));
-            }
-        }
-    }
-    if let Some(name) = failed {
-        out.stderr = not_found(&name);
-        out.code = 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nstrcmp_orders_like_net_tools() {
-        let mut v = vec![
-            "hobr_x", "hobr1z", "hobr-y", "hobr10", "hobr9", "hobr1", "hobr01",
-        ];
-        v.sort_by(|a, b| nstrcmp(a, b));
-        assert_eq!(
-            v,
-            ["hobr01", "hobr1", "hobr9", "hobr10", "hobr-y", "hobr1z", "hobr_x"]
-        );
-        let mut v = vec![
-            "lo",
-            "hoveth0:abc",
-            "hoveth1:5",
-            "hoveth1",
-            "hoveth0:10",
-            "hoveth0:3",
-            "hoveth0:02",
-            "hoveth0:1",
-            "hoveth0",
-        ];
-        v.sort_by(|a, b| nstrcmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "hoveth0",
-                "hoveth0:1",
-                "hoveth0:02",
-                "hoveth0:3",
-                "hoveth0:10",
-                "hoveth1",
-                "hoveth1:5",
-                "hoveth0:abc",
-                "lo"
-            ]
-        );
-        // The net-tools self-test cases.
-        for (a, b, want) in [
-            ("a", "aa", Ordering::Less),
-            ("eth1", "eth20", Ordering::Less),
-            ("eth", "eth2", Ordering::Less),
-            ("a", "a:", Ordering::Less),
-            ("a1b12", "a1b2", Ordering::Greater),
-            ("eth1", "eth01", Ordering::Greater),
-            ("eth1:01", "eth01:1", Ordering::Greater),
-            ("eth13:1", "eth1:0", Ordering::Greater),
-            ("eth0:1", "eth0:1", Ordering::Equal),
-        ] {
-            assert_eq!(nstrcmp(a, b), want, "{a} vs {b}");
-        }
-    }
 
     #[test]
     fn human_bytes_truncates_and_switches_strictly_above() {
