@@ -8,8 +8,15 @@
 //! alternatives — so they coexist with net-tools/bridge-utils and `update-alternatives
 //! --config ifconfig` chooses. The .deb's `prerm` runs `compat uninstall --system`, so
 //! removing the package leaves no link behind.
+//!
+//! `install --dialect classic` (either way) also records, in a file next to the links
+//! ([`DIALECT_FILE`]), that the links of that directory print the classic net-tools 1.60
+//! output; a personality called through such a link reads it ([`installed_dialect`]) unless
+//! `NSLAB_NETTOOLS` says otherwise.
 
 use crate::error::{Error, IoContext, Result};
+use crate::legacy::dialect::Dialect;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
@@ -17,6 +24,10 @@ pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";
+
+/// The file, in the links' directory, that holds the installation's dialect (`1.60`); absent
+/// for the default (2.10).
+pub const DIALECT_FILE: &str = ".nslab-nettools";
 
 /// The running nslab binary, resolved.
 pub fn nslab_binary() -> Result<PathBuf> {
@@ -54,9 +65,10 @@ pub fn entry(path: &Path, nslab: &Path) -> Entry {
     }
 }
 
-/// Create `DIR/ifconfig` and `DIR/brctl` → nslab. Refuses (changing nothing) if one of them
-/// exists and is not an nslab link, unless `force`. Returns the lines to print.
-pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
+/// Create `DIR/ifconfig` and `DIR/brctl` → nslab, with `dialect` as the links' output
+/// dialect. Refuses (changing nothing) if one of them exists and is not an nslab link, unless
+/// `force`. Returns the lines to print.
+pub fn install(dir: &Path, force: bool, dialect: Dialect) -> Result<Vec<String>> {
     let nslab = nslab_binary()?;
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
@@ -94,7 +106,66 @@ pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
         };
         lines.push(format!("{} -> {}{was}", path.display(), nslab.display()));
     }
+    lines.push(set_dialect(dir, dialect)?);
     Ok(lines)
+}
+
+/// Record `dialect` for the links in `dir`; returns the line to print.
+pub fn set_dialect(dir: &Path, dialect: Dialect) -> Result<String> {
+    let file = dir.join(DIALECT_FILE);
+    match dialect {
+        Dialect::Modern => match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(file.display().to_string(), e))
+            }
+            _ => {}
+        },
+        Dialect::Classic => {
+            std::fs::write(&file, format!("{}\n", dialect.version())).ctx_path(&file)?
+        }
+    }
+    Ok(format!("{}: {}", dir.display(), dialect_text(dialect)))
+}
+
+fn dialect_text(d: Dialect) -> String {
+    format!("dialect {} (net-tools {})", d.name(), d.version())
+}
+
+/// The dialect recorded for the links in `dir` (2.10 when none is).
+pub fn dir_dialect(dir: &Path) -> Dialect {
+    std::fs::read_to_string(dir.join(DIALECT_FILE))
+        .ok()
+        .and_then(|t| Dialect::parse(t.trim()))
+        .unwrap_or_default()
+}
+
+/// The path a program called as `argv0` was found at: `argv0` itself when it names a path,
+/// else the first match on PATH (what a shell or `execvp` ran).
+fn called_path(argv0: &OsStr) -> Option<PathBuf> {
+    let p = Path::new(argv0);
+    if p.components().count() > 1 {
+        return Some(p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(p))
+        .find(|c| std::fs::symlink_metadata(c).is_ok())
+}
+
+/// The dialect of the installation whose link `argv0` is: `None` when nslab was not called
+/// through an nslab link (then 2.10 applies).
+pub fn installed_dialect(argv0: &OsStr) -> Option<Dialect> {
+    // `nslab ifconfig …` is not a call through a link.
+    let name = Path::new(argv0).file_name()?;
+    if !LEGACY_NAMES.iter().any(|n| OsStr::new(n) == name) {
+        return None;
+    }
+    let link = called_path(argv0)?;
+    let nslab = nslab_binary().ok()?;
+    match entry(&link, &nslab) {
+        Entry::NslabLink(_) => Some(dir_dialect(link.parent().unwrap_or(Path::new(".")))),
+        _ => None,
+    }
 }
 
 /// Remove the nslab links from `dir`; anything else stays.
@@ -112,6 +183,11 @@ pub fn uninstall(dir: &Path) -> Result<Vec<String>> {
             Entry::Missing => lines.push(format!("{}: not installed", path.display())),
         }
     }
+    let file = dir.join(DIALECT_FILE);
+    if std::fs::symlink_metadata(&file).is_ok() {
+        std::fs::remove_file(&file).ctx_path(&file)?;
+        lines.push(format!("removed {}", file.display()));
+    }
     Ok(lines)
 }
 
@@ -127,7 +203,13 @@ pub fn status(path: &str) -> Result<Vec<String>> {
             None => format!("{name}: not found on PATH"),
             Some(p) => match entry(&p, &nslab) {
                 Entry::NslabLink(_) => {
-                    format!("{name}: {} -> nslab ({})", p.display(), nslab.display())
+                    let d = dir_dialect(p.parent().unwrap_or(Path::new(".")));
+                    format!(
+                        "{name}: {} -> nslab ({}), {}",
+                        p.display(),
+                        nslab.display(),
+                        dialect_text(d)
+                    )
                 }
                 _ => {
                     let real = p.canonicalize().unwrap_or_else(|_| p.clone());
@@ -143,6 +225,16 @@ pub fn status(path: &str) -> Result<Vec<String>> {
                 }
             },
         });
+    }
+    if let Ok(Some(d)) =
+        Dialect::from_env_value(std::env::var_os(crate::legacy::dialect::ENV).as_deref())
+    {
+        lines.push(format!(
+            "{}={} is set: calls from this environment use {}",
+            crate::legacy::dialect::ENV,
+            d.version(),
+            dialect_text(d)
+        ));
     }
     Ok(lines)
 }

@@ -212,6 +212,10 @@ pub enum CompatAction {
         /// tools, instead of plain symlinks.
         #[arg(long)]
         system: bool,
+        /// The net-tools output the links print: `classic` (1.60, as RHEL/CentOS 6 shipped
+        /// it) or `modern` (2.10). Kept next to the links; `NSLAB_NETTOOLS` overrides it.
+        #[arg(long, default_value = "modern", value_parser = parse_dialect)]
+        dialect: crate::legacy::dialect::Dialect,
     },
     /// Remove the links that point to nslab (nothing else).
     Uninstall {
@@ -223,6 +227,12 @@ pub enum CompatAction {
     },
     /// Say what `ifconfig`, `brctl` and `netstat` resolve to on PATH.
     Status,
+}
+
+/// `--dialect` values: `classic`/`1.60`, `modern`/`2.10`.
+fn parse_dialect(word: &str) -> std::result::Result<crate::legacy::dialect::Dialect, String> {
+    crate::legacy::dialect::Dialect::parse(word)
+        .ok_or_else(|| format!("`{word}`: expected classic (1.60) or modern (2.10)"))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) {
@@ -292,10 +302,26 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
         Command::Compat { action } => {
             let lines = match action {
                 CompatAction::Install {
-                    dir, system: true, ..
-                } => crate::compat::install_system(&dir)?,
-                CompatAction::Install { dir, force, .. } => crate::compat::install(&dir, force)?,
-                CompatAction::Uninstall { system: true, .. } => crate::compat::uninstall_system()?,
+                    dir,
+                    system: true,
+                    dialect,
+                    ..
+                } => {
+                    let mut lines = crate::compat::install_system(&dir)?;
+                    lines.push(crate::compat::set_dialect(&dir, dialect)?);
+                    lines
+                }
+                CompatAction::Install {
+                    dir,
+                    force,
+                    dialect,
+                    ..
+                } => crate::compat::install(&dir, force, dialect)?,
+                CompatAction::Uninstall { system: true, dir } => {
+                    let lines = crate::compat::uninstall_system()?;
+                    crate::compat::set_dialect(&dir, Default::default())?;
+                    lines
+                }
                 CompatAction::Uninstall { dir, .. } => crate::compat::uninstall(&dir)?,
                 CompatAction::Status => {
                     crate::compat::status(&std::env::var("PATH").unwrap_or_default())?

@@ -112,6 +112,15 @@ pub fn bad_mask(m: u32) -> bool {
     host & host.wrapping_add(1) != 0
 }
 
+/// C `atoi` on a run of digits: strtol saturates at LONG_MAX, then it is cut to int.
+fn atoi(d: &[u8]) -> i32 {
+    let mut v: i64 = 0;
+    for c in d.iter().take_while(|c| c.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    v as i32
+}
+
 /// net-tools' `nstrcmp`: names compare by their non-digit prefix (a shorter prefix first on a
 /// tie), then by the number in their trailing digits, then bytewise, then by a numeric
 /// `:N` alias suffix (none before `:0`).
@@ -136,14 +145,6 @@ pub fn nstrcmp(a: &str, b: &str) -> Ordering {
             .rposition(|c| !c.is_ascii_digit())
             .map_or(0, |p| p + 1)
     }
-    /// C `atoi` on a run of digits: strtol saturates at LONG_MAX, then it is cut to int.
-    fn atoi(d: &[u8]) -> i32 {
-        let mut v: i64 = 0;
-        for c in d.iter().take_while(|c| c.is_ascii_digit()) {
-            v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-        }
-        v as i32
-    }
     let (a, aalias) = cut_alias(a.as_bytes());
     let (b, balias) = cut_alias(b.as_bytes());
     let (ai, bi) = (prefix_len(a), prefix_len(b));
@@ -157,6 +158,41 @@ pub fn nstrcmp(a: &str, b: &str) -> Ordering {
     match (ord, aalias, balias) {
         (Ordering::Equal, Some(x), Some(y)) => x.cmp(y),
         _ => ord,
+    }
+}
+
+/// net-tools 1.60's `nstrcmp` (kept by Fedora's patches): `strcmp`, except that where the
+/// first difference is a digit in `a`, a non-digit in `b` makes `a` greater, and two digit
+/// runs (taken from where the common digits start) compare by value, never equal (`-1` on a
+/// tie). It is neither symmetric nor transitive, so the list order depends on the order
+/// names are inserted in, as in the original.
+pub fn nstrcmp_classic(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    while at(a, i) == at(b, i) {
+        if at(a, i) == 0 {
+            return Ordering::Equal;
+        }
+        i += 1;
+    }
+    let (ca, cb) = (at(a, i), at(b, i));
+    if !ca.is_ascii_digit() {
+        // `*a - *b` on (signed) chars.
+        return (ca as i8 as i32).cmp(&(cb as i8 as i32));
+    }
+    if !cb.is_ascii_digit() {
+        return Ordering::Greater;
+    }
+    // Back to the start of the digit run both names share up to here.
+    let mut start = i;
+    while start > 0 && a[start - 1].is_ascii_digit() {
+        start -= 1;
+    }
+    if atoi(&a[start..]) > atoi(&b[start..]) {
+        Ordering::Greater
+    } else {
+        Ordering::Less
     }
 }
 

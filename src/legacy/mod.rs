@@ -6,6 +6,7 @@
 
 pub mod arp;
 pub mod brctl;
+pub mod dialect;
 pub mod ifconfig;
 pub mod linux;
 pub mod netstat;

@@ -3,7 +3,7 @@
 //! show` through the backend, plus `/proc/net/if_inet6`, which is per network namespace for
 //! the reading process), render with `render.rs`, write the result.
 
-use super::{json, render, Ctx, Outcome, ShowArgs};
+use super::{json, render, Ctx, Dialect, Outcome, ShowArgs};
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
 
@@ -19,7 +19,7 @@ pub fn read_if_inet6() -> String {
 /// Display as `ifconfig [-a] [-s] [IFACE]` does; returns the exit code.
 pub fn show(ctx: &mut Ctx<'_>, req: &ShowArgs) -> Result<i32> {
     let snap = ctx.backend.addr_snapshot(None)?;
-    let out = display(req, &snap, &read_if_inet6());
+    let out = display(req, &snap, &read_if_inet6(), ctx.dialect);
     let io = |e| Error::io("<stdout>", e);
     ctx.out.write_all(out.stdout.as_bytes()).map_err(io)?;
     ctx.out.flush().map_err(io)?;
@@ -27,22 +27,24 @@ pub fn show(ctx: &mut Ctx<'_>, req: &ShowArgs) -> Result<i32> {
     Ok(out.code)
 }
 
-/// Display: `ifconfig [-a] [-s] [-v] [IFACE]`, and the `--json` extension.
-pub fn display(req: &ShowArgs, snap: &Snapshot, if_inet6: &str) -> Outcome {
+/// Display: `ifconfig [-a] [-s] [-v] [IFACE]` in dialect `d`, and the `--json` extension
+/// (the same in both dialects).
+pub fn display(req: &ShowArgs, snap: &Snapshot, if_inet6: &str, d: Dialect) -> Outcome {
     let inet6 = render::parse_if_inet6(if_inet6);
-    let (entries, failed) = render::selected(req, snap);
+    let d = if req.json { Dialect::Modern } else { d };
+    let (entries, failed) = render::selected(req, snap, d);
     let mut out = Outcome::default();
     if req.json {
         out.stdout = json::render(&entries, &inet6);
     } else {
         if req.short {
-            out.stdout.push_str(render::SHORT_HEADER);
+            out.stdout.push_str(render::short_header(d));
         }
         for e in &entries {
             if req.short {
-                out.stdout.push_str(&render::short_row(e));
+                out.stdout.push_str(&render::short_row(e, d));
             } else {
-                out.stdout.push_str(&render::long_block(e, &inet6));
+                out.stdout.push_str(&render::long_block(e, &inet6, d));
             }
         }
     }

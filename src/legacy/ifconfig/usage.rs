@@ -71,3 +71,38 @@ pub const HELP_STDOUT: &str = concat!(
 
 /// The hardware-type and address-family lists, which net-tools always writes to stderr.
 pub const TYPE_LISTS: &str = concat!(hw_list!(), af_list!());
+
+/// The whole usage text of the classic build, which it writes to stderr (exit 4). Its
+/// hardware list lacks `strip` and `tr`: the reference build had them switched off (see
+/// compat/classic/README.md).
+pub const CLASSIC_USAGE: &str = concat!(
+    "\
+Usage:
+  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
+  [add <address>[/<prefixlen>]]
+  [del <address>[/<prefixlen>]]
+  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
+  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
+  [outfill <NN>] [keepalive <NN>]
+  [hw <HW> <address>]  [metric <NN>]  [mtu <NN>]
+  [[-]trailers]  [[-]arp]  [[-]allmulti]
+  [multicast]  [[-]promisc]
+  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
+  [txqueuelen <NN>]
+  [[-]dynamic]
+  [up|down] ...
+
+  <HW>=Hardware Type.
+  List of possible hardware types:
+    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) \n    \
+slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) \n    \
+ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) \n    \
+netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) \n    \
+ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) \n    \
+arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) \n    \
+sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) \n    \
+irda (IrLAP) ec (Econet) x25 (generic X.25) \n    \
+infiniband (InfiniBand) \n",
+    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
+    af_list!(),
+);

@@ -320,6 +320,8 @@ pub fn parse(argv: &[String]) -> Invocation {
     let prog = argv.first().map(String::as_str).unwrap_or("netstat");
     let mut o = Opts::default();
     let mut notes = String::new();
+    // net-tools counts -i, -r, -M and -s (each time given): more than one is a usage error.
+    let mut displays = 0;
     let mut args: Vec<String> = Vec::new();
     for a in argv.iter().skip(1) {
         if a == "--json" {
@@ -350,7 +352,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             }
         };
         match c {
-            'M' => o.masquerade = true,
+            'M' => {
+                o.masquerade = true;
+                displays += 1;
+            }
             'a' => o.all = true,
             'l' => o.listening = true,
             'c' => o.continuous = true,
@@ -358,7 +363,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             'g' => o.groups = true,
             'e' => o.extend += 1,
             'p' => o.programs = true,
-            'i' => o.interfaces = true,
+            'i' => {
+                o.interfaces = true;
+                displays += 1;
+            }
             'W' => o.wide = true,
             'n' => {
                 o.num_host = true;
@@ -380,7 +388,10 @@ pub fn parse(argv: &[String]) -> Invocation {
             }
             'V' => return fixed(VERSION, &notes, 0),
             'v' => o.verbose = true,
-            'r' => o.route = true,
+            'r' => {
+                o.route = true;
+                displays += 1;
+            }
             't' => o.tcp = true,
             'S' => o.sctp = true,
             'u' => o.udp = true,
@@ -403,12 +414,14 @@ pub fn parse(argv: &[String]) -> Invocation {
                 return fixed("", &notes, 3);
             }
             'h' => return fixed(USAGE, &format!("{notes}{AF_LIST}"), 0),
-            's' => o.statistics = true,
+            's' => {
+                o.statistics = true;
+                displays += 1;
+            }
             _ => {}
         }
     }
-    let displays = [o.interfaces, o.route, o.masquerade, o.statistics];
-    if displays.iter().filter(|d| **d).count() > 1 {
+    if displays > 1 {
         notes.push_str(USAGE);
         notes.push_str(AF_LIST);
         return fixed("", &notes, 3);
@@ -890,15 +903,17 @@ fn interfaces_once(src: &mut dyn Source, o: &Opts, first: bool, out: &mut Out) -
         ..ShowArgs::default()
     };
     let inet6 = ifrender::parse_if_inet6(&if_inet6);
-    let (entries, failed) = ifrender::selected(&req, &snap);
+    // netstat is net-tools 2.10's only.
+    let d = crate::legacy::dialect::Dialect::Modern;
+    let (entries, failed) = ifrender::selected(&req, &snap, d);
     if req.short {
         out.out.push_str(IFACE_HEADER);
     }
     for e in &entries {
         if req.short {
-            out.out.push_str(&ifrender::short_row(e));
+            out.out.push_str(&ifrender::short_row(e, d));
         } else {
-            out.out.push_str(&ifrender::long_block(e, &inet6));
+            out.out.push_str(&ifrender::long_block(e, &inet6, d));
         }
     }
     if let Some(name) = failed {
@@ -1140,6 +1155,7 @@ mod tests {
             (1, "Unknown address family `foo'.".into())
         );
         assert_eq!(p(&["-r", "-i"]).0, 3);
+        assert_eq!(p(&["-i", "--interfaces"]).0, 3);
         assert_eq!(
             p(&["-Z"]),
             (1, "SELinux is not enabled on this machine.".into())
