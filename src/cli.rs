@@ -4,7 +4,7 @@ use crate::backend::{Backend, Iproute2, Script};
 use crate::error::{Error, Result};
 use crate::lab::apply::{self, Down, State};
 use crate::lab::check::{self, Prober};
-use crate::lab::plan::plan_up;
+use crate::lab::plan::{plan_post, plan_up};
 use crate::lab::Lab;
 use crate::netns;
 use crate::show;
@@ -52,6 +52,12 @@ pub enum Command {
         /// The prefix the lab was brought up with.
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Seconds a process in the lab gets between SIGTERM and SIGKILL.
+        #[arg(long, default_value_t = 2.0, value_parser = parse_grace)]
+        grace: f64,
+        /// Print what was done as JSON (the processes ended, with host and PID).
+        #[arg(long)]
+        json: bool,
     },
     /// List the labs that are up, their hosts, and which hosts are present.
     Status {
@@ -216,6 +222,14 @@ pub enum CompatAction {
     Status,
 }
 
+/// `--grace SECONDS`: a non-negative number of seconds, at most an hour.
+fn parse_grace(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(g) if (0.0..=3600.0).contains(&g) => Ok(g),
+        _ => Err(format!("`{s}` is not a number of seconds in 0..=3600")),
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
@@ -304,19 +318,43 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             if dry_run {
                 apply::check_free(&lab, backend)?;
                 let mut script = Script::new(std::io::stdout(), None);
-                return script.apply(&plan_up(&lab));
+                script.apply(&plan_up(&lab))?;
+                return script.apply(&plan_post(&lab));
             }
             apply::up(&lab, file.as_deref(), backend)?;
             eprintln!("lab `{}` is up: {} hosts", lab.name, lab.hosts.len());
             Ok(())
         }
-        Command::Down { lab, prefix } => {
+        Command::Down {
+            lab,
+            prefix,
+            grace,
+            json,
+        } => {
             let name = match lab.as_deref() {
                 Some(a) => apply::lab_name_of(a, &prefix)?,
                 None => format!("{prefix}{}", Lab::default_lab().name),
             };
-            match apply::down(&name, backend)? {
-                Down::Removed => eprintln!("lab `{name}` is down"),
+            let grace = Duration::from_secs_f64(grace);
+            let done = apply::down(&name, backend, grace)?;
+            let ended = match &done {
+                Down::Removed(e) => e.ended.clone(),
+                Down::NotUp => Vec::new(),
+            };
+            if json {
+                print_json(&serde_json::json!({
+                    "lab": name,
+                    "was_up": matches!(done, Down::Removed(_)),
+                    "ended": ended,
+                }));
+            }
+            match done {
+                Down::Removed(_) if ended.is_empty() => eprintln!("lab `{name}` is down"),
+                Down::Removed(_) => eprintln!(
+                    "lab `{name}` is down ({} process{} ended)",
+                    ended.len(),
+                    if ended.len() == 1 { "" } else { "es" }
+                ),
                 Down::NotUp => eprintln!("lab `{name}` is not up; nothing to do"),
             }
             Ok(())
@@ -574,7 +612,7 @@ fn demo(prefix: &str, backend: &mut dyn Backend) -> Result<()> {
         report.verdict()
     })();
     println!("\n# nslab down {}", lab.name);
-    let downed = apply::down(&lab.name, backend);
+    let downed = apply::down(&lab.name, backend, apply::DEFAULT_GRACE);
     result?;
     downed?;
     println!("demo done: everything removed");

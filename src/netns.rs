@@ -40,6 +40,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod procs;
+
 /// Where `ip netns` keeps its namespace files.
 pub const NETNS_RUN_DIR: &str = "/run/netns";
 /// Where per-namespace /etc files live.
