@@ -3,9 +3,7 @@
 //! (`None` is the root namespace) and renders as the arguments of one `ip` command, which is
 //! both a line of an `ip -batch` file and, prefixed by `ip [-n NS]`, a standalone command.
 
-use crate::run::shell_quote;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A namespace: `None` is the root (initial) network namespace.
 pub type Ns = Option<String>;
@@ -503,40 +501,6 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
         v.extend(["proto".to_string(), p.clone()]);
     }
     v
-}
-
-/// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quoted = |v: Vec<String>| {
-            v.iter()
-                .map(|w| shell_quote(w))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        match (self.ip_args(), self) {
-            (Some(args), op) => {
-                write!(f, "ip ")?;
-                if let (false, Some(ns)) = (op.is_root_level(), op.ns()) {
-                    write!(f, "-n {} ", shell_quote(ns))?;
-                }
-                write!(f, "{}", quoted(args))
-            }
-            (None, Op::Sysctl { ns, key, value }) => {
-                if let Some(ns) = ns {
-                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
-                }
-                write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
-            }
-            (None, Op::Run { ns, argv, .. }) => {
-                if let Some(ns) = ns {
-                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
-                }
-                write!(f, "{}", quoted(argv.clone()))
-            }
-            (None, _) => unreachable!("only sysctl and host work have no ip form"),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! them here, in order, each after every Op before it; everything spawned goes through
 //! `run.rs`.
 
+use super::script::shell_quote;
 use crate::error::Result;
 use crate::op::Op;
-use crate::run::{shell_quote, Bounded, Cmd};
+use crate::run::{Bounded, Cmd};
 use std::time::Duration;
 
 /// Apply one Op for which [`Op::is_host_work`] holds.

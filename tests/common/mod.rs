@@ -239,3 +239,20 @@ impl Drop for TempFile {
 pub fn write_lab(text: &str) -> TempFile {
     TempFile::new(text)
 }
+
+/// A directory under the temp dir, unique to the run, removed with its content when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(unique(tag));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
