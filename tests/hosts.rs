@@ -10,16 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "nslab failed ({:?}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::succeeded as ok;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
