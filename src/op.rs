@@ -289,6 +289,38 @@ impl Op {
         }
     }
 
+    /// The same Op acting in `to` (root-level Ops, which name their namespaces inside, are
+    /// returned unchanged). The legacy executors act in "the namespace nslab runs in"
+    /// (`None`); migrate moves their Ops to the namespace a script line runs in.
+    pub fn in_ns(mut self, to: &Ns) -> Op {
+        use Op::*;
+        match &mut self {
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => {}
+            AddLink { ns, .. }
+            | DelLink { ns, .. }
+            | SetMaster { ns, .. }
+            | SetUp { ns, .. }
+            | AddAddr { ns, .. }
+            | DelAddr { ns, .. }
+            | DelAddrSpec { ns, .. }
+            | SetMtu { ns, .. }
+            | SetMac { ns, .. }
+            | SetTxqlen { ns, .. }
+            | SetFlag { ns, .. }
+            | Rename { ns, .. }
+            | MoveToNetns { ns, .. }
+            | AddRoute { ns, .. }
+            | PrependRoute { ns, .. }
+            | DelRoute { ns, .. }
+            | Sysctl { ns, .. }
+            | Bridge { ns, .. }
+            | SetNeigh { ns, .. }
+            | DelNeigh { ns, .. }
+            | BridgePort { ns, .. } => *ns = to.clone(),
+        }
+        self
+    }
+
     /// Ops that run from the root namespace because they name namespaces themselves.
     pub fn is_root_level(&self) -> bool {
         matches!(
@@ -418,62 +450,6 @@ impl Op {
             }
         })
     }
-
-    /// The Op that undoes this one, where the inverse does not depend on earlier state.
-    pub fn inverse(&self) -> Option<Op> {
-        use Op::*;
-        Some(match self {
-            AddNetns { name } => DelNetns { name: name.clone() },
-            AddVeth { a, .. } => DelLink {
-                ns: a.ns.clone(),
-                dev: a.name.clone(),
-            },
-            AddLink { ns, name, .. } => DelLink {
-                ns: ns.clone(),
-                dev: name.clone(),
-            },
-            SetMaster {
-                ns,
-                dev,
-                master: Some(_),
-            } => SetMaster {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                master: None,
-            },
-            SetUp { ns, dev, up } => SetUp {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                up: !up,
-            },
-            AddAddr { ns, dev, addr } => DelAddr {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                local: addr.local.clone(),
-            },
-            SetFlag { ns, dev, flag, on } => SetFlag {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                flag: *flag,
-                on: !on,
-            },
-            Rename { ns, dev, to } => Rename {
-                ns: ns.clone(),
-                dev: to.clone(),
-                to: dev.clone(),
-            },
-            DelAddrSpec { ns, dev, addr } => AddAddr {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                addr: addr.clone(),
-            },
-            AddRoute { ns, route } | PrependRoute { ns, route } => DelRoute {
-                ns: ns.clone(),
-                route: route.clone(),
-            },
-            _ => return None,
-        })
-    }
 }
 
 fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
@@ -523,15 +499,5 @@ mod tests {
             op.to_string(),
             "ip link add name veth0 netns ns2 type veth peer name bveth2 netns ns1"
         );
-    }
-
-    #[test]
-    fn inverse_of_inverse_is_identity_for_reversible_ops() {
-        let op = Op::SetUp {
-            ns: Some("a".into()),
-            dev: "x".into(),
-            up: true,
-        };
-        assert_eq!(op.inverse().unwrap().inverse().unwrap(), op);
     }
 }

@@ -58,6 +58,11 @@ struct Exec<'c, 'a> {
 
 /// Perform `cmd` and return ifconfig's exit code.
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
+    run_as(ctx, cmd, has_net_admin())
+}
+
+/// [`run`] with CAP_NET_ADMIN (`admin`) decided by the caller.
+pub fn run_as(ctx: &mut Ctx<'_>, cmd: &Command, admin: bool) -> i32 {
     let skfd = match cmd.family {
         Family::Inet => Sock::Inet,
         Family::Inet6 | Family::Unix => Sock::Plain,
@@ -69,7 +74,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         skfd,
         goterr: 0,
         ifaces: None,
-        admin: has_net_admin(),
+        admin,
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
