@@ -316,7 +316,8 @@ impl Op {
             | Bridge { ns, .. }
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
-            | BridgePort { ns, .. } => *ns = to.clone(),
+            | BridgePort { ns, .. }
+            | Run { ns, .. } => *ns = to.clone(),
         }
         self
     }
