@@ -156,8 +156,13 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     check_free(lab, backend)?;
     let state = State::of(lab, source);
     state.save()?;
-    let result = backend
-        .apply(&plan_up(lab))
+    let result = super::neigh::raise_for(lab, backend)
+        .map(|said| {
+            if let Some(line) = said {
+                eprintln!("nslab: {line}");
+            }
+        })
+        .and_then(|()| backend.apply(&plan_up(lab)))
         .and_then(|()| settle(lab, backend))
         .and_then(|()| backend.apply(&plan_post(lab)));
     if let Err(error) = result {
@@ -249,6 +254,9 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
         });
     }
     State::remove(&state.lab.name)?;
+    if let Some(line) = super::neigh::release(&state.lab.name, backend)? {
+        eprintln!("nslab: {line}");
+    }
     Ok(ended)
 }
 
