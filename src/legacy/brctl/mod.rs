@@ -222,13 +222,13 @@ fn time_setting(
     centis: u64,
     make: fn(u64) -> BridgeSetting,
     range_checked: Option<()>,
-) -> std::result::Result<BridgeSetting, String> {
+) -> std::result::Result<BridgeSetting, Refusal> {
     match (u32::try_from(centis), range_checked) {
         (Ok(c), _) => Ok(make(u64::from(c))),
-        (Err(_), Some(())) => Err(ERANGE.to_string()),
-        (Err(_), None) => Err(format!(
-                "\0nslab brctl: {centis} centiseconds for `{bridge}` is beyond what `ip` can set (at most 4294967295)"
-        )),
+        (Err(_), Some(())) => Err(ERANGE.into()),
+        (Err(_), None) => Err(Refusal::Nslab(format!(
+                "nslab brctl: {centis} centiseconds for `{bridge}` is beyond what `ip` can set (at most 4294967295)"
+        ))),
     }
 }
 
@@ -347,9 +347,31 @@ fn batch_safe(name: &str) -> bool {
     !name.contains('#') && !name.starts_with(['"', '\''])
 }
 
+/// Why a change failed: an errno, whose strerror text brctl prints inside its own sentence,
+/// or a message of nslab's own (a limit of `ip`, a failure that is not the kernel's
+/// refusal), printed as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Errno(String),
+    Nslab(String),
+}
+
+impl From<&str> for Refusal {
+    fn from(errno: &str) -> Refusal {
+        Refusal::Errno(errno.to_string())
+    }
+}
+
+impl Refusal {
+    /// Whether this is the errno with this strerror text.
+    fn is(&self, errno: &str) -> bool {
+        matches!(self, Refusal::Errno(e) if e == errno)
+    }
+}
+
 /// Apply Ops through the backend; a failure becomes the kernel's message as brctl would
 /// print it (the strerror text).
-fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
+fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), Refusal> {
     for op in ops {
         let names: Vec<&str> = match op {
             Op::AddLink { name, .. } => vec![name],
@@ -362,9 +384,9 @@ fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
             _ => vec![],
         };
         if let Some(bad) = names.into_iter().find(|n| !batch_safe(n)) {
-            return Err(format!(
-                "\0nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it contains `#` or starts with a quote)"
-            ));
+            return Err(Refusal::Nslab(format!(
+                "nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it contains `#` or starts with a quote)"
+            )));
         }
     }
     ctx.backend.apply(ops).map_err(|e| kernel_message(&e))
@@ -372,45 +394,44 @@ fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
 
 /// The strerror text inside an `ip` failure (`RTNETLINK answers: …`), or the errno behind a
 /// known extended-ack message.
-pub fn kernel_message(e: &Error) -> String {
+pub fn kernel_message(e: &Error) -> Refusal {
     let Error::Command { stderr, .. } = e else {
-        return format!("\0nslab brctl: {e}");
+        return Refusal::Nslab(format!("nslab brctl: {e}"));
     };
     for line in stderr.lines() {
         if let Some(m) = line.strip_prefix("RTNETLINK answers: ") {
-            return m.trim().to_string();
+            return m.trim().into();
         }
     }
     for line in stderr.lines() {
         if let Some(m) = line.strip_prefix("Error: ") {
             return match m.trim().trim_end_matches('.') {
-                "Can not enslave a bridge to a bridge" => ELOOP.to_string(),
-                "Device does not allow enslaving to a bridge" => EOPNOTSUPP.to_string(),
-                other => other.to_string(),
+                "Can not enslave a bridge to a bridge" => ELOOP.into(),
+                "Device does not allow enslaving to a bridge" => EOPNOTSUPP.into(),
+                other => other.into(),
             };
         }
     }
-    format!("\0nslab brctl: {e}")
+    Refusal::Nslab(format!("nslab brctl: {e}"))
 }
 
-/// Print a message; messages that nslab itself adds (not brctl's, marked with a leading NUL)
-/// are printed as they are instead of inside brctl's sentence.
-fn report(ctx: &mut Context, msg: &str, brctl: impl FnOnce(&str) -> String) -> i32 {
-    let _ = match msg.strip_prefix('\0') {
-        Some(own) => writeln!(ctx.err, "{own}"),
-        None => writeln!(ctx.err, "{}", brctl(msg)),
+/// Print a refusal: an errno inside brctl's sentence, nslab's own message as it is.
+fn report(ctx: &mut Context, msg: &Refusal, brctl: impl FnOnce(&str) -> String) -> i32 {
+    let _ = match msg {
+        Refusal::Nslab(own) => writeln!(ctx.err, "{own}"),
+        Refusal::Errno(m) => writeln!(ctx.err, "{}", brctl(m)),
     };
     1
 }
 
 fn addbr(ctx: &mut Context, name: &str) -> i32 {
     let k = kernel_name(name);
-    let msg = if !ctx.net_admin {
-        EPERM.to_string()
+    let msg: Refusal = if !ctx.net_admin {
+        EPERM.into()
     } else if !dev_valid_name(&k) {
-        EINVAL.to_string()
+        EINVAL.into()
     } else if ctx.sys.exists(&k) {
-        EEXIST.to_string()
+        EEXIST.into()
     } else {
         let ops = [Op::AddLink {
             ns: None,
@@ -422,7 +443,7 @@ fn addbr(ctx: &mut Context, name: &str) -> i32 {
             Err(m) => m,
         }
     };
-    if msg == EEXIST {
+    if msg.is(EEXIST) {
         fail!(
             ctx,
             "device {name} already exists; can't create bridge with the same name"
@@ -473,14 +494,14 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
     // SIOCBRADDIF: the bridge is looked up (ENODEV, EOPNOTSUPP), then the capability is
     // checked (EPERM), then `br_add_if` runs its own checks.
     let k = kernel_name(bridge);
-    let msg = if !ctx.sys.exists(&k) {
-        ENODEV
+    let msg: Refusal = if !ctx.sys.exists(&k) {
+        ENODEV.into()
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP
+        EOPNOTSUPP.into()
     } else if !ctx.net_admin {
-        EPERM
+        EPERM.into()
     } else if let Some(refusal) = ctx.sys.device(iface).as_ref().and_then(add_if_refusal) {
-        refusal
+        refusal.into()
     } else {
         let op = Op::SetMaster {
             ns: None,
@@ -492,17 +513,17 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
             Err(m) => return addif_message(ctx, bridge, iface, &m),
         }
     };
-    addif_message(ctx, bridge, iface, msg)
+    addif_message(ctx, bridge, iface, &msg)
 }
 
-fn addif_message(ctx: &mut Context, bridge: &str, iface: &str, msg: &str) -> i32 {
+fn addif_message(ctx: &mut Context, bridge: &str, iface: &str, msg: &Refusal) -> i32 {
     match msg {
-        ENODEV => fail!(ctx, "bridge {bridge} does not exist!"),
-        EBUSY => fail!(
+        m if m.is(ENODEV) => fail!(ctx, "bridge {bridge} does not exist!"),
+        m if m.is(EBUSY) => fail!(
             ctx,
             "device {iface} is already a member of a bridge; can't add it to bridge {bridge}."
         ),
-        ELOOP => fail!(
+        m if m.is(ELOOP) => fail!(
             ctx,
             "device {iface} is a bridge device itself; can't add a bridge device to a bridge device."
         ),
@@ -515,12 +536,12 @@ fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
         fail!(ctx, "interface {iface} does not exist!");
     }
     let k = kernel_name(bridge);
-    let msg = if !ctx.sys.exists(&k) {
+    let msg: Refusal = if !ctx.sys.exists(&k) {
         fail!(ctx, "bridge {bridge} does not exist!");
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP.to_string()
+        EOPNOTSUPP.into()
     } else if !ctx.net_admin {
-        EPERM.to_string()
+        EPERM.into()
     } else {
         let dev = ctx.sys.device(iface).unwrap_or_default();
         if !dev.is_port || dev.master.as_deref() != Some(k.as_str()) {
@@ -547,11 +568,11 @@ fn bridge_set(
     ctx: &mut Context,
     bridge: &str,
     what: &str,
-    setting: std::result::Result<BridgeSetting, String>,
+    setting: std::result::Result<BridgeSetting, Refusal>,
 ) -> i32 {
     let msg = match find_bridge(&ctx.sys, bridge) {
-        Err(e) => e.to_string(),
-        Ok(_) if !ctx.net_admin => EPERM.to_string(),
+        Err(e) => e.into(),
+        Ok(_) if !ctx.net_admin => EPERM.into(),
         Ok(found) => match setting {
             Err(m) => m,
             Ok(setting) => {
@@ -582,13 +603,13 @@ fn port_set(
 ) -> i32 {
     let is_port = port.len() <= IFNAMSIZ_MAX && ctx.sys.port_info(port).is_some();
     // The errno of the failed sysfs write (or open).
-    let write_error = if !is_port {
-        ENOENT.to_string()
+    let write_error: Refusal = if !is_port {
+        ENOENT.into()
     } else if !ctx.net_admin {
-        EACCES.to_string()
+        EACCES.into()
     } else {
         match setting {
-            Err(m) => m.to_string(),
+            Err(m) => m.into(),
             Ok(setting) => {
                 let op = Op::BridgePort {
                     ns: None,
@@ -602,7 +623,7 @@ fn port_set(
             }
         }
     };
-    if write_error.starts_with('\0') {
+    if let Refusal::Nslab(_) = write_error {
         return report(ctx, &write_error, &sentence);
     }
     // The ioctl fallback: an unknown port or bridge is ENODEV, a device that is not a bridge
@@ -611,11 +632,11 @@ fn port_set(
     let k = kernel_name(bridge);
     let master = ctx.sys.device(port).and_then(|d| d.master);
     let msg = if !ctx.sys.exists(port) || !ctx.sys.exists(&k) {
-        ENODEV.to_string()
+        ENODEV.into()
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP.to_string()
+        EOPNOTSUPP.into()
     } else if is_port && master.as_deref() == Some(k.as_str()) && !ctx.net_admin {
-        EPERM.to_string()
+        EPERM.into()
     } else {
         write_error
     };
@@ -654,7 +675,7 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
         } else {
             ENOENT
         };
-    report(ctx, msg, sentence)
+    report(ctx, &msg.into(), sentence)
 }
 
 #[cfg(test)]
@@ -784,13 +805,16 @@ mod tests {
             kernel_message(&failed(
                 "RTNETLINK answers: Numerical result out of range\n"
             )),
-            ERANGE
+            ERANGE.into()
         );
         assert_eq!(
             kernel_message(&failed("Error: Can not enslave a bridge to a bridge.\n")),
-            ELOOP
+            ELOOP.into()
         );
-        assert!(kernel_message(&Error::Usage("x".into())).starts_with('\0'));
+        assert!(matches!(
+            kernel_message(&Error::Usage("x".into())),
+            Refusal::Nslab(m) if m == "nslab brctl: x"
+        ));
     }
 
     #[test]
