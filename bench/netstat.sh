@@ -16,7 +16,7 @@ RUNS=${2:-30}
 NS=nsbench$$
 holder=
 cleanup() {
-    [ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+    if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true; fi
     ip netns del "$NS" 2>/dev/null || true
     rm -f "/tmp/$NS.ready"
 }

@@ -10,10 +10,15 @@
 //! ([`known`]), else by a run-time guard, else the line is kept and marked with the reason
 //! ([`translate`]). `--to-lab` turns a script that builds a lab into a lab file ([`lab`]).
 
+mod brctl;
+mod ifconfig;
 pub mod known;
 pub mod lab;
+mod observe;
+mod route_arp;
 pub mod shell;
 pub mod translate;
+mod words;
 
 use translate::Outcome;
 
@@ -253,7 +258,7 @@ mod tests {
         let m = migrate("ifconfig eth0 10.1.2.3\n");
         assert_eq!(
             m.text,
-            "ip -4 addr show dev eth0 label eth0 | grep -q 'inet 10.1.2.3/' || { ip -4 addr flush dev eth0 label eth0; ip addr add 10.1.2.3/8 broadcast 10.255.255.255 dev eth0; }\nip link set dev eth0 up\n"
+            "ip -4 addr show dev eth0 label eth0 | grep -q 'inet 10.1.2.3/' || { ip -o -4 addr show dev eth0 label eth0 | awk '{sub(\"/.*\", \"\", $4); print $4; exit}' | while read -r a; do ip addr del \"$a\" dev eth0 label eth0; done; ip addr add 10.1.2.3/8 broadcast 10.255.255.255 dev eth0; }\nip link set dev eth0 up\n"
         );
     }
 
@@ -293,6 +298,61 @@ mod tests {
         let src = "N=a\nip netns add $N\nip netns exec $N ip link add v0 type veth peer name v1\nN=b\nip netns exec $N ifconfig v0 10.0.0.1\n";
         let m = migrate(src);
         assert!(m.text.contains("grep -q"), "{}", m.text);
+    }
+
+    #[test]
+    fn a_quoted_variable_glued_to_text_keeps_its_boundary() {
+        let m = migrate("ifconfig \"$VM\"_eth0 up\nifconfig $VM'_x' down\n");
+        assert_eq!(
+            m.text,
+            "ip link set dev \"${VM}_eth0\" up\nip link set dev \"${VM}_x\" down\n"
+        );
+    }
+
+    #[test]
+    fn lines_after_a_case_block_are_translated() {
+        let m =
+            migrate("case $1 in\n  a) echo a ;;\nesac\nif true; then\n  ifconfig eth0 up\nfi\n");
+        assert!(m.text.contains("  ip link set dev eth0 up\n"), "{}", m.text);
+        assert_eq!(m.translated, 1);
+    }
+
+    #[test]
+    fn sudo_stays_where_it_was_and_iproute2_lines_are_not_flagged() {
+        let m = migrate("sudo ifconfig eth0 mtu 1400\nsudo ip netns exec a sudo ip route add 10.0.0.0/8 dev v0\nip netns exec a sudo brctl addbr br0\n");
+        assert_eq!(
+            m.text,
+            "sudo ip link set dev eth0 mtu 1400\nsudo ip netns exec a sudo ip route add 10.0.0.0/8 dev v0\nsudo ip -n a link add name br0 type bridge\n"
+        );
+        assert!(m.kept.is_empty());
+    }
+
+    #[test]
+    fn output_read_by_the_script_is_kept_and_reported() {
+        let src = "IP=$(ifconfig eth1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}')\nifconfig -a | grep -q eth0\nX=`brctl show`\n";
+        let m = migrate(src);
+        let lines: Vec<usize> = m.kept.iter().map(|k| k.line).collect();
+        assert_eq!(lines, vec![1, 2, 3], "{:?}", m.kept);
+    }
+
+    #[test]
+    fn bsd_syntax_is_reported_as_bsd() {
+        let m = migrate("ifconfig bridge0 create\nifconfig bridge0 addm em0\n");
+        assert_eq!(m.kept.len(), 2);
+        assert!(
+            m.kept.iter().all(|k| k.reason.contains("BSD")),
+            "{:?}",
+            m.kept
+        );
+    }
+
+    #[test]
+    fn addif_of_a_port_fails_like_brctl() {
+        let m = migrate("brctl addif br0 eth1\n");
+        assert_eq!(
+            m.text,
+            "if ! ip link show dev eth1 | grep -q ' master '; then ip link set dev eth1 master br0; else false; fi\n"
+        );
     }
 
     #[test]

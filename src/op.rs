@@ -279,6 +279,38 @@ impl Op {
         }
     }
 
+    /// The same Op acting in `to` (root-level Ops, which name their namespaces inside, are
+    /// returned unchanged). The legacy executors act in "the namespace nslab runs in"
+    /// (`None`); migrate moves their Ops to the namespace a script line runs in.
+    pub fn in_ns(mut self, to: &Ns) -> Op {
+        use Op::*;
+        match &mut self {
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => {}
+            AddLink { ns, .. }
+            | DelLink { ns, .. }
+            | SetMaster { ns, .. }
+            | SetUp { ns, .. }
+            | AddAddr { ns, .. }
+            | DelAddr { ns, .. }
+            | DelAddrSpec { ns, .. }
+            | SetMtu { ns, .. }
+            | SetMac { ns, .. }
+            | SetTxqlen { ns, .. }
+            | SetFlag { ns, .. }
+            | Rename { ns, .. }
+            | MoveToNetns { ns, .. }
+            | AddRoute { ns, .. }
+            | PrependRoute { ns, .. }
+            | DelRoute { ns, .. }
+            | Sysctl { ns, .. }
+            | Bridge { ns, .. }
+            | SetNeigh { ns, .. }
+            | DelNeigh { ns, .. }
+            | BridgePort { ns, .. } => *ns = to.clone(),
+        }
+        self
+    }
+
     /// Ops that run from the root namespace because they name namespaces themselves.
     pub fn is_root_level(&self) -> bool {
         matches!(

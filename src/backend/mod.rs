@@ -3,8 +3,10 @@
 //! one prints the `ip` commands (`--dry-run`, `migrate`), the recording one keeps the Ops
 //! (tests).
 
+pub mod batch;
 pub mod ipjson;
 pub mod iproute2;
+pub mod memory;
 pub mod recording;
 pub mod script;
 
@@ -53,5 +55,6 @@ pub trait Backend {
 }
 
 pub use iproute2::Iproute2;
+pub use memory::Memory;
 pub use recording::Recording;
 pub use script::Script;

@@ -62,6 +62,11 @@ struct Exec<'c, 'a> {
 
 /// Perform `cmd` and return ifconfig's exit code.
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
+    run_as(ctx, cmd, has_net_admin())
+}
+
+/// [`run`] with CAP_NET_ADMIN (`admin`) decided by the caller.
+pub fn run_as(ctx: &mut Ctx<'_>, cmd: &Command, admin: bool) -> i32 {
     let skfd = match cmd.family {
         Family::Inet => Sock::Inet,
         Family::Inet6 | Family::Unix => Sock::Plain,
@@ -73,7 +78,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         skfd,
         goterr: 0,
         ifaces: None,
-        admin: has_net_admin(),
+        admin,
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
@@ -119,7 +124,6 @@ impl Exec<'_, '_> {
         if ops.is_empty() {
             return Ok(());
         }
-        batch_safe(&ops)?;
         self.snap = None;
         let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
         snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
@@ -583,9 +587,6 @@ impl Exec<'_, '_> {
             Ok(ops) => ops,
             Err(e) => return Ok(Err(e)),
         };
-        if let Err(e) = batch_safe(&ops) {
-            return Ok(Err(e));
-        }
         self.snap = None;
         Ok(
             match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
@@ -824,20 +825,6 @@ impl Exec<'_, '_> {
         self.set_flag(&alias, IFF_BROADCAST)?;
         Ok(None)
     }
-}
-
-/// Whether every word of the Ops' `ip` lines survives `ip -batch` parsing unchanged (it
-/// splits at blanks and treats quotes, backslashes and `#` specially). The kernel allows
-/// such characters in device names; nslab refuses to pass them rather than act on
-/// another device.
-fn batch_safe(ops: &[Op]) -> Result<(), Errno> {
-    for w in ops.iter().filter_map(Op::ip_args).flatten() {
-        let bad = |c: char| !c.is_ascii_graphic() || matches!(c, '#' | '"' | '\'' | '\\');
-        if w.is_empty() || w.contains(bad) {
-            return Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)"));
-        }
-    }
-    Ok(())
 }
 
 /// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
