@@ -356,6 +356,15 @@ mod tests {
     }
 
     #[test]
+    fn arp_without_a_device_finds_it_by_route_at_run_time() {
+        let m = migrate("ip netns exec a arp -s 10.0.0.2 02:00:00:00:00:02\n");
+        assert_eq!(
+            m.text,
+            "ip -n a neigh replace 10.0.0.2 lladdr 02:00:00:00:00:02 nud permanent dev \"$(ip -n a route get 10.0.0.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p;q')\"\n"
+        );
+    }
+
+    #[test]
     fn diff_shows_changed_lines() {
         let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", "x", "y");
         assert_eq!(d, "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
