@@ -4,6 +4,7 @@
 //! (tests).
 
 pub mod batch;
+pub mod host;
 pub mod ipjson;
 pub mod iproute2;
 pub mod memory;
@@ -12,7 +13,9 @@ pub mod script;
 
 use crate::error::Result;
 use crate::model::Snapshot;
+use crate::netns::procs::{Ended, Space};
 use crate::op::Op;
+use std::time::Duration;
 
 pub trait Backend {
     /// Apply the Ops in order. On error, Ops before the failing one may have been applied.
@@ -45,6 +48,22 @@ pub trait Backend {
     /// port readiness), which otherwise lags by up to a second. A no-op where not real.
     fn settle(&mut self, _netns: Option<&str>, _devs: &[String]) -> Result<()> {
         Ok(())
+    }
+
+    /// The identities of those of these named namespaces that exist (nothing where not real).
+    fn spaces(&mut self, _names: &[String]) -> Vec<Space> {
+        Vec::new()
+    }
+
+    /// End every process in `spaces` (SIGTERM to `first`, then to all, SIGKILL after
+    /// `grace`); see [`crate::netns::procs::end`]. Nothing where not real.
+    fn end_processes(&mut self, _spaces: &[Space], _first: &[i32], _grace: Duration) -> Ended {
+        Ended::default()
+    }
+
+    /// What still keeps any of `spaces` alive in the kernel, one line each.
+    fn holders(&mut self, _spaces: &[Space]) -> Vec<String> {
+        Vec::new()
     }
 
     /// The named network namespaces that exist.
