@@ -331,3 +331,34 @@ fn fuzz_lab_files_parse_and_validate_without_panic_with_one_line_errors() {
         "mutations too mild: {rejected} rejected"
     );
 }
+
+/// Without root, the commands that change labs say what is needed (setpriv drops to nobody,
+/// which has no capability).
+#[test]
+fn non_root_up_down_demo_say_root_is_needed() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    common::real_tool("setpriv");
+    // A copy nobody can execute (the build tree may not be reachable for it).
+    let bin = std::env::temp_dir().join(unique("rzb"));
+    std::fs::copy(env!("CARGO_BIN_EXE_nslab"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [&["up"][..], &["down", "zz"], &["demo"]] {
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    let _ = std::fs::remove_file(&bin);
+}

@@ -112,14 +112,22 @@ pub struct Lock(#[allow(dead_code)] nix::fcntl::Flock<File>);
 
 pub fn lock() -> Result<Lock> {
     let dir = state_dir();
-    std::fs::create_dir_all(&dir).ctx_path(&dir)?;
     let path = dir.join("lock");
+    // Changing labs needs root; say so rather than "Permission denied" on the lock file.
+    let denied = |p: &Path, e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Error::Usage(format!(
+            "changing labs needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN): {}: {e}",
+            p.display()
+        )),
+        _ => Error::io(p.display().to_string(), e),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| denied(&dir, e))?;
     let f = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .ctx_path(&path)?;
+        .map_err(|e| denied(&path, e))?;
     nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
         .map(Lock)
         .map_err(|(_, e)| Error::io(path.display().to_string(), e.into()))
