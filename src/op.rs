@@ -252,6 +252,29 @@ pub enum Op {
         ns: Ns,
         dev: String,
     },
+    /// Run a command inside a host once its network is ready (a lab host's `exec`). The
+    /// backend waits for it at most `timeout_ms`; one still running then (a daemon in the
+    /// foreground) is reported and left running, for `down` to end. Its output goes to
+    /// files, never to a pipe, so a background job it starts cannot hold `up`.
+    Run {
+        ns: Ns,
+        argv: Vec<String>,
+        timeout_ms: u64,
+    },
+    /// Write `/etc/netns/NS/FILE` (`hosts`, `resolv.conf`), which `ip netns exec` and
+    /// `nslab exec` show as `/etc/FILE` inside the host. `text` starts with nslab's marker
+    /// line; a file without it is never overwritten.
+    WriteEtc {
+        ns: Ns,
+        file: String,
+        text: String,
+    },
+    /// Remove `/etc/netns/NS/FILE` if nslab wrote it (it starts with the marker), then the
+    /// directory if that leaves it empty.
+    DelEtc {
+        ns: Ns,
+        file: String,
+    },
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -290,7 +313,10 @@ impl Op {
             | DelNeigh { ns, .. }
             | BridgePort { ns, .. }
             | SetQdisc { ns, .. }
-            | ClearQdisc { ns, .. } => ns.as_deref(),
+            | ClearQdisc { ns, .. }
+            | Run { ns, .. }
+            | WriteEtc { ns, .. }
+            | DelEtc { ns, .. } => ns.as_deref(),
         }
     }
 
@@ -323,7 +349,10 @@ impl Op {
             | DelNeigh { ns, .. }
             | BridgePort { ns, .. }
             | SetQdisc { ns, .. }
-            | ClearQdisc { ns, .. } => *ns = to.clone(),
+            | ClearQdisc { ns, .. }
+            | Run { ns, .. }
+            | WriteEtc { ns, .. }
+            | DelEtc { ns, .. } => *ns = to.clone(),
         }
         self
     }
@@ -336,7 +365,16 @@ impl Op {
         )
     }
 
-    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl or a qdisc,
+    /// Ops that are not kernel changes of `ip` but work done inside a host (commands,
+    /// services, its files): backends apply them in order, after the Ops before them.
+    pub fn is_host_work(&self) -> bool {
+        matches!(
+            self,
+            Op::Run { .. } | Op::WriteEtc { .. } | Op::DelEtc { .. }
+        )
+    }
+
+    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl, a qdisc or host work,
     /// which are not `ip` commands.
     pub fn ip_args(&self) -> Option<Vec<String>> {
         use Op::*;
@@ -408,7 +446,12 @@ impl Op {
             AddRoute { route, .. } => route_args("add", route),
             PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
-            Sysctl { .. } | SetQdisc { .. } | ClearQdisc { .. } => return None,
+            Sysctl { .. }
+            | SetQdisc { .. }
+            | ClearQdisc { .. }
+            | Run { .. }
+            | WriteEtc { .. }
+            | DelEtc { .. } => return None,
             SetNeigh {
                 dev,
                 addr,

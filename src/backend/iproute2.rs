@@ -9,11 +9,13 @@ use super::{batch, ipjson, tcjson, Backend};
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::netns;
+use crate::netns::procs::{self, Ended, Space};
 use crate::op::Op;
 use crate::run::{Cmd, Held};
 use crate::shape;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 #[derive(Debug, Default)]
 pub struct Iproute2;
@@ -119,7 +121,7 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
             (op, None) => {
                 let tc = op
                     .tc_lines()
-                    .expect("only sysctl and qdiscs have no ip form");
+                    .expect("host work is applied apart from the batches; only qdiscs reach here");
                 let tc = tc.into_iter().map(|l| l.join(" "));
                 match steps.last_mut() {
                     Some(Step::Tc { lines, .. }) => lines.extend(tc),
@@ -254,8 +256,9 @@ fn root_with_early_starts(
     })
 }
 
-impl Backend for Iproute2 {
-    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+impl Iproute2 {
+    /// Apply Ops that are all `ip` commands or sysctls.
+    fn apply_kernel(&mut self, ops: &[Op]) -> Result<()> {
         for stage in compile(ops) {
             let mut chunks = stage.per_ns.chunks(parallelism());
             match (stage.root_batch(), chunks.next()) {
@@ -272,6 +275,27 @@ impl Backend for Iproute2 {
             }
             for chunk in chunks {
                 run_concurrently(chunk, Vec::new())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Backend for Iproute2 {
+    /// Kernel changes are compiled into batches; host work (commands, services) runs in
+    /// order between them, after everything listed before it.
+    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+        let mut rest = ops;
+        while !rest.is_empty() {
+            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
+            if n > 0 {
+                self.apply_kernel(&rest[..n])?;
+            }
+            if let Some(op) = rest.get(n) {
+                super::host::apply(op)?;
+                rest = &rest[n + 1..];
+            } else {
+                rest = &[];
             }
         }
         Ok(())
@@ -370,6 +394,18 @@ impl Backend for Iproute2 {
 
     fn namespaces(&mut self) -> Result<Vec<String>> {
         Ok(netns::list())
+    }
+
+    fn spaces(&mut self, names: &[String]) -> Vec<Space> {
+        procs::spaces(names)
+    }
+
+    fn end_processes(&mut self, spaces: &[Space], first: &[i32], grace: Duration) -> Ended {
+        procs::end(spaces, first, grace)
+    }
+
+    fn holders(&mut self, spaces: &[Space]) -> Vec<String> {
+        procs::holders(spaces)
     }
 
     fn root_links(&mut self) -> Result<Vec<String>> {

@@ -360,7 +360,10 @@ impl Memory {
             | Op::DelNeigh { .. }
             | Op::BridgePort { .. }
             | Op::SetQdisc { .. }
-            | Op::ClearQdisc { .. } => {}
+            | Op::ClearQdisc { .. }
+            | Op::Run { .. }
+            | Op::WriteEtc { .. }
+            | Op::DelEtc { .. } => {}
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! (tests).
 
 pub mod batch;
+pub mod host;
 pub mod ipjson;
 pub mod iproute2;
 pub mod memory;
@@ -13,9 +14,11 @@ pub mod tcjson;
 
 use crate::error::Result;
 use crate::model::Snapshot;
+use crate::netns::procs::{Ended, Space};
 use crate::op::Op;
 use crate::shape::Shaping;
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 pub trait Backend {
     /// Apply the Ops in order. On error, Ops before the failing one may have been applied.
@@ -60,6 +63,22 @@ pub trait Backend {
     /// the kernel reports them. Backends that do not reach a kernel have none.
     fn shapings(&mut self, _netns: Option<&str>) -> Result<Vec<Shaping>> {
         Ok(Vec::new())
+    }
+
+    /// The identities of those of these named namespaces that exist (nothing where not real).
+    fn spaces(&mut self, _names: &[String]) -> Vec<Space> {
+        Vec::new()
+    }
+
+    /// End every process in `spaces` (SIGTERM to `first`, then to all, SIGKILL after
+    /// `grace`); see [`crate::netns::procs::end`]. Nothing where not real.
+    fn end_processes(&mut self, _spaces: &[Space], _first: &[i32], _grace: Duration) -> Ended {
+        Ended::default()
+    }
+
+    /// What still keeps any of `spaces` alive in the kernel, one line each.
+    fn holders(&mut self, _spaces: &[Space]) -> Vec<String> {
+        Vec::new()
     }
 
     /// The named network namespaces that exist.
