@@ -1,12 +1,12 @@
 //! `nslab compat install|uninstall|status`: put nslab in place of the legacy tools by symlinks
-//! named after them (`ifconfig`, `brctl` → the nslab binary), which the personality table in
+//! named after them (`ifconfig`, `brctl`, `route`, `arp` → the nslab binary), which the personality table in
 //! `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
 
 use crate::error::{Error, IoContext, Result};
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl"];
+pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "route", "arp"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";
@@ -47,7 +47,7 @@ pub fn entry(path: &Path, nslab: &Path) -> Entry {
     }
 }
 
-/// Create `DIR/ifconfig` and `DIR/brctl` → nslab. Refuses (changing nothing) if one of them
+/// Create `DIR/NAME` → nslab for each of [`LEGACY_NAMES`]. Refuses (changing nothing) if one of them
 /// exists and is not an nslab link, unless `force`. Returns the lines to print.
 pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
     let nslab = nslab_binary()?;

@@ -27,6 +27,8 @@ const PERSONALITIES: &[(&str, Personality)] = &[
     ("nslab", cli::main),
     ("ifconfig", legacy::ifconfig::main),
     ("brctl", legacy::brctl::main),
+    ("route", legacy::route::main),
+    ("arp", legacy::arp::main),
 ];
 
 fn personality(name: &str) -> Option<Personality> {

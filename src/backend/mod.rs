@@ -45,6 +45,10 @@ pub trait Backend {
         Ok(())
     }
 
+    /// The IPv4 neighbour entries of a namespace, then its IPv4 proxy entries, each in the
+    /// kernel's order (what /proc/net/arp lists).
+    fn neighbours(&mut self, netns: Option<&str>) -> Result<Vec<crate::model::Neigh>>;
+
     /// The named network namespaces that exist.
     fn namespaces(&mut self) -> Result<Vec<String>>;
 

@@ -22,6 +22,8 @@ pub struct Recording {
     pub root_links: Vec<String>,
     /// Fail the apply call with this index (0-based), after recording it.
     pub fail_apply: Option<usize>,
+    /// What [`Backend::neighbours`] answers (for every namespace).
+    pub neighbours: Vec<crate::model::Neigh>,
 }
 
 impl Recording {
@@ -70,6 +72,10 @@ impl Backend for Recording {
                 routes: vec![],
                 nsids: Default::default(),
             }))
+    }
+
+    fn neighbours(&mut self, _netns: Option<&str>) -> Result<Vec<crate::model::Neigh>> {
+        Ok(self.neighbours.clone())
     }
 
     fn namespaces(&mut self) -> Result<Vec<String>> {
