@@ -1,15 +1,33 @@
 //! `nslab compat install|uninstall|status`: put nslab in place of the legacy tools by symlinks
-//! named after them (`ifconfig`, `brctl`, `route`, `arp` → the nslab binary), which the personality table in
-//! `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
+//! named after them (`ifconfig`, `brctl`, `netstat`, `route`, `arp` → the nslab binary), which the personality
+//! table in `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
+//!
+//! `--system` does it the Debian way instead: each name becomes an `update-alternatives` group
+//! whose link is `DIR/NAME` (before /usr/sbin on PATH), with nslab (priority
+//! [`NSLAB_PRIORITY`]) and, when installed, the real tool (priority [`REAL_PRIORITY`]) as
+//! alternatives — so they coexist with net-tools/bridge-utils and `update-alternatives
+//! --config ifconfig` chooses. The .deb's `prerm` runs `compat uninstall --system`, so
+//! removing the package leaves no link behind.
+//!
+//! `install --dialect classic` (either way) also records, in a file next to the links
+//! ([`DIALECT_FILE`]), that the links of that directory print the classic net-tools 1.60
+//! output; a personality called through such a link reads it ([`installed_dialect`]) unless
+//! `NSLAB_NETTOOLS` says otherwise.
 
 use crate::error::{Error, IoContext, Result};
+use crate::legacy::dialect::Dialect;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "route", "arp"];
+pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat", "route", "arp"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";
+
+/// The file, in the links' directory, that holds the installation's dialect (`1.60`); absent
+/// for the default (2.10).
+pub const DIALECT_FILE: &str = ".nslab-nettools";
 
 /// The running nslab binary, resolved.
 pub fn nslab_binary() -> Result<PathBuf> {
@@ -47,9 +65,10 @@ pub fn entry(path: &Path, nslab: &Path) -> Entry {
     }
 }
 
-/// Create `DIR/NAME` → nslab for each of [`LEGACY_NAMES`]. Refuses (changing nothing) if one of them
-/// exists and is not an nslab link, unless `force`. Returns the lines to print.
-pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
+/// Create `DIR/ifconfig` and `DIR/brctl` → nslab, with `dialect` as the links' output
+/// dialect. Refuses (changing nothing) if one of them exists and is not an nslab link, unless
+/// `force`. Returns the lines to print.
+pub fn install(dir: &Path, force: bool, dialect: Dialect) -> Result<Vec<String>> {
     let nslab = nslab_binary()?;
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
@@ -87,7 +106,66 @@ pub fn install(dir: &Path, force: bool) -> Result<Vec<String>> {
         };
         lines.push(format!("{} -> {}{was}", path.display(), nslab.display()));
     }
+    lines.push(set_dialect(dir, dialect)?);
     Ok(lines)
+}
+
+/// Record `dialect` for the links in `dir`; returns the line to print.
+pub fn set_dialect(dir: &Path, dialect: Dialect) -> Result<String> {
+    let file = dir.join(DIALECT_FILE);
+    match dialect {
+        Dialect::Modern => match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(file.display().to_string(), e))
+            }
+            _ => {}
+        },
+        Dialect::Classic => {
+            std::fs::write(&file, format!("{}\n", dialect.version())).ctx_path(&file)?
+        }
+    }
+    Ok(format!("{}: {}", dir.display(), dialect_text(dialect)))
+}
+
+fn dialect_text(d: Dialect) -> String {
+    format!("dialect {} (net-tools {})", d.name(), d.version())
+}
+
+/// The dialect recorded for the links in `dir` (2.10 when none is).
+pub fn dir_dialect(dir: &Path) -> Dialect {
+    std::fs::read_to_string(dir.join(DIALECT_FILE))
+        .ok()
+        .and_then(|t| Dialect::parse(t.trim()))
+        .unwrap_or_default()
+}
+
+/// The path a program called as `argv0` was found at: `argv0` itself when it names a path,
+/// else the first match on PATH (what a shell or `execvp` ran).
+fn called_path(argv0: &OsStr) -> Option<PathBuf> {
+    let p = Path::new(argv0);
+    if p.components().count() > 1 {
+        return Some(p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(p))
+        .find(|c| std::fs::symlink_metadata(c).is_ok())
+}
+
+/// The dialect of the installation whose link `argv0` is: `None` when nslab was not called
+/// through an nslab link (then 2.10 applies).
+pub fn installed_dialect(argv0: &OsStr) -> Option<Dialect> {
+    // `nslab ifconfig …` is not a call through a link.
+    let name = Path::new(argv0).file_name()?;
+    if !LEGACY_NAMES.iter().any(|n| OsStr::new(n) == name) {
+        return None;
+    }
+    let link = called_path(argv0)?;
+    let nslab = nslab_binary().ok()?;
+    match entry(&link, &nslab) {
+        Entry::NslabLink(_) => Some(dir_dialect(link.parent().unwrap_or(Path::new(".")))),
+        _ => None,
+    }
 }
 
 /// Remove the nslab links from `dir`; anything else stays.
@@ -105,6 +183,11 @@ pub fn uninstall(dir: &Path) -> Result<Vec<String>> {
             Entry::Missing => lines.push(format!("{}: not installed", path.display())),
         }
     }
+    let file = dir.join(DIALECT_FILE);
+    if std::fs::symlink_metadata(&file).is_ok() {
+        std::fs::remove_file(&file).ctx_path(&file)?;
+        lines.push(format!("removed {}", file.display()));
+    }
     Ok(lines)
 }
 
@@ -120,7 +203,13 @@ pub fn status(path: &str) -> Result<Vec<String>> {
             None => format!("{name}: not found on PATH"),
             Some(p) => match entry(&p, &nslab) {
                 Entry::NslabLink(_) => {
-                    format!("{name}: {} -> nslab ({})", p.display(), nslab.display())
+                    let d = dir_dialect(p.parent().unwrap_or(Path::new(".")));
+                    format!(
+                        "{name}: {} -> nslab ({}), {}",
+                        p.display(),
+                        nslab.display(),
+                        dialect_text(d)
+                    )
                 }
                 _ => {
                     let real = p.canonicalize().unwrap_or_else(|_| p.clone());
@@ -135,6 +224,101 @@ pub fn status(path: &str) -> Result<Vec<String>> {
                     }
                 }
             },
+        });
+    }
+    if let Ok(Some(d)) =
+        Dialect::from_env_value(std::env::var_os(crate::legacy::dialect::ENV).as_deref())
+    {
+        lines.push(format!(
+            "{}={} is set: calls from this environment use {}",
+            crate::legacy::dialect::ENV,
+            d.version(),
+            dialect_text(d)
+        ));
+    }
+    Ok(lines)
+}
+
+/// nslab's priority in each alternatives group (chosen after `install --system`).
+pub const NSLAB_PRIORITY: u32 = 50;
+/// The real tool's priority in the same group.
+pub const REAL_PRIORITY: u32 = 20;
+/// Where the real tools live (net-tools, bridge-utils).
+const REAL_DIRS: &[&str] = &["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/// The installed real tool of that name, if any (never nslab itself).
+fn real_tool(name: &str, nslab: &Path) -> Option<PathBuf> {
+    REAL_DIRS
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file() && p.canonicalize().ok().as_deref() != Some(nslab))
+}
+
+fn alternatives(args: &[String]) -> Result<crate::run::Output> {
+    crate::run::Cmd::new("update-alternatives").args(args).run()
+}
+
+/// Register every legacy name as an alternatives group with link `DIR/NAME`. Refuses
+/// (changing nothing) when a `DIR/NAME` exists and is not a symlink.
+pub fn install_system(dir: &Path) -> Result<Vec<String>> {
+    let nslab = nslab_binary()?;
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: no such directory",
+            dir.display()
+        )));
+    }
+    for name in LEGACY_NAMES {
+        let link = dir.join(name);
+        if std::fs::symlink_metadata(&link).is_ok_and(|m| !m.file_type().is_symlink()) {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a link; not replacing it",
+                link.display()
+            )));
+        }
+    }
+    let mut lines = Vec::new();
+    for name in LEGACY_NAMES {
+        let link = dir.join(name).display().to_string();
+        let add = |path: &Path, prio: u32| {
+            alternatives(&[
+                "--install".into(),
+                link.clone(),
+                name.to_string(),
+                path.display().to_string(),
+                prio.to_string(),
+            ])
+        };
+        add(&nslab, NSLAB_PRIORITY)?;
+        let mut line = format!("{name}: {link} -> {} ({NSLAB_PRIORITY})", nslab.display());
+        if let Some(real) = real_tool(name, &nslab) {
+            add(&real, REAL_PRIORITY)?;
+            line.push_str(&format!(", {} ({REAL_PRIORITY})", real.display()));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Remove what `install_system` registered: nslab and the real tools from each group (the
+/// group, its link and /etc/alternatives entry go when it is empty).
+pub fn uninstall_system() -> Result<Vec<String>> {
+    let nslab = nslab_binary()?;
+    let mut lines = Vec::new();
+    for name in LEGACY_NAMES {
+        let mut paths = vec![nslab.clone()];
+        paths.extend(REAL_DIRS.iter().map(|d| Path::new(d).join(name)));
+        let mut removed = false;
+        for p in paths {
+            let out = crate::run::Cmd::new("update-alternatives")
+                .args(&["--remove", name, &p.display().to_string()])
+                .run_unchecked()?;
+            removed |= out.success();
+        }
+        lines.push(if removed {
+            format!("{name}: alternatives removed")
+        } else {
+            format!("{name}: not registered")
         });
     }
     Ok(lines)

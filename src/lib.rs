@@ -27,6 +27,7 @@ const PERSONALITIES: &[(&str, Personality)] = &[
     ("nslab", cli::main),
     ("ifconfig", legacy::ifconfig::main),
     ("brctl", legacy::brctl::main),
+    ("netstat", legacy::netstat::main),
     ("route", legacy::route::main),
     ("arp", legacy::arp::main),
 ];

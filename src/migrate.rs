@@ -10,10 +10,15 @@
 //! ([`known`]), else by a run-time guard, else the line is kept and marked with the reason
 //! ([`translate`]). `--to-lab` turns a script that builds a lab into a lab file ([`lab`]).
 
+mod brctl;
+mod ifconfig;
 pub mod known;
 pub mod lab;
+mod observe;
+mod route_arp;
 pub mod shell;
 pub mod translate;
+mod words;
 
 use translate::Outcome;
 
@@ -253,7 +258,7 @@ mod tests {
         let m = migrate("ifconfig eth0 10.1.2.3\n");
         assert_eq!(
             m.text,
-            "ip -4 addr show dev eth0 label eth0 | grep -q 'inet 10.1.2.3/' || { ip -4 addr flush dev eth0 label eth0; ip addr add 10.1.2.3/8 broadcast 10.255.255.255 dev eth0; }\nip link set dev eth0 up\n"
+            "ip -4 addr show dev eth0 label eth0 | grep -q 'inet 10.1.2.3/' || { ip -o -4 addr show dev eth0 label eth0 | awk '{sub(\"/.*\", \"\", $4); print $4; exit}' | while read -r a; do ip addr del \"$a\" dev eth0 label eth0; done; ip addr add 10.1.2.3/8 broadcast 10.255.255.255 dev eth0; }\nip link set dev eth0 up\n"
         );
     }
 

@@ -3,9 +3,7 @@
 //! (`None` is the root namespace) and renders as the arguments of one `ip` command, which is
 //! both a line of an `ip -batch` file and, prefixed by `ip [-n NS]`, a standalone command.
 
-use crate::run::shell_quote;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A namespace: `None` is the root (initial) network namespace.
 pub type Ns = Option<String>;
@@ -289,6 +287,38 @@ impl Op {
         }
     }
 
+    /// The same Op acting in `to` (root-level Ops, which name their namespaces inside, are
+    /// returned unchanged). The legacy executors act in "the namespace nslab runs in"
+    /// (`None`); migrate moves their Ops to the namespace a script line runs in.
+    pub fn in_ns(mut self, to: &Ns) -> Op {
+        use Op::*;
+        match &mut self {
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => {}
+            AddLink { ns, .. }
+            | DelLink { ns, .. }
+            | SetMaster { ns, .. }
+            | SetUp { ns, .. }
+            | AddAddr { ns, .. }
+            | DelAddr { ns, .. }
+            | DelAddrSpec { ns, .. }
+            | SetMtu { ns, .. }
+            | SetMac { ns, .. }
+            | SetTxqlen { ns, .. }
+            | SetFlag { ns, .. }
+            | Rename { ns, .. }
+            | MoveToNetns { ns, .. }
+            | AddRoute { ns, .. }
+            | PrependRoute { ns, .. }
+            | DelRoute { ns, .. }
+            | Sysctl { ns, .. }
+            | Bridge { ns, .. }
+            | SetNeigh { ns, .. }
+            | DelNeigh { ns, .. }
+            | BridgePort { ns, .. } => *ns = to.clone(),
+        }
+        self
+    }
+
     /// Ops that run from the root namespace because they name namespaces themselves.
     pub fn is_root_level(&self) -> bool {
         matches!(
@@ -412,62 +442,6 @@ impl Op {
             }
         })
     }
-
-    /// The Op that undoes this one, where the inverse does not depend on earlier state.
-    pub fn inverse(&self) -> Option<Op> {
-        use Op::*;
-        Some(match self {
-            AddNetns { name } => DelNetns { name: name.clone() },
-            AddVeth { a, .. } => DelLink {
-                ns: a.ns.clone(),
-                dev: a.name.clone(),
-            },
-            AddLink { ns, name, .. } => DelLink {
-                ns: ns.clone(),
-                dev: name.clone(),
-            },
-            SetMaster {
-                ns,
-                dev,
-                master: Some(_),
-            } => SetMaster {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                master: None,
-            },
-            SetUp { ns, dev, up } => SetUp {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                up: !up,
-            },
-            AddAddr { ns, dev, addr } => DelAddr {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                local: addr.local.clone(),
-            },
-            SetFlag { ns, dev, flag, on } => SetFlag {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                flag: *flag,
-                on: !on,
-            },
-            Rename { ns, dev, to } => Rename {
-                ns: ns.clone(),
-                dev: to.clone(),
-                to: dev.clone(),
-            },
-            DelAddrSpec { ns, dev, addr } => AddAddr {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                addr: addr.clone(),
-            },
-            AddRoute { ns, route } | PrependRoute { ns, route } => DelRoute {
-                ns: ns.clone(),
-                route: route.clone(),
-            },
-            _ => return None,
-        })
-    }
 }
 
 fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
@@ -502,34 +476,6 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
     v
 }
 
-/// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quoted = |v: Vec<String>| {
-            v.iter()
-                .map(|w| shell_quote(w))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        match (self.ip_args(), self) {
-            (Some(args), op) => {
-                write!(f, "ip ")?;
-                if let (false, Some(ns)) = (op.is_root_level(), op.ns()) {
-                    write!(f, "-n {} ", shell_quote(ns))?;
-                }
-                write!(f, "{}", quoted(args))
-            }
-            (None, Op::Sysctl { ns, key, value }) => {
-                if let Some(ns) = ns {
-                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
-                }
-                write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
-            }
-            (None, _) => unreachable!("only sysctl has no ip form"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,15 +496,5 @@ mod tests {
             op.to_string(),
             "ip link add name veth0 netns ns2 type veth peer name bveth2 netns ns1"
         );
-    }
-
-    #[test]
-    fn inverse_of_inverse_is_identity_for_reversible_ops() {
-        let op = Op::SetUp {
-            ns: Some("a".into()),
-            dev: "x".into(),
-            up: true,
-        };
-        assert_eq!(op.inverse().unwrap().inverse().unwrap(), op);
     }
 }

@@ -6,6 +6,8 @@
 
 use crate::error::{Error, Exit, Result};
 use crate::netns;
+// Quoting belongs to the script backend; re-exported here for the `+ …` log and old paths.
+pub use crate::backend::script::shell_quote;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -35,8 +37,10 @@ fn package_of(binary: &str) -> &'static str {
     match binary {
         "ip" | "bridge" => "iproute2",
         "ping" => "iputils-ping",
-        "ifconfig" | "route" | "arp" => "net-tools",
+        "ifconfig" | "route" | "arp" | "netstat" => "net-tools",
+        "update-alternatives" => "dpkg",
         "brctl" => "bridge-utils",
+        "dot" => "graphviz",
         _ => "the package that provides it",
     }
 }
@@ -369,19 +373,6 @@ fn exit_of(status: std::process::ExitStatus) -> Option<Exit> {
         Some(Exit::Code(code))
     } else {
         Some(Exit::Signal(status.signal().unwrap_or(0)))
-    }
-}
-
-/// Quote a word for a POSIX shell, only when needed.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

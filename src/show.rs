@@ -48,7 +48,7 @@ pub struct RouteView {
 }
 
 /// Resolve a veth's peer: in the same namespace, or through this namespace's nsid table.
-fn peer_of(s: &Snapshot, l: &crate::model::Link, all: &[Snapshot]) -> Option<PeerView> {
+pub(crate) fn peer_of(s: &Snapshot, l: &crate::model::Link, all: &[Snapshot]) -> Option<PeerView> {
     if l.kind != "veth" {
         return None;
     }

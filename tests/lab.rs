@@ -38,50 +38,7 @@ fn ours(prefix: &str) -> Vec<String> {
         .collect()
 }
 
-/// Takes a lab down in Drop, so a failed assertion still cleans up.
-struct LabGuard {
-    args: Vec<String>,
-}
-
-impl LabGuard {
-    fn new(args: &[&str]) -> LabGuard {
-        LabGuard {
-            args: args.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-}
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let mut a = vec!["down".to_string()];
-        a.extend(self.args.iter().cloned());
-        let _ = common::nslab().args(&a).output();
-    }
-}
-
-fn write_lab(text: &str) -> tempfile_path::TempFile {
-    tempfile_path::TempFile::new(text)
-}
-
-mod tempfile_path {
-    /// A lab file in the temp dir, removed on drop.
-    pub struct TempFile(pub std::path::PathBuf);
-    impl TempFile {
-        pub fn new(text: &str) -> TempFile {
-            let p = std::env::temp_dir().join(format!("{}.toml", super::unique("lab")));
-            std::fs::write(&p, text).unwrap();
-            TempFile(p)
-        }
-        pub fn path(&self) -> &str {
-            self.0.to_str().unwrap()
-        }
-    }
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-}
+use common::{write_lab, LabGuard};
 
 #[test]
 fn default_lab_up_check_show_down_leaves_nothing() {

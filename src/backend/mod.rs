@@ -5,6 +5,7 @@
 
 pub mod ipjson;
 pub mod iproute2;
+pub mod memory;
 pub mod recording;
 pub mod script;
 
@@ -57,5 +58,6 @@ pub trait Backend {
 }
 
 pub use iproute2::Iproute2;
+pub use memory::Memory;
 pub use recording::Recording;
 pub use script::Script;

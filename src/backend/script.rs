@@ -6,6 +6,7 @@ use super::Backend;
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::op::Op;
+use std::fmt;
 use std::io::Write;
 
 pub struct Script<'a> {
@@ -65,6 +66,47 @@ impl Backend for Script<'_> {
         match &mut self.reader {
             Some(r) => r.root_links(),
             None => Ok(vec![]),
+        }
+    }
+}
+
+/// Quote a word for a POSIX shell, only when needed.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |v: Vec<String>| {
+            v.iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match (self.ip_args(), self) {
+            (Some(args), op) => {
+                write!(f, "ip ")?;
+                if let (false, Some(ns)) = (op.is_root_level(), op.ns()) {
+                    write!(f, "-n {} ", shell_quote(ns))?;
+                }
+                write!(f, "{}", quoted(args))
+            }
+            (None, Op::Sysctl { ns, key, value }) => {
+                if let Some(ns) = ns {
+                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
+                }
+                write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
+            }
+            (None, _) => unreachable!("only sysctl has no ip form"),
         }
     }
 }

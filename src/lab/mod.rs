@@ -2,8 +2,10 @@
 //! the reachability check.
 
 pub mod apply;
+pub mod capture;
 pub mod check;
 pub mod file;
+pub mod graph;
 pub mod plan;
 
 pub use file::Lab;

@@ -192,3 +192,67 @@ impl Rng {
         lo + self.next() % (hi - lo + 1)
     }
 }
+
+/// Takes a lab down in Drop (`nslab down ARGS…`), so a failed assertion still cleans up.
+pub struct LabGuard {
+    args: Vec<String>,
+}
+
+impl LabGuard {
+    pub fn new(args: &[&str]) -> LabGuard {
+        LabGuard {
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl Drop for LabGuard {
+    fn drop(&mut self) {
+        let mut a = vec!["down".to_string()];
+        a.extend(self.args.iter().cloned());
+        let _ = nslab().args(&a).output();
+    }
+}
+
+/// A lab file in the temp dir, removed on drop.
+pub struct TempFile(pub std::path::PathBuf);
+
+impl TempFile {
+    pub fn new(text: &str) -> TempFile {
+        let p = std::env::temp_dir().join(format!("{}.toml", unique("lab")));
+        std::fs::write(&p, text).unwrap();
+        TempFile(p)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Write a lab file for a test (removed when the returned guard drops).
+pub fn write_lab(text: &str) -> TempFile {
+    TempFile::new(text)
+}
+
+/// A directory under the temp dir, unique to the run, removed with its content when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(unique(tag));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -17,9 +17,9 @@ pub use grammar::{parse, parse_cmd, Cmd, Invocation, Opts};
 use super::ifconfig::Outcome;
 use super::names::Names;
 use super::route::fib;
-use super::Dialect;
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
+use crate::legacy::dialect::Dialect;
 use crate::model::{Neigh, Snapshot};
 use crate::op::Op;
 use grammar::{DelReq, SetReq, ATF_DONTPUB, ATF_NETMASK, ATF_PERM, ATF_PUBL};
@@ -43,7 +43,7 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     match parse_cmd("arp", args) {
         Cmd::Fixed(o) => Some(o),
         Cmd::Show { opts, host, warn } => {
-            let mut o = render::show(Dialect::V2_10, &opts, host.as_deref(), st);
+            let mut o = render::show(Dialect::Modern, &opts, host.as_deref(), st);
             o.stderr.insert_str(0, &warn);
             Some(o)
         }
@@ -389,7 +389,12 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
                 neigh: ctx.backend.neighbours(None)?,
                 names: ctx.names.clone(),
             };
-            let o = render::show(Dialect::from_env(), &opts, host.as_deref(), &st);
+            let o = render::show(
+                Dialect::current(std::ffi::OsStr::new(prog))?,
+                &opts,
+                host.as_deref(),
+                &st,
+            );
             say(ctx.out, &o.stdout)?;
             say(ctx.err, &o.stderr)?;
             return Ok(o.code);

@@ -4,9 +4,9 @@
 //! NONE) then proxy entries; flags `C` for a valid entry, `M` permanent, `P` published.
 
 use super::super::ifconfig::Outcome;
-use super::super::Dialect;
 use super::grammar::{ATF_COM, ATF_PERM, ATF_PUBL};
 use super::{hw_type, Opts, State};
+use crate::legacy::dialect::Dialect;
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 

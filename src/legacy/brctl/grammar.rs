@@ -23,20 +23,8 @@
 
 use crate::op::{BridgeSetting, LinkKind, Ns, Op, PortSetting};
 
-/// IFNAMSIZ - 1: the kernel copies at most this many bytes of a name passed by ioctl.
-pub const IFNAMSIZ_MAX: usize = 15;
-
-/// The name the kernel sees for a device name passed by ioctl (truncated to 15 bytes).
-pub fn kernel_name(name: &str) -> String {
-    if name.len() <= IFNAMSIZ_MAX {
-        return name.to_string();
-    }
-    let mut end = IFNAMSIZ_MAX;
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name[..end].to_string()
-}
+// The 15-byte cut is `legacy::linux::ifname`; re-exported under its old names here.
+pub use crate::legacy::linux::{ifname as kernel_name, IFNAMSIZ_MAX};
 
 /// One `brctl` command with its arguments parsed. Names are as typed.
 #[derive(Debug, Clone, PartialEq)]

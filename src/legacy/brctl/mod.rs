@@ -17,23 +17,15 @@ pub mod sysfs;
 
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
+use crate::legacy::linux::{
+    dev_valid_name, has_net_admin, ifname as kernel_name, EACCES, EBUSY, EEXIST, EINVAL, ELOOP,
+    ENODEV, ENOENT, EOPNOTSUPP, EPERM, ERANGE, IFNAMSIZ_MAX,
+};
 use crate::op::{BridgeSetting, Op, PortSetting};
-use grammar::{kernel_name, Command, Invocation};
+use grammar::{Command, Invocation};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use sysfs::SysNet;
-
-/// strerror texts of the errnos brctl reports.
-const ENODEV: &str = "No such device";
-const EOPNOTSUPP: &str = "Operation not supported";
-const ENOENT: &str = "No such file or directory";
-const EPERM: &str = "Operation not permitted";
-const EINVAL: &str = "Invalid argument";
-const ERANGE: &str = "Numerical result out of range";
-const EBUSY: &str = "Device or resource busy";
-const ELOOP: &str = "Too many levels of symbolic links";
-const EEXIST: &str = "File exists";
-const EACCES: &str = "Permission denied";
 
 /// Everything a brctl run uses: where changes go, what it reads, where it prints.
 pub struct Context<'a> {
@@ -43,18 +35,6 @@ pub struct Context<'a> {
     pub err: &'a mut dyn Write,
     /// Whether the caller has CAP_NET_ADMIN; without it every change fails as in brctl.
     pub net_admin: bool,
-}
-
-/// Whether this process has CAP_NET_ADMIN in its effective set (`/proc/self/status`).
-pub fn has_net_admin() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("CapEff:"))
-                .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
-        })
-        .is_some_and(|caps| caps & (1 << 12) != 0)
 }
 
 /// Entry point of the personality (`brctl …`, `nslab brctl …`).
@@ -255,7 +235,7 @@ fn time_setting(
 /// Find a bridge the way libbridge does: its sysfs directory, else the ioctl on the
 /// truncated name (ENODEV if no such device, EOPNOTSUPP if it is not a bridge).
 fn find_bridge(sys: &SysNet, name: &str) -> std::result::Result<Found, &'static str> {
-    if name.len() <= grammar::IFNAMSIZ_MAX && sys.is_bridge(name) {
+    if name.len() <= IFNAMSIZ_MAX && sys.is_bridge(name) {
         return Ok(Found {
             dev: name.to_string(),
             by_ioctl: false,
@@ -321,7 +301,7 @@ fn show(ctx: &mut Context, names: &[String]) -> i32 {
 }
 
 fn showmacs(ctx: &mut Context, name: &str) -> i32 {
-    let direct = if name.len() <= grammar::IFNAMSIZ_MAX {
+    let direct = if name.len() <= IFNAMSIZ_MAX {
         ctx.sys.fdb(name)
     } else {
         None
@@ -423,21 +403,11 @@ fn report(ctx: &mut Context, msg: &str, brctl: impl FnOnce(&str) -> String) -> i
     1
 }
 
-/// The kernel's `dev_valid_name`.
-fn valid_kernel_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.bytes().any(|b| {
-            b == b'/' || b == b':' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-        })
-}
-
 fn addbr(ctx: &mut Context, name: &str) -> i32 {
     let k = kernel_name(name);
     let msg = if !ctx.net_admin {
         EPERM.to_string()
-    } else if !valid_kernel_name(&k) {
+    } else if !dev_valid_name(&k) {
         EINVAL.to_string()
     } else if ctx.sys.exists(&k) {
         EEXIST.to_string()
@@ -610,7 +580,7 @@ fn port_set(
     setting: std::result::Result<PortSetting, &'static str>,
     sentence: impl Fn(&str) -> String,
 ) -> i32 {
-    let is_port = port.len() <= grammar::IFNAMSIZ_MAX && ctx.sys.port_info(port).is_some();
+    let is_port = port.len() <= IFNAMSIZ_MAX && ctx.sys.port_info(port).is_some();
     // The errno of the failed sysfs write (or open).
     let write_error = if !is_port {
         ENOENT.to_string()

@@ -214,7 +214,7 @@ impl SysNet {
     /// Whether a device of this name exists (`if_nametoindex` ≠ 0: names of 16 bytes or more
     /// never exist).
     pub fn exists(&self, dev: &str) -> bool {
-        dev.len() <= super::grammar::IFNAMSIZ_MAX
+        dev.len() <= crate::legacy::linux::IFNAMSIZ_MAX
             && !dev.is_empty()
             && !dev.contains('/')
             && self.path(dev).exists()

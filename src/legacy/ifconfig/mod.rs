@@ -1,4 +1,5 @@
-//! Drop-in `ifconfig` (net-tools 2.10). Entry point: leading options ([`parse`]), then either
+//! Drop-in `ifconfig` (net-tools 2.10, or the classic 1.60 output: see
+//! [`crate::legacy::dialect`]). Entry point: leading options ([`parse`]), then either
 //! display (`show.rs` reads one `ip -j -s -s addr show` and `/proc/net/if_inet6`,
 //! `render.rs` prints as a pure function of them, `json.rs` for `--json`) or configuration
 //! (`set.rs`: grammar → Ops, applied left to right; entered through `set::configure`).
@@ -9,9 +10,11 @@ pub mod json;
 pub mod render;
 pub mod set;
 pub mod show;
+pub mod usage;
 
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
+pub use crate::legacy::dialect::Dialect;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -22,6 +25,8 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     /// `-v` was given.
     pub verbose: bool,
+    /// The output dialect of the display.
+    pub dialect: Dialect,
 }
 
 /// A display request: the leading options and at most one interface name.
@@ -65,14 +70,6 @@ pub struct Outcome {
     pub code: i32,
 }
 
-/// IFNAMSIZ - 1: net-tools copies the name with `safe_strncpy(…, IFNAMSIZ)`.
-fn cut_name(name: &str) -> String {
-    if name.len() <= 15 {
-        return name.to_string();
-    }
-    String::from_utf8_lossy(&name.as_bytes()[..15]).into_owned()
-}
-
 /// Parse the arguments after argv[0] the way net-tools does: options while a word starts
 /// with `-` (the first terminal one wins: `-V`, `--help` or an unknown option), then an
 /// optional interface, then configuration words.
@@ -94,69 +91,71 @@ pub fn parse(args: &[String]) -> Invocation {
     match args.get(i) {
         None => Invocation::Show(req),
         Some(name) if i + 1 == args.len() => Invocation::Show(ShowArgs {
-            iface: Some(cut_name(name)),
+            iface: Some(crate::legacy::linux::ifname(name)),
             ..req
         }),
         Some(name) => Invocation::Configure {
-            iface: cut_name(name),
+            iface: crate::legacy::linux::ifname(name),
             words: args[i + 1..].to_vec(),
             verbose: req.verbose,
         },
     }
 }
 
-/// The usage text net-tools prints on stdout for `--help`.
-pub const USAGE: &str = concat!(
-    crate::ifconfig_usage_head!(),
-    "  List of possible hardware types:\n",
-    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
-);
-
-/// The hardware-type and address-family lists, which net-tools always writes to stderr.
-pub const TYPE_LISTS: &str = concat!(
-    crate::ifconfig_usage_hw_list!(),
-    crate::ifconfig_usage_af_list!(),
-);
-
 /// The output of the invocations that need no kernel state (`None` for the others).
-pub fn fixed(inv: &Invocation) -> Option<Outcome> {
-    match inv {
-        Invocation::Version => Some(Outcome {
+pub fn fixed(inv: &Invocation, d: Dialect) -> Option<Outcome> {
+    match (inv, d) {
+        (Invocation::Version, Dialect::Modern) => Some(Outcome {
             stdout: "net-tools 2.10\n".into(),
             ..Outcome::default()
         }),
-        Invocation::Help => Some(Outcome {
-            stdout: USAGE.into(),
-            stderr: TYPE_LISTS.into(),
+        (Invocation::Version, Dialect::Classic) => Some(Outcome {
+            stderr: "net-tools 1.60\nifconfig 1.42 (2001-04-13)\n".into(),
+            ..Outcome::default()
+        }),
+        (Invocation::Help, Dialect::Modern) => Some(Outcome {
+            stdout: usage::HELP_STDOUT.into(),
+            stderr: usage::TYPE_LISTS.into(),
             code: 0,
         }),
-        Invocation::BadOption(o) => Some(Outcome {
+        (Invocation::Help, Dialect::Classic) => Some(Outcome {
+            stderr: usage::CLASSIC_USAGE.into(),
+            code: 4,
+            ..Outcome::default()
+        }),
+        (Invocation::BadOption(o), _) => Some(Outcome {
             stderr: format!(
                 "ifconfig: option `{o}' not recognised.\nifconfig: `--help' gives usage information.\n"
             ),
             code: 1,
             ..Outcome::default()
         }),
-        Invocation::Show(_) | Invocation::Configure { .. } => None,
+        (Invocation::Show(_) | Invocation::Configure { .. }, _) => None,
     }
 }
 
 /// The pure display path used by the offline tests: arguments, a snapshot and the text of
-/// `/proc/net/if_inet6` in, what `ifconfig` prints out. `None` for configuration commands.
-pub fn offline(args: &[String], snap: &crate::model::Snapshot, if_inet6: &str) -> Option<Outcome> {
+/// `/proc/net/if_inet6` in, what `ifconfig` prints out in dialect `d`. `None` for
+/// configuration commands.
+pub fn offline(
+    args: &[String],
+    snap: &crate::model::Snapshot,
+    if_inet6: &str,
+    d: Dialect,
+) -> Option<Outcome> {
     let inv = parse(args);
-    if let Some(o) = fixed(&inv) {
+    if let Some(o) = fixed(&inv, d) {
         return Some(o);
     }
     match inv {
-        Invocation::Show(req) => Some(render::show(&req, snap, if_inet6)),
+        Invocation::Show(req) => Some(show::display(&req, snap, if_inet6, d)),
         _ => None,
     }
 }
 
 /// Run one invocation against a backend; returns the exit code.
 pub fn run(ctx: &mut Ctx<'_>, inv: &Invocation) -> Result<i32> {
-    if let Some(o) = fixed(inv) {
+    if let Some(o) = fixed(inv, ctx.dialect) {
         ctx.out.write_all(o.stdout.as_bytes()).map_err(stdio)?;
         ctx.out.flush().map_err(stdio)?;
         ctx.err.write_all(o.stderr.as_bytes()).map_err(stdio)?;
@@ -187,6 +186,7 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();
@@ -198,6 +198,7 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
         out: &mut out,
         err: &mut err,
         verbose: false,
+        dialect,
     };
     let code = run(&mut ctx, &inv)?;
     ctx.out.flush().map_err(stdio)?;

@@ -1,12 +1,17 @@
-//! The display half of net-tools 2.10 `ifconfig`, as a pure function of a [`Snapshot`], the
-//! text of `/proc/net/if_inet6` and the request. Nothing here reads the system, so the
-//! offline tests in `tests/ifconfig.rs` feed it recorded dumps and compare with what the real
-//! tool printed on the same kernel state.
+//! The display half of net-tools `ifconfig`, as a pure function of a [`Snapshot`], the
+//! text of `/proc/net/if_inet6`, the request and the [`Dialect`]: 2.10 (`flags=…  mtu`,
+//! `inet … netmask …`) or the classic 1.60 of RHEL/CentOS 6 (`Link encap:`, `inet addr:`,
+//! `Bcast:`, `Mask:`). Both dialects read the same kernel values the same way; only the
+//! layout, the byte unit `b`, uppercase MACs and the classic name order differ. Nothing here
+//! reads the system, so the offline tests in `tests/ifconfig.rs` feed it recorded dumps and
+//! compare with what the real tools printed on the same kernel state (2.10 in
+//! `compat/ifconfig/`, the classic build in `compat/classic/ifconfig/`).
 //!
 //! How net-tools works, and what we rebuild from `ip -j` data (net-tools `lib/interface.c`,
 //! `ifconfig.c`; the kernel's `dev_ioctl`/`devinet_ioctl`):
 //! * the interface list is `/proc/net/dev` (every device) plus the IPv4 labels SIOCGIFCONF
-//!   returns (labels of down devices too), kept sorted by [`nstrcmp`] with an insertion sort;
+//!   returns (labels of down devices too), kept sorted by [`nstrcmp`] (1.60: [`nstrcmp_classic`])
+//!   with an insertion sort;
 //! * each entry is fetched with ioctls on its name: the kernel cuts the name at the first
 //!   `:` for flags, MTU, MAC and queue length (so an alias shows its device's values, and a
 //!   nonexistent alias of an existing device still gets a block), while the IPv4 address is
@@ -14,7 +19,9 @@
 //! * statistics exist only for names listed in `/proc/net/dev` (devices, not aliases);
 //! * IPv6 lines come from `/proc/net/if_inet6`, in that file's order.
 
-use super::{Outcome, ShowArgs};
+use super::ShowArgs;
+use crate::legacy::dialect::Dialect;
+use crate::legacy::linux::{nstrcmp, nstrcmp_classic};
 use crate::model::{Addr, Link, Snapshot, Stats};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -96,8 +103,16 @@ const SHORT_LETTERS: &[(u32, char)] = &[
 ];
 
 /// The `-s` header. It does not line up with the rows; that is how net-tools prints it.
-pub const SHORT_HEADER: &str =
-    "Iface      MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n";
+pub fn short_header(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Modern => {
+            "Iface      MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n"
+        }
+        Dialect::Classic => {
+            "Iface   MTU Met    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n"
+        }
+    }
+}
 
 /// The flags word SIOCGIFFLAGS would return for this device (16 bits, unsigned here).
 pub fn flags_of(link: &Link) -> u32 {
@@ -207,8 +222,8 @@ impl From<&Stats> for ProcDev {
 }
 
 /// The byte count in brackets: binary units, switching only above each power of 1024,
-/// truncated to one decimal (`1024.0 B`, `1.0 KiB` for 1084).
-pub fn human_bytes(b: u64) -> String {
+/// truncated to one decimal (`1024.0 B`, `1.0 KiB` for 1084). 1.60 writes bytes as `b`.
+pub fn human_bytes(b: u64, d: Dialect) -> String {
     const UNITS: &[(u64, &str)] = &[
         (1 << 50, "PiB"),
         (1 << 40, "TiB"),
@@ -223,9 +238,18 @@ pub fn human_bytes(b: u64) -> String {
         UNITS
             .iter()
             .find(|(limit, _)| b > *limit)
-            .map_or((b * 10, "B"), |(limit, unit)| (b * 10 / limit, *unit))
+            .map_or((b * 10, byte_unit(d)), |(limit, unit)| {
+                (b * 10 / limit, *unit)
+            })
     };
     format!("{}.{} {}", tenths / 10, tenths % 10, unit)
+}
+
+fn byte_unit(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Modern => "B",
+        Dialect::Classic => "b",
+    }
 }
 
 /// One line of `/proc/net/if_inet6`.
@@ -354,6 +378,19 @@ pub fn scope_names(scope: u32) -> String {
     s
 }
 
+/// The classic `Scope:` word for an `/proc/net/if_inet6` scope: only the exact values
+/// 1.60 knows have a name.
+pub fn classic_scope(scope: u32) -> &'static str {
+    match scope {
+        0 => "Global",
+        0x20 => "Link",
+        0x40 => "Site",
+        0x80 => "Compat",
+        0x10 => "Host",
+        _ => "Unknown",
+    }
+}
+
 /// The hardware line's pieces for an `ip` link type: name, address text, title.
 pub fn hardware(link: &Link) -> (&'static str, Option<String>, &'static str) {
     let bytes: Vec<u8> = link
@@ -391,61 +428,18 @@ pub fn hardware(link: &Link) -> (&'static str, Option<String>, &'static str) {
     }
 }
 
-/// net-tools' `nstrcmp`: names compare by their non-digit prefix (a shorter prefix first on a
-/// tie), then by the number in their trailing digits, then bytewise, then by a numeric
-/// `:N` alias suffix (none before `:0`).
-pub fn nstrcmp(a: &str, b: &str) -> Ordering {
-    fn cut_alias(name: &[u8]) -> (&[u8], Option<&[u8]>) {
-        let mut pos = name.len();
-        let mut digit = false;
-        while pos > 0 {
-            if name[pos - 1] == b':' && digit {
-                return (&name[..pos - 1], Some(&name[pos..]));
-            }
-            if !name[pos - 1].is_ascii_digit() {
-                break;
-            }
-            digit = true;
-            pos -= 1;
-        }
-        (name, None)
-    }
-    fn prefix_len(name: &[u8]) -> usize {
-        name.iter()
-            .rposition(|c| !c.is_ascii_digit())
-            .map_or(0, |p| p + 1)
-    }
-    /// C `atoi` on a run of digits: strtol saturates at LONG_MAX, then it is cut to int.
-    fn atoi(d: &[u8]) -> i32 {
-        let mut v: i64 = 0;
-        for c in d.iter().take_while(|c| c.is_ascii_digit()) {
-            v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-        }
-        v as i32
-    }
-    let (a, aalias) = cut_alias(a.as_bytes());
-    let (b, balias) = cut_alias(b.as_bytes());
-    let (ai, bi) = (prefix_len(a), prefix_len(b));
-    let n = ai.min(bi);
-    let ord = a[..n]
-        .cmp(&b[..n])
-        .then(ai.cmp(&bi))
-        .then(atoi(&a[ai..]).cmp(&atoi(&b[bi..])))
-        .then(a.cmp(b))
-        .then(aalias.map_or(-1, atoi).cmp(&balias.map_or(-1, atoi)));
-    match (ord, aalias, balias) {
-        (Ordering::Equal, Some(x), Some(y)) => x.cmp(y),
-        _ => ord,
-    }
-}
-
 /// The interface list of `ifconfig`/`ifconfig -a`: devices (the `/proc/net/dev` pass), then
-/// IPv4 labels (the SIOCGIFCONF pass), inserted the way `if_cache_add` does.
-pub fn interface_list(snap: &Snapshot) -> Vec<String> {
-    fn add(list: &mut Vec<String>, name: &str) {
+/// IPv4 labels (the SIOCGIFCONF pass), inserted the way `if_cache_add` (1.60:
+/// `add_interface`) does, with the dialect's `nstrcmp`.
+pub fn interface_list(snap: &Snapshot, d: Dialect) -> Vec<String> {
+    let cmp = match d {
+        Dialect::Modern => nstrcmp,
+        Dialect::Classic => nstrcmp_classic,
+    };
+    let add = |list: &mut Vec<String>, name: &str| {
         let mut at = 0;
         for i in (0..list.len()).rev() {
-            match nstrcmp(&list[i], name) {
+            match cmp(&list[i], name) {
                 Ordering::Equal => return,
                 Ordering::Less => {
                     at = i + 1;
@@ -455,7 +449,7 @@ pub fn interface_list(snap: &Snapshot) -> Vec<String> {
             }
         }
         list.insert(at, name.to_string());
-    }
+    };
     let mut list = Vec::new();
     for l in &snap.links {
         add(&mut list, &l.name);
@@ -546,88 +540,166 @@ pub fn inet6_of<'l>(name: &str, inet6: &'l [Inet6Line]) -> impl Iterator<Item = 
 }
 
 /// The long-format block of one entry, blank line included.
-pub fn long_block(e: &Entry<'_>, inet6: &[Inet6Line]) -> String {
+pub fn long_block(e: &Entry<'_>, inet6: &[Inet6Line], d: Dialect) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}: {}  mtu {}",
-        e.name,
-        flags_field(e.flags),
-        e.link.mtu as i32
-    );
-    if let Some(v4) = inet4(e) {
-        let _ = write!(s, "        inet {}  netmask {}", v4.addr, v4.netmask);
-        if let Some(b) = v4.broadcast {
-            let _ = write!(s, "  broadcast {b}");
+    let (hw, hwaddr, title) = hardware(e.link);
+    match d {
+        Dialect::Modern => {
+            let _ = writeln!(
+                s,
+                "{}: {}  mtu {}",
+                e.name,
+                flags_field(e.flags),
+                e.link.mtu as i32
+            );
         }
-        if let Some(d) = v4.destination {
-            let _ = write!(s, "  destination {d}");
+        Dialect::Classic => {
+            let _ = write!(s, "{:<9} Link encap:{title}  ", e.name);
+            if let Some(a) = &hwaddr {
+                let _ = write!(s, "HWaddr {}  ", a.to_uppercase());
+            }
+            s.push('\n');
+        }
+    }
+    if let Some(v4) = inet4(e) {
+        match d {
+            Dialect::Modern => {
+                let _ = write!(s, "        inet {}  netmask {}", v4.addr, v4.netmask);
+                if let Some(b) = v4.broadcast {
+                    let _ = write!(s, "  broadcast {b}");
+                }
+                if let Some(dst) = v4.destination {
+                    let _ = write!(s, "  destination {dst}");
+                }
+            }
+            Dialect::Classic => {
+                let _ = write!(s, "          inet addr:{} ", v4.addr);
+                if let Some(dst) = v4.destination {
+                    let _ = write!(s, " P-t-P:{dst} ");
+                }
+                if let Some(b) = v4.broadcast {
+                    let _ = write!(s, " Bcast:{b} ");
+                }
+                let _ = write!(s, " Mask:{}", v4.netmask);
+            }
         }
         s.push('\n');
     }
     for l in inet6_of(&e.name, inet6) {
-        let _ = writeln!(
-            s,
-            "        inet6 {}  prefixlen {}  scopeid 0x{:x}{}",
-            ifconfig_inet6(&l.addr),
-            l.prefixlen as i32,
-            l.scope,
-            scope_names(l.scope)
-        );
+        let _ = match d {
+            Dialect::Modern => writeln!(
+                s,
+                "        inet6 {}  prefixlen {}  scopeid 0x{:x}{}",
+                ifconfig_inet6(&l.addr),
+                l.prefixlen as i32,
+                l.scope,
+                scope_names(l.scope)
+            ),
+            Dialect::Classic => writeln!(
+                s,
+                "          inet6 addr: {}/{} Scope:{}",
+                inet_ntop6(&l.addr),
+                l.prefixlen as i32,
+                classic_scope(l.scope)
+            ),
+        };
     }
-    let (hw, addr, title) = hardware(e.link);
-    match addr {
-        Some(a) => {
-            let _ = write!(s, "        {hw} {a}");
+    match d {
+        Dialect::Modern => {
+            let _ = match hwaddr {
+                Some(a) => write!(s, "        {hw} {a}"),
+                None => write!(s, "        {hw}"),
+            };
+            let _ = writeln!(s, "  txqueuelen {}  ({title})", e.link.txqlen as i32);
         }
-        None => {
-            let _ = write!(s, "        {hw}");
+        Dialect::Classic => {
+            s.push_str("          ");
+            if e.flags == 0 {
+                s.push_str("[NO FLAGS] ");
+            }
+            for name in flag_names(e.flags) {
+                s.push_str(name);
+                s.push(' ');
+            }
+            // SIOCGIFMETRIC is always 0 on Linux; 1.60 prints 0 as 1.
+            let _ = writeln!(s, " MTU:{}  Metric:1", e.link.mtu as i32);
         }
     }
-    let _ = writeln!(s, "  txqueuelen {}  ({title})", e.link.txqlen as i32);
     if let Some(st) = &e.stats {
-        let _ = writeln!(
-            s,
-            "        RX packets {}  bytes {} ({})",
-            st.rx_packets,
-            st.rx_bytes,
-            human_bytes(st.rx_bytes)
-        );
-        let _ = writeln!(
-            s,
-            "        RX errors {}  dropped {}  overruns {}  frame {}",
-            st.rx_errors, st.rx_dropped, st.rx_fifo, st.rx_frame
-        );
-        let _ = writeln!(
-            s,
-            "        TX packets {}  bytes {} ({})",
-            st.tx_packets,
-            st.tx_bytes,
-            human_bytes(st.tx_bytes)
-        );
-        let _ = writeln!(
-            s,
-            "        TX errors {}  dropped {} overruns {}  carrier {}  collisions {}",
-            st.tx_errors, st.tx_dropped, st.tx_fifo, st.tx_carrier, st.collisions
-        );
+        let (rx, tx) = (human_bytes(st.rx_bytes, d), human_bytes(st.tx_bytes, d));
+        let _ = match d {
+            Dialect::Modern => writeln!(
+                s,
+                "        RX packets {}  bytes {} ({rx})\n\
+                 \x20       RX errors {}  dropped {}  overruns {}  frame {}\n\
+                 \x20       TX packets {}  bytes {} ({tx})\n\
+                 \x20       TX errors {}  dropped {} overruns {}  carrier {}  collisions {}",
+                st.rx_packets,
+                st.rx_bytes,
+                st.rx_errors,
+                st.rx_dropped,
+                st.rx_fifo,
+                st.rx_frame,
+                st.tx_packets,
+                st.tx_bytes,
+                st.tx_errors,
+                st.tx_dropped,
+                st.tx_fifo,
+                st.tx_carrier,
+                st.collisions
+            ),
+            // Virtual links have no SIOCGIFMAP values, so no `Interrupt:` line follows.
+            Dialect::Classic => writeln!(
+                s,
+                "          RX packets:{} errors:{} dropped:{} overruns:{} frame:{}\n\
+                 \x20         TX packets:{} errors:{} dropped:{} overruns:{} carrier:{}\n\
+                 \x20         collisions:{} txqueuelen:{} \n\
+                 \x20         RX bytes:{} ({rx})  TX bytes:{} ({tx})",
+                st.rx_packets,
+                st.rx_errors,
+                st.rx_dropped,
+                st.rx_fifo,
+                st.rx_frame,
+                st.tx_packets,
+                st.tx_errors,
+                st.tx_dropped,
+                st.tx_fifo,
+                st.tx_carrier,
+                st.collisions,
+                e.link.txqlen as i32,
+                st.rx_bytes,
+                st.tx_bytes
+            ),
+        };
     }
     s.push('\n');
     s
 }
 
 /// One row of the `-s` table.
-pub fn short_row(e: &Entry<'_>) -> String {
-    let name: String = e.name.chars().take(15).collect();
-    let mut s = format!("{name:<15} {:>5} ", e.link.mtu as i32);
+pub fn short_row(e: &Entry<'_>, d: Dialect) -> String {
+    let mtu = e.link.mtu as i32;
+    let mut s = match d {
+        Dialect::Modern => {
+            let name: String = e.name.chars().take(15).collect();
+            format!("{name:<15} {mtu:>5} ")
+        }
+        // The metric column: SIOCGIFMETRIC, always 0.
+        Dialect::Classic => format!("{:<9} {mtu:>5} {:>3} ", e.name, 0),
+    };
     match &e.stats {
         Some(st) => {
+            // 2.10 left-aligns RX-OVR, 1.60 right-aligns it.
+            let rx_fifo = match d {
+                Dialect::Modern => format!("{:<6}", st.rx_fifo),
+                Dialect::Classic => format!("{:>6}", st.rx_fifo),
+            };
             let _ = write!(
                 s,
-                "{:>8} {:>6} {:>6} {:<6} {:>8} {:>6} {:>6} {:>6} ",
+                "{:>8} {:>6} {:>6} {rx_fifo} {:>8} {:>6} {:>6} {:>6} ",
                 st.rx_packets,
                 st.rx_errors,
                 st.rx_dropped,
-                st.rx_fifo,
                 st.tx_packets,
                 st.tx_errors,
                 st.tx_dropped,
@@ -635,7 +707,11 @@ pub fn short_row(e: &Entry<'_>) -> String {
             );
         }
         None => {
-            let _ = write!(s, "{:<56}", "     - no statistics available -");
+            let width = match d {
+                Dialect::Modern => 56,
+                Dialect::Classic => 60,
+            };
+            let _ = write!(s, "{:<width$}", "     - no statistics available -");
         }
     }
     s.push_str(&short_flags(e.flags));
@@ -645,7 +721,11 @@ pub fn short_row(e: &Entry<'_>) -> String {
 
 /// The entries a display request shows, in order, or the name that failed to resolve
 /// (net-tools stops listing at the first failure).
-pub fn selected<'a>(req: &ShowArgs, snap: &'a Snapshot) -> (Vec<Entry<'a>>, Option<String>) {
+pub fn selected<'a>(
+    req: &ShowArgs,
+    snap: &'a Snapshot,
+    d: Dialect,
+) -> (Vec<Entry<'a>>, Option<String>) {
     match &req.iface {
         Some(name) => match fetch(snap, name) {
             Some(e) => (vec![e], None),
@@ -653,7 +733,7 @@ pub fn selected<'a>(req: &ShowArgs, snap: &'a Snapshot) -> (Vec<Entry<'a>>, Opti
         },
         None => {
             let mut shown = Vec::new();
-            for name in interface_list(snap) {
+            for name in interface_list(snap, d) {
                 match fetch(snap, &name) {
                     Some(e) => {
                         if req.all || e.flags & IFF_UP != 0 {
@@ -668,96 +748,21 @@ pub fn selected<'a>(req: &ShowArgs, snap: &'a Snapshot) -> (Vec<Entry<'a>>, Opti
     }
 }
 
-/// Display: `ifconfig [-a] [-s] [-v] [IFACE]`, and the `--json` extension.
-pub fn show(req: &ShowArgs, snap: &Snapshot, if_inet6: &str) -> Outcome {
-    let inet6 = parse_if_inet6(if_inet6);
-    let (entries, failed) = selected(req, snap);
-    let mut out = Outcome::default();
-    if req.json {
-        out.stdout = super::json::render(&entries, &inet6);
-    } else {
-        if req.short {
-            out.stdout.push_str(SHORT_HEADER);
-        }
-        for e in &entries {
-            if req.short {
-                out.stdout.push_str(&short_row(e));
-            } else {
-                out.stdout.push_str(&long_block(e, &inet6));
-            }
-        }
-    }
-    if let Some(name) = failed {
-        out.stderr = not_found(&name);
-        out.code = 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn nstrcmp_orders_like_net_tools() {
-        let mut v = vec![
-            "hobr_x", "hobr1z", "hobr-y", "hobr10", "hobr9", "hobr1", "hobr01",
-        ];
-        v.sort_by(|a, b| nstrcmp(a, b));
-        assert_eq!(
-            v,
-            ["hobr01", "hobr1", "hobr9", "hobr10", "hobr-y", "hobr1z", "hobr_x"]
-        );
-        let mut v = vec![
-            "lo",
-            "hoveth0:abc",
-            "hoveth1:5",
-            "hoveth1",
-            "hoveth0:10",
-            "hoveth0:3",
-            "hoveth0:02",
-            "hoveth0:1",
-            "hoveth0",
-        ];
-        v.sort_by(|a, b| nstrcmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "hoveth0",
-                "hoveth0:1",
-                "hoveth0:02",
-                "hoveth0:3",
-                "hoveth0:10",
-                "hoveth1",
-                "hoveth1:5",
-                "hoveth0:abc",
-                "lo"
-            ]
-        );
-        // The net-tools self-test cases.
-        for (a, b, want) in [
-            ("a", "aa", Ordering::Less),
-            ("eth1", "eth20", Ordering::Less),
-            ("eth", "eth2", Ordering::Less),
-            ("a", "a:", Ordering::Less),
-            ("a1b12", "a1b2", Ordering::Greater),
-            ("eth1", "eth01", Ordering::Greater),
-            ("eth1:01", "eth01:1", Ordering::Greater),
-            ("eth13:1", "eth1:0", Ordering::Greater),
-            ("eth0:1", "eth0:1", Ordering::Equal),
-        ] {
-            assert_eq!(nstrcmp(a, b), want, "{a} vs {b}");
-        }
-    }
-
-    #[test]
     fn human_bytes_truncates_and_switches_strictly_above() {
-        assert_eq!(human_bytes(1024), "1024.0 B");
-        assert_eq!(human_bytes(1084), "1.0 KiB");
-        assert_eq!(human_bytes(185290), "180.9 KiB");
-        assert_eq!(human_bytes(1413330), "1.3 MiB");
-        assert_eq!(human_bytes(414), "414.0 B");
-        assert_eq!(human_bytes(u64::MAX), "16.0 EiB");
+        let m = Dialect::Modern;
+        assert_eq!(human_bytes(1024, m), "1024.0 B");
+        assert_eq!(human_bytes(1084, m), "1.0 KiB");
+        assert_eq!(human_bytes(185290, m), "180.9 KiB");
+        assert_eq!(human_bytes(1413330, m), "1.3 MiB");
+        assert_eq!(human_bytes(414, m), "414.0 B");
+        assert_eq!(human_bytes(u64::MAX, m), "16.0 EiB");
+        assert_eq!(human_bytes(1024, Dialect::Classic), "1024.0 b");
+        assert_eq!(human_bytes(1197072670, Dialect::Classic), "1.1 GiB");
     }
 
     #[test]

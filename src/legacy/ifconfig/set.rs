@@ -74,3 +74,9 @@ pub fn configure(ctx: &mut Ctx<'_>, iface: &str, words: &[String]) -> i32 {
 pub fn perform(ctx: &mut Ctx<'_>, cmd: &grammar::Command) -> i32 {
     exec::run(ctx, cmd)
 }
+
+/// [`perform`] as a process with CAP_NET_ADMIN, whatever this one has: `nslab migrate` runs
+/// a script's line against the state it pictures for the script's (privileged) run.
+pub fn perform_privileged(ctx: &mut Ctx<'_>, cmd: &grammar::Command) -> i32 {
+    exec::run_as(ctx, cmd, true)
+}

@@ -15,9 +15,9 @@ pub use grammar::{parse, parse_cmd, Change, Cmd, Family, Invocation, Opts, Verb}
 
 use super::ifconfig::Outcome;
 use super::names::Names;
-use super::Dialect;
 use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
+use crate::legacy::dialect::Dialect;
 use crate::model::Snapshot;
 use crate::op::Op;
 use std::ffi::OsString;
@@ -156,7 +156,7 @@ fn split_tables(text: &str) -> Vec<String> {
 pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     match parse_cmd("route", args) {
         Cmd::Fixed(o) => Some(o),
-        Cmd::Show(o) => Some(show(Dialect::V2_10, &o, st)),
+        Cmd::Show(o) => Some(show(Dialect::Modern, &o, st)),
         Cmd::Edit { .. } => None,
     }
 }
@@ -311,7 +311,7 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
                     names: Names::default(),
                 }
             };
-            show(Dialect::from_env(), &opts, &st)
+            show(Dialect::current(std::ffi::OsStr::new(prog))?, &opts, &st)
         }
         Cmd::Edit { opts, verb, words } => match grammar::edit(&opts, verb, &words, &ctx.names) {
             Ok(c) => return change(ctx, &c),

@@ -8,7 +8,7 @@
 //! in a [`Dialect`]; `netstat -r` prints the same IPv4 table through [`fib4`].
 
 use super::super::names::Names;
-use super::super::Dialect;
+use crate::legacy::dialect::Dialect;
 use crate::model::Route;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -348,7 +348,7 @@ mod tests {
         let f: Vec<String> = rows.iter().map(|r| flags4(r.flags)).collect();
         assert_eq!(f, ["UG", "!H", "U"]);
         let names = Names::parse("", "loopback 127.0.0.0\n");
-        let t = fib4(Dialect::V2_10, &rows, 1, false, &names);
+        let t = fib4(Dialect::Modern, &rows, 1, false, &names);
         assert_eq!(
             t,
             "Kernel IP routing table\n\
@@ -364,7 +364,7 @@ mod tests {
         let rows = fib6_rows("00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n");
         assert_eq!(rows[0].metric, -1);
         assert_eq!(flags6(rows[0].flags), "!n");
-        let t = fib6(Dialect::V2_10, &rows, false, false, &Names::default());
+        let t = fib6(Dialect::Modern, &rows, false, false, &Names::default());
         assert!(
             t.ends_with(
                 "[::]/0                         [::]                       !n   -1  1      0 lo\n"

@@ -11,35 +11,19 @@
 //! process that also reads the new state (`apply_then_addr_snapshot`); a change that needs no
 //! state (a device flag, the MTU, before anything was read) skips the first read.
 
-use super::grammar::{
-    Action, Command, Family, Host, IfFlag, Inet, Inet6, MapField, Slip, IFNAMSIZ_MAX, USAGE,
-};
+use super::grammar::{Action, Command, Family, Host, IfFlag, Inet, Inet6, MapField, Slip, USAGE};
 use super::kernel::{
-    self, base, dev_valid_name, errno_of, flags_of, ifa_of, nstrcmp, Errno, Ifa, EBADF, EBUSY,
-    EINVAL, ENODEV, EOPNOTSUPP, EPERM, IFF_BROADCAST, IFF_POINTOPOINT, IFF_RUNNING, IFF_UP,
+    self, base, flags_of, ifa_of, Errno, Ifa, IFF_BROADCAST, IFF_POINTOPOINT, IFF_RUNNING, IFF_UP,
 };
 use crate::error::Error;
 use crate::legacy::ifconfig::Ctx;
+use crate::legacy::linux::{
+    self, dev_valid_name, errno_of, has_net_admin, nstrcmp, EBADF, EBUSY, EINVAL, ENODEV,
+    EOPNOTSUPP, EPERM, IFNAMSIZ_MAX,
+};
 use crate::model::{Link, Snapshot};
 use crate::op::{AddrSpec, Op};
 use std::net::Ipv4Addr;
-
-/// Whether this process has CAP_NET_ADMIN (from `/proc/self/status`): without it the
-/// kernel refuses every setting ioctl with EPERM, before looking at the device.
-fn has_net_admin() -> bool {
-    const CAP_NET_ADMIN: u32 = 12;
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let hex = s
-                .lines()
-                .find_map(|l| l.strip_prefix("CapEff:"))?
-                .trim()
-                .to_string();
-            u64::from_str_radix(&hex, 16).ok()
-        })
-        .is_none_or(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
-}
 
 /// Reading state failed: nothing ifconfig would print, so nslab says what happened.
 struct Fatal(Error);
@@ -74,6 +58,11 @@ struct Exec<'c, 'a> {
 
 /// Perform `cmd` and return ifconfig's exit code.
 pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
+    run_as(ctx, cmd, has_net_admin())
+}
+
+/// [`run`] with CAP_NET_ADMIN (`admin`) decided by the caller.
+pub fn run_as(ctx: &mut Ctx<'_>, cmd: &Command, admin: bool) -> i32 {
     let skfd = match cmd.family {
         Family::Inet => Sock::Inet,
         Family::Inet6 | Family::Unix => Sock::Plain,
@@ -85,7 +74,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &Command) -> i32 {
         skfd,
         goterr: 0,
         ifaces: None,
-        admin: has_net_admin(),
+        admin,
     };
     match ex.actions(&cmd.iface, &cmd.actions) {
         Ok(Some(code)) => code,
@@ -826,7 +815,7 @@ impl Exec<'_, '_> {
         if full.len() > IFNAMSIZ_MAX + 1 {
             return Ok(None);
         }
-        let alias = super::grammar::truncate(&full, IFNAMSIZ_MAX);
+        let alias = linux::ifname(&full);
         if self.set_addr(&alias, ip)?.is_err()
             || self.set_netmask(&alias, nm)?.is_err()
             || self.set_brd(&alias, bc)?.is_err()
@@ -948,6 +937,7 @@ mod tests {
                 out: &mut out,
                 err: &mut err,
                 verbose,
+                dialect: Default::default(),
             };
             run(&mut ctx, &cmd)
         };
@@ -1065,34 +1055,5 @@ mod tests {
             first,
             vec!["ip addr add 10.0.0.99/8 broadcast 10.255.255.255 label v0:0 dev v0"]
         );
-    }
-
-    #[test]
-    fn ip_errors_map_to_strerror_texts() {
-        let e = |stderr: &str| {
-            errno_of(&Error::Command {
-                argv: vec!["ip".into()],
-                status: crate::error::Exit::Code(1),
-                stderr: stderr.into(),
-                line: None,
-            })
-        };
-        assert_eq!(
-            e("RTNETLINK answers: File exists\nCommand failed -:1"),
-            "File exists"
-        );
-        assert_eq!(e("Error: mtu greater than device maximum."), EINVAL);
-        assert_eq!(e("Cannot find device \"x\""), ENODEV);
-        assert_eq!(
-            e("Error: ipv6: IPv6 is disabled on this device."),
-            "No such device or address"
-        );
-    }
-
-    #[test]
-    fn nstrcmp_orders_like_net_tools() {
-        let mut v = vec!["v0:10", "v1", "v0", "v0:abc", "v0:2", "lo"];
-        v.sort_by(|a, b| nstrcmp(a, b));
-        assert_eq!(v, vec!["lo", "v0", "v0:2", "v0:10", "v1", "v0:abc"]);
     }
 }

@@ -9,10 +9,8 @@
 //! executor, which reads a snapshot. `nslab migrate` reuses this grammar with a resolver of its
 //! choice ([`NumericOnly`] for scripts read offline).
 
+use crate::legacy::linux::{self, cut, is_c_space};
 use std::net::{Ipv4Addr, Ipv6Addr};
-
-/// The longest interface name the kernel takes (IFNAMSIZ - 1); ifconfig truncates to it.
-pub const IFNAMSIZ_MAX: usize = 15;
 
 /// glibc `h_errno` values, as `herror` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,88 +427,7 @@ pub struct Command {
     pub actions: Vec<Action>,
 }
 
-/// The pieces of ifconfig's usage text, as literals so that both the full text and the
-/// `--help` split (usage on stdout, type lists on stderr) are built from one copy.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! ifconfig_usage_head {
-    () => {
-        "Usage:
-  ifconfig [-a] [-v] [-s] <interface> [[<AF>] <address>]
-  [add <address>[/<prefixlen>]]
-  [del <address>[/<prefixlen>]]
-  [[-]broadcast [<address>]]  [[-]pointopoint [<address>]]
-  [netmask <address>]  [dstaddr <address>]  [tunnel <address>]
-  [outfill <NN>] [keepalive <NN>]
-  [hw <HW> <address>]  [mtu <NN>]
-  [[-]trailers]  [[-]arp]  [[-]allmulti]
-  [multicast]  [[-]promisc]
-  [mem_start <NN>]  [io_addr <NN>]  [irq <NN>]  [media <type>]
-  [txqueuelen <NN>]
-  [name <newname>]
-  [[-]dynamic]
-  [up|down] ...
-
-  <HW>=Hardware Type.
-"
-    };
-}
-#[macro_export]
-#[doc(hidden)]
-macro_rules! ifconfig_usage_hw_list {
-    () => {
-        "    loop (Local Loopback) slip (Serial Line IP) cslip (VJ Serial Line IP) 
-    slip6 (6-bit Serial Line IP) cslip6 (VJ 6-bit Serial Line IP) adaptive (Adaptive Serial Line IP) 
-    ash (Ash) ether (Ethernet) ax25 (AMPR AX.25) 
-    netrom (AMPR NET/ROM) rose (AMPR ROSE) tunnel (IPIP Tunnel) 
-    ppp (Point-to-Point Protocol) hdlc ((Cisco)-HDLC) lapb (LAPB) 
-    arcnet (ARCnet) dlci (Frame Relay DLCI) frad (Frame Relay Access Device) 
-    sit (IPv6-in-IPv4) fddi (Fiber Distributed Data Interface) hippi (HIPPI) 
-    irda (IrLAP) ec (Econet) x25 (generic X.25) 
-    eui64 (Generic EUI-64) 
-"
-    };
-}
-#[macro_export]
-#[doc(hidden)]
-macro_rules! ifconfig_usage_af_list {
-    () => {
-        "    unix (UNIX Domain) inet (DARPA Internet) inet6 (IPv6) 
-    ax25 (AMPR AX.25) netrom (AMPR NET/ROM) rose (AMPR ROSE) 
-    ipx (Novell IPX) ddp (Appletalk DDP) ec (Econet) 
-    ash (Ash) x25 (CCITT X.25) 
-"
-    };
-}
-
-/// The full usage text (`usage()` in ifconfig.c), printed on stderr with exit code 3 for
-/// usage errors and on stdout (lists on stderr) for `--help`.
-pub const USAGE: &str = concat!(
-    crate::ifconfig_usage_head!(),
-    "  List of possible hardware types:\n",
-    crate::ifconfig_usage_hw_list!(),
-    "  <AF>=Address family. Default: inet\n  List of possible address families:\n",
-    crate::ifconfig_usage_af_list!(),
-);
-
-/// The help hint printed after an unresolvable address and after an unknown option.
-pub const HELP_HINT: &str = "ifconfig: `--help' gives usage information.";
-
-/// Truncate to at most `max` bytes (on a char boundary), as `safe_strncpy` does.
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
-}
-
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
+pub use super::super::usage::{HELP_HINT, USAGE};
 
 /// glibc `strtoul(s, &end, base)` for base 0 or 10: the value (wrapping for a leading `-`,
 /// `u64::MAX` on overflow) and how many bytes were consumed (0 when there were no digits).
@@ -812,7 +729,7 @@ impl Parser<'_> {
 
     /// `ap->input(0, host, &_sa)` for inet, with its effects on `_sa` and `h_errno`.
     fn inet(&mut self, word: &str) -> Host {
-        let word = truncate(word, 127);
+        let word = cut(word, 127);
         let (inet, herr) = resolve_inet_herr(&word, self.resolver);
         self.sa[0] = 0;
         self.sa[1] = 0;
@@ -841,7 +758,7 @@ impl Parser<'_> {
             }
             None => (word, 128),
         };
-        let w = truncate(addr_part, 127);
+        let w = cut(addr_part, 127);
         self.sa = [0; 6];
         let addr = w.parse::<Ipv6Addr>().ok().filter(|_| !w.contains('%'));
         Some(Inet6 {
@@ -880,7 +797,7 @@ impl Parser<'_> {
 
     /// net-tools `in_ether`: up to six octets of one or two hex digits, colons optional.
     fn ether(&mut self, word: &str) -> Result<[u8; 6], String> {
-        let w = truncate(word, 127);
+        let w = cut(word, 127);
         self.hex_bytes(&w, 6, true).map_err(|_| w.clone())?;
         Ok(self.sa)
     }
@@ -923,7 +840,7 @@ impl Parser<'_> {
     /// Whether another class's parser accepts the address. `tunnel` never does; the
     /// callsign-style classes (ax25, netrom, rose, x25, ash) are taken as accepted.
     fn other_hw(&mut self, class: &str, addr: &str) -> bool {
-        let w = truncate(addr, 127);
+        let w = cut(addr, 127);
         match class {
             "tunnel" => false,
             "eui64" => self.hex_bytes(&w, 8, true).is_ok(),
@@ -1079,7 +996,7 @@ impl Parser<'_> {
             }
             "name" => {
                 let a = self.next_word().expect("checked");
-                self.push(Action::Name(truncate(&a, IFNAMSIZ_MAX)));
+                self.push(Action::Name(linux::ifname(&a)));
             }
             "mem_start" | "io_addr" | "irq" => {
                 let a = self.next_word().expect("checked");
@@ -1126,7 +1043,7 @@ impl Parser<'_> {
                 } else {
                     self.push(Action::HwInvalid {
                         class,
-                        addr: truncate(&addr, 127),
+                        addr: cut(&addr, 127),
                     });
                 }
             }
@@ -1158,7 +1075,7 @@ impl Parser<'_> {
 
     /// The address word (anything that is not a keyword).
     fn address(&mut self, word: &str) -> bool {
-        let host = truncate(word, 127);
+        let host = cut(word, 127);
         let (name, mask) = match host.find('/') {
             Some(i) => match slash_mask(&host[i + 1..]) {
                 Some(m) => (host[..i].to_string(), Some(m)),
@@ -1210,7 +1127,7 @@ pub fn parse_in_env(
     environ: &[String],
     resolver: &dyn Resolver,
 ) -> Command {
-    let iface = truncate(iface, IFNAMSIZ_MAX);
+    let iface = linux::ifname(iface);
     let mut actions = Vec::new();
     let mut start = 0;
     let mut family = Family::Inet;
@@ -1287,7 +1204,7 @@ fn parse_other_family(
                 p.push(Action::Crash);
                 break;
             }
-            let arg = truncate(&arg, 127);
+            let arg = cut(&arg, 127);
             let parsed = match name {
                 "inet6" => p.getaddrinfo6(&arg).map(|_| ()),
                 "ipx" => match ipx_input(&arg) {
@@ -1318,14 +1235,14 @@ fn parse_other_family(
             p.words.get(p.pos + 1),
         ) {
             let v4 = !a.contains(':');
-            let failed = matches!(resolve_inet(&truncate(a, 127), resolver), Inet::Failed(_));
+            let failed = matches!(resolve_inet(&cut(a, 127), resolver), Inet::Failed(_));
             if v4 && family != Family::Inet6 && failed {
                 p.push(Action::Crash);
                 break;
             }
         }
         if !addr_keyword && matches!(resolve_word_kind(&word), WordKind::Address) {
-            let w = truncate(&word, 127);
+            let w = cut(&word, 127);
             let action = match (family, no_parser) {
                 (Family::Inet6, _) => match p.getaddrinfo6(&w) {
                     Ok(_) => Action::OtherFamilyAddress { family, word: w },

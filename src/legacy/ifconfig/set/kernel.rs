@@ -11,20 +11,15 @@
 //!   label's address when UP is cleared; on a device it is `ip link set` of what changed.
 //! * Other device ioctls ignore everything from the `:` on.
 
-use super::grammar::IFNAMSIZ_MAX;
 use crate::error::Error;
+// The classful rules moved to `legacy::linux`; re-exported for the old paths.
+pub use crate::legacy::linux::{
+    abc_len, bad_mask, broadcast_after_netmask, implied_broadcast, mask_of,
+};
+use crate::legacy::linux::{EADDRNOTAVAIL, EINVAL, ENOBUFS, ENODEV};
 use crate::model::{Addr, Link, Snapshot};
 use crate::op::{AddrSpec, LinkFlag, Op};
-use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr};
-
-pub const ENODEV: &str = "No such device";
-pub const EADDRNOTAVAIL: &str = "Cannot assign requested address";
-pub const EINVAL: &str = "Invalid argument";
-pub const EBADF: &str = "Bad file descriptor";
-pub const EOPNOTSUPP: &str = "Operation not supported";
-pub const EBUSY: &str = "Device or resource busy";
-pub const EPERM: &str = "Operation not permitted";
 
 /// A failed kernel call: the `strerror` text ifconfig prints.
 pub type Errno = String;
@@ -41,92 +36,6 @@ pub const IFF_POINTOPOINT: u16 = 0x10;
 /// The device part of a name (`eth0` of `eth0:1`), as the kernel's ioctls use it.
 pub fn base(name: &str) -> &str {
     name.split(':').next().unwrap_or(name)
-}
-
-/// `inet_abc_len`: the classful prefix length, `None` for class D (multicast). Since Linux
-/// 5.3 only 0.0.0.0 itself counts as "zeronet": the rest of 0/8 is class A.
-pub fn abc_len(a: Ipv4Addr) -> Option<u8> {
-    let h = u32::from(a);
-    if h == 0 || h == u32::MAX {
-        return Some(0);
-    }
-    match h >> 28 {
-        0..=7 => Some(8),
-        8..=11 => Some(16),
-        12..=13 => Some(24),
-        14 => None,
-        _ => Some(32),
-    }
-}
-
-pub fn mask_of(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - len as u32)
-    }
-}
-
-/// The broadcast address SIOCSIFADDR gives `ip/len`: the subnet's last address, on a
-/// broadcast-capable device and for prefixes shorter than /31; otherwise none.
-pub fn implied_broadcast(ip: Ipv4Addr, len: u8, brd_capable: bool) -> Option<Ipv4Addr> {
-    (brd_capable && len < 31).then(|| Ipv4Addr::from(u32::from(ip) | !mask_of(len)))
-}
-
-/// The broadcast address after SIOCSIFNETMASK changes `old_mask` to `new_mask`: it follows
-/// the new mask only if it was the one the old mask implied (`None`: it stays as it is).
-pub fn broadcast_after_netmask(
-    local: Ipv4Addr,
-    old_mask: u32,
-    old_brd: Ipv4Addr,
-    new_mask: u32,
-    brd_capable: bool,
-) -> Option<Ipv4Addr> {
-    let local = u32::from(local);
-    (brd_capable && new_mask.count_ones() < 31 && u32::from(old_brd) == local | !old_mask)
-        .then(|| Ipv4Addr::from(local | !new_mask))
-}
-
-/// `bad_mask(mask, 0)`: not a contiguous run of ones.
-pub fn bad_mask(m: u32) -> bool {
-    let host = !m;
-    host & host.wrapping_add(1) != 0
-}
-
-/// `dev_valid_name`.
-pub fn dev_valid_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= IFNAMSIZ_MAX
-        && n != "."
-        && n != ".."
-        && !n
-            .bytes()
-            .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace())
-}
-
-/// net-tools `nstrcmp`: the order of its interface list.
-pub fn nstrcmp(a: &str, b: &str) -> Ordering {
-    fn split(s: &str) -> (&str, Option<&str>) {
-        match s.rsplit_once(':') {
-            Some((h, t)) if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) => (h, Some(t)),
-            _ => (s, None),
-        }
-    }
-    fn tail(s: &str) -> (&str, &str) {
-        let i = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        (&s[..i], &s[i..])
-    }
-    let num = |d: &str| d.parse::<u128>().unwrap_or(0);
-    let ((ha, aa), (hb, ab)) = (split(a), split(b));
-    let ((pa, da), (pb, db)) = (tail(ha), tail(hb));
-    let n = pa.len().min(pb.len());
-    pa.as_bytes()[..n]
-        .cmp(&pb.as_bytes()[..n])
-        .then(pa.len().cmp(&pb.len()))
-        .then(num(da).cmp(&num(db)))
-        .then(ha.cmp(hb))
-        .then(aa.map(num).cmp(&ab.map(num)))
-        .then(a.cmp(b))
 }
 
 /// The flags word SIOCGIFFLAGS returns for a link.
@@ -222,47 +131,6 @@ impl Ifa {
             scope: (self.scope != "global").then(|| self.scope.clone()),
             nodad: false,
         }
-    }
-}
-
-/// The `strerror` text for a failed `ip` command, from what `ip` printed.
-pub fn errno_of(e: &Error) -> Errno {
-    let Error::Command { stderr, .. } = e else {
-        return e.to_string();
-    };
-    for line in stderr.lines() {
-        if let Some(t) = line.strip_prefix("RTNETLINK answers: ") {
-            return t.trim().to_string();
-        }
-        if line.starts_with("Cannot find device") {
-            return ENODEV.to_string();
-        }
-        if let Some(m) = line.strip_prefix("Error: ") {
-            return extack_errno(m).to_string();
-        }
-    }
-    EINVAL.to_string()
-}
-
-/// The errno behind a netlink extended-ack message (the ioctl path has no message).
-pub fn extack_errno(m: &str) -> &'static str {
-    let m = m.to_ascii_lowercase();
-    if m.contains("ipv6 is disabled") {
-        "No such device or address"
-    } else if m.contains("unable to find the interface") {
-        ENODEV
-    } else if m.contains("already") || m.contains("exists") {
-        "File exists"
-    } else if m.contains("busy") {
-        EBUSY
-    } else if m.contains("not supported") {
-        EOPNOTSUPP
-    } else if m.contains("cannot assign") || m.contains("not found") {
-        EADDRNOTAVAIL
-    } else if m.contains("permission") || m.contains("not permitted") {
-        "Operation not permitted"
-    } else {
-        EINVAL
     }
 }
 
@@ -388,7 +256,7 @@ pub fn siocsifaddr(snap: &Snapshot, label: &str, ip: Ipv4Addr) -> Effect {
     let len = abc_len(ip).ok_or_else(|| EINVAL.to_string())?;
     // A device whose MTU is below 68 has no IPv4 configuration (inetdev) to add to.
     if old.is_none() && link.mtu < 68 {
-        return Err("No buffer space available".into());
+        return Err(ENOBUFS.into());
     }
     if old.as_ref().is_some_and(|o| o.local == ip) {
         return Ok(vec![]);
@@ -466,65 +334,4 @@ pub fn siocsifdstaddr(snap: &Snapshot, label: &str, d: Ipv4Addr) -> Effect {
     let mut new = old.clone();
     new.address = d;
     Ok(reinsert(&link.name, Some(&old), Some(&new)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(s: &str) -> Ipv4Addr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn classful_lengths_follow_the_kernel_since_5_3() {
-        assert_eq!(abc_len(ip("0.0.0.0")), Some(0));
-        assert_eq!(
-            abc_len(ip("0.1.2.3")),
-            Some(8),
-            "0/8 is class A since Linux 5.3"
-        );
-        assert_eq!(abc_len(ip("10.1.2.3")), Some(8));
-        assert_eq!(abc_len(ip("172.16.0.1")), Some(16));
-        assert_eq!(abc_len(ip("192.168.1.1")), Some(24));
-        assert_eq!(abc_len(ip("224.0.0.1")), None);
-        assert_eq!(abc_len(ip("240.0.0.1")), Some(32));
-        assert_eq!(abc_len(ip("255.255.255.255")), Some(0));
-    }
-
-    #[test]
-    fn the_implied_broadcast_needs_a_broadcast_device_and_a_short_prefix() {
-        assert_eq!(
-            implied_broadcast(ip("10.1.2.3"), 8, true),
-            Some(ip("10.255.255.255"))
-        );
-        assert_eq!(implied_broadcast(ip("10.1.2.3"), 8, false), None);
-        assert_eq!(implied_broadcast(ip("10.1.2.3"), 31, true), None);
-        assert_eq!(implied_broadcast(ip("10.1.2.3"), 32, true), None);
-    }
-
-    #[test]
-    fn a_new_netmask_moves_only_the_broadcast_the_old_one_implied() {
-        let local = ip("10.1.2.3");
-        let (m8, m24) = (mask_of(8), mask_of(24));
-        assert_eq!(
-            broadcast_after_netmask(local, m8, ip("10.255.255.255"), m24, true),
-            Some(ip("10.1.2.255"))
-        );
-        // A broadcast set by hand stays.
-        assert_eq!(
-            broadcast_after_netmask(local, m8, ip("10.9.9.9"), m24, true),
-            None
-        );
-        assert_eq!(
-            broadcast_after_netmask(local, m8, ip("10.255.255.255"), m24, false),
-            None
-        );
-        assert_eq!(
-            broadcast_after_netmask(local, m8, ip("10.255.255.255"), mask_of(31), true),
-            None
-        );
-        assert!(bad_mask(0xff00ff00));
-        assert!(!bad_mask(m24));
-    }
 }

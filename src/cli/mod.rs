@@ -1,0 +1,366 @@
+//! nslab's own command line (clap derive): the commands and their dispatch. What each
+//! command does is in one file per family: [`lab`] (up, down, status, show, check, demo),
+//! [`exec`] (exec, shell, identify), [`draw`] (graph, capture), [`migrate`].
+
+mod draw;
+mod exec;
+mod lab;
+mod migrate;
+
+pub use exec::ExecArgs;
+
+use crate::backend::{Backend, Iproute2};
+use crate::error::{Error, Result};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nslab",
+    version,
+    about = "Network-namespace labs on the real iproute2, and drop-in ifconfig/brctl",
+    long_about = "Network-namespace labs on the real iproute2.\n\n\
+        A lab (hosts = network namespaces, veth links, bridges, addresses, routes, sysctls) is \
+        declared in a TOML or JSON file and built with `nslab up`; with no file, the built-in \
+        four-host bridge lab is used. nslab changes the kernel only through the `ip` binary."
+)]
+pub struct Cli {
+    /// Print every command spawned, and at the end how many processes were spawned.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a lab (default: the built-in four-host bridge lab). Validates everything first;
+    /// on a failure, removes whatever this run created.
+    Up {
+        /// Lab file (.toml, or .json with the same schema). Default: the built-in lab.
+        file: Option<String>,
+        /// Print the `ip` commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Prefix for the lab name, namespace names and root-namespace device names.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Remove a lab, from its state in /run/nslab (no lab file needed). Not an error if the
+    /// lab is not up.
+    Down {
+        /// Lab name or lab file. Default: the built-in lab.
+        lab: Option<String>,
+        /// The prefix the lab was brought up with.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// List the labs that are up, their hosts, and which hosts are present.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show interfaces (kind, state, MTU, MAC, master, veth peer, addresses) and routes.
+    Show {
+        /// Lab names or namespace names. Default: every named namespace.
+        targets: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check reachability of every ordered pair of a lab's hosts against its expectations.
+    /// Exits 0 only if every expectation holds.
+    Check {
+        /// Lab name or lab file. Default: the built-in lab.
+        lab: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Probe with `ping` processes instead of ICMP sockets opened in each namespace.
+        #[arg(long)]
+        ping: bool,
+        /// How long to wait for answers, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        timeout: u64,
+        /// The prefix the lab was brought up with.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Run a command inside a namespace, like `ip netns exec NS CMD…`: nslab becomes CMD, so
+    /// its exit status, signals, stdio, environment and cwd are CMD's. With --lab or --all,
+    /// run CMD in each namespace in turn, each output headed by `netns: NAME` (like
+    /// `ip -all netns exec`), and fail if any run failed.
+    #[command(
+        override_usage = "nslab exec [--no-mount] NS [--] CMD [ARGS]...\n       \
+                          nslab exec [--no-mount] (--lab LAB | --all) [--] CMD [ARGS]..."
+    )]
+    Exec {
+        /// Run CMD in each host of this lab (name or lab file) that is up.
+        #[arg(long, value_name = "LAB", conflicts_with = "all")]
+        lab: Option<String>,
+        /// Run CMD in every named namespace, in name order.
+        #[arg(long)]
+        all: bool,
+        /// Only join the network namespace (like `nsenter --net`): faster, but /sys and /etc
+        /// stay the host's.
+        #[arg(long)]
+        no_mount: bool,
+        /// NS (unless --lab/--all), then the command and its arguments.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "NS CMD",
+            value_parser = clap::value_parser!(OsString)
+        )]
+        args: Vec<OsString>,
+    },
+    /// An interactive shell ($SHELL, else /bin/sh) inside a namespace, entered like
+    /// `nslab exec`. The prompt starts with `(NS)` (PS1; bash runs with --norc so that its
+    /// rc files do not replace it) and NSLAB_NETNS holds the name.
+    Shell {
+        /// Namespace name.
+        ns: String,
+        /// Only join the network namespace, as for `exec --no-mount`.
+        #[arg(long)]
+        no_mount: bool,
+    },
+    /// Print the names of the namespace a process is in (like `ip netns identify`): every
+    /// /run/netns file that is the same namespace as /proc/PID/ns/net.
+    Identify {
+        /// Process id. Default: the calling process.
+        pid: Option<u32>,
+    },
+    /// Up the built-in lab, show it, check it, and take it down again.
+    Demo {
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Install, remove or inspect the legacy-name links (`ifconfig`, `brctl` → nslab).
+    Compat {
+        #[command(subcommand)]
+        action: CompatAction,
+    },
+    /// Rewrite a legacy lab script (ifconfig, brctl, route, arp -s/-d) to iproute2, keeping
+    /// everything else byte for byte. Lines that cannot be translated are kept and marked.
+    Migrate {
+        /// The script (`-` or nothing: standard input).
+        file: Option<String>,
+        /// Exit 1 when any legacy line was left untranslated (listed on stderr).
+        #[arg(long)]
+        check: bool,
+        /// Print a unified diff instead of the script.
+        #[arg(long, conflicts_with = "to_lab")]
+        diff: bool,
+        /// Print a lab file (TOML) that `nslab up` builds to the same state as the script.
+        #[arg(long)]
+        to_lab: bool,
+        /// Give a shell variable a value for --to-lab (`--var P=` for a prefix variable).
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+    /// Draw a lab: hosts (routers marked), bridges with the host that holds them, veth links
+    /// labelled with both interface names and their addresses. From a lab file (nothing needs
+    /// to be up) or, given the name of a lab that is up, from what its namespaces hold now.
+    Graph {
+        /// Lab file, or the name of a lab that is up. Default: the built-in lab's file.
+        lab: Option<String>,
+        /// dot (Graphviz), mermaid (renders in GitHub/GitLab Markdown), svg (needs graphviz's
+        /// `dot`), json.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: crate::lab::graph::Format,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// The prefix the lab was brought up with (for a lab name).
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Turn live namespaces into a lab file that `nslab up` accepts: hosts, bridges, veth
+    /// links (peers resolved across namespaces), addresses, routes, MTUs, MACs set by hand,
+    /// forwarding. What a lab file cannot express is kept as commented lines and reported.
+    Capture {
+        /// Namespaces to capture.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        namespaces: Vec<String>,
+        /// Capture every named namespace.
+        #[arg(long)]
+        all: bool,
+        /// The lab's name.
+        #[arg(long, default_value = "captured")]
+        name: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompatAction {
+    /// Create `ifconfig`, `brctl` and `netstat` symlinks to this nslab binary. Refuses to replace a
+    /// file that is not already an nslab link, unless --force.
+    Install {
+        /// Directory for the links.
+        #[arg(default_value = crate::compat::DEFAULT_DIR)]
+        dir: std::path::PathBuf,
+        /// Replace existing files that are not nslab links.
+        #[arg(long, conflicts_with = "system")]
+        force: bool,
+        /// Register the names with update-alternatives (link DIR/NAME), beside the real
+        /// tools, instead of plain symlinks.
+        #[arg(long)]
+        system: bool,
+        /// The net-tools output the links print: `classic` (1.60, as RHEL/CentOS 6 shipped
+        /// it) or `modern` (2.10). Kept next to the links; `NSLAB_NETTOOLS` overrides it.
+        #[arg(long, default_value = "modern", value_parser = parse_dialect)]
+        dialect: crate::legacy::dialect::Dialect,
+    },
+    /// Remove the links that point to nslab (nothing else).
+    Uninstall {
+        #[arg(default_value = crate::compat::DEFAULT_DIR)]
+        dir: std::path::PathBuf,
+        /// Remove the update-alternatives registrations made by `install --system`.
+        #[arg(long)]
+        system: bool,
+    },
+    /// Say what `ifconfig`, `brctl` and `netstat` resolve to on PATH.
+    Status,
+}
+
+/// `--dialect` values: `classic`/`1.60`, `modern`/`2.10`.
+fn parse_dialect(word: &str) -> std::result::Result<crate::legacy::dialect::Dialect, String> {
+    crate::legacy::dialect::Dialect::parse(word)
+        .ok_or_else(|| format!("`{word}`: expected classic (1.60) or modern (2.10)"))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    crate::run::set_verbose(cli.verbose);
+    let mut backend = Iproute2;
+    let result = command(cli.command, &mut backend);
+    if cli.verbose {
+        eprintln!("nslab: {} processes spawned", crate::run::spawned());
+    }
+    result
+}
+
+fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
+    match cmd {
+        Command::Up {
+            file,
+            dry_run,
+            prefix,
+        } => lab::up(file, dry_run, prefix, backend),
+        Command::Down { lab, prefix } => lab::down(lab, prefix, backend),
+        Command::Status { json } => lab::status(json, backend),
+        Command::Show { targets, json } => lab::show(targets, json, backend),
+        Command::Check {
+            lab,
+            json,
+            ping,
+            timeout,
+            prefix,
+        } => lab::check(lab, json, ping, timeout, prefix),
+        Command::Exec {
+            lab,
+            all,
+            no_mount,
+            args,
+        } => exec::exec(lab, all, no_mount, args),
+        Command::Shell { ns, no_mount } => {
+            let entry = if no_mount {
+                crate::netns::Entry::NetOnly
+            } else {
+                crate::netns::Entry::Full
+            };
+            Err(exec::shell(&ns, entry))
+        }
+        Command::Identify { pid } => {
+            for name in crate::netns::identify(pid)? {
+                println!("{name}");
+            }
+            Ok(())
+        }
+        Command::Demo { prefix } => lab::demo(&prefix, backend),
+        Command::Graph {
+            lab,
+            format,
+            output,
+            prefix,
+        } => draw::graph(lab, format, output, prefix, backend),
+        Command::Capture {
+            namespaces,
+            all,
+            name,
+            output,
+        } => draw::capture(namespaces, all, name, output, backend),
+        Command::Compat { action } => {
+            let lines = match action {
+                CompatAction::Install {
+                    dir,
+                    system: true,
+                    dialect,
+                    ..
+                } => {
+                    let mut lines = crate::compat::install_system(&dir)?;
+                    lines.push(crate::compat::set_dialect(&dir, dialect)?);
+                    lines
+                }
+                CompatAction::Install {
+                    dir,
+                    force,
+                    dialect,
+                    ..
+                } => crate::compat::install(&dir, force, dialect)?,
+                CompatAction::Uninstall { system: true, dir } => {
+                    let lines = crate::compat::uninstall_system()?;
+                    crate::compat::set_dialect(&dir, Default::default())?;
+                    lines
+                }
+                CompatAction::Uninstall { dir, .. } => crate::compat::uninstall(&dir)?,
+                CompatAction::Status => {
+                    crate::compat::status(&std::env::var("PATH").unwrap_or_default())?
+                }
+            };
+            for l in lines {
+                println!("{l}");
+            }
+            Ok(())
+        }
+        Command::Migrate {
+            file,
+            check,
+            diff,
+            to_lab,
+            vars,
+        } => migrate::migrate(file.as_deref(), check, diff, to_lab, &vars),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "nslab", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())
+                .map_err(|e| Error::io("stdout", e))
+        }
+    }
+}
+
+/// Entry point for the `nslab` personality.
+pub fn main(args: Vec<OsString>) -> Result<()> {
+    if let Some(exec) = ExecArgs::fast(&args) {
+        return Err(crate::netns::exec(&exec.ns, &exec.command, exec.entry));
+    }
+    let cli = Cli::try_parse_from(args).map_err(|e| {
+        let code = e.exit_code();
+        let _ = e.print();
+        Error::Legacy { code }
+    })?;
+    run(cli)
+}

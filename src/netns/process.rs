@@ -1,0 +1,73 @@
+//! The process set-up nslab does first thing in main (SIGPIPE, fds 0–2), and its undoing
+//! just before an exec.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// How nslab found its process, for [`exec`] to hand on unchanged. Bit 0: SIGPIPE was
+/// ignored; bits 1–3: fd 0, 1, 2 was closed.
+static AS_FOUND: AtomicU8 = AtomicU8::new(0);
+
+/// Set up the process, first thing in main. The binary is `no_main` (see main.rs), so
+/// Rust's runtime set-up has not run; this does the two parts of it nslab needs:
+/// - SIGPIPE to its default action, so a closed pipe ends nslab quietly
+///   (`nslab show | head -1`), as C tools do;
+/// - fds 0–2 open (on /dev/null if they were closed), so that no file nslab opens becomes
+///   its stdout.
+///
+/// What it changed is undone just before [`exec`] execs, so the command gets SIGPIPE and
+/// fds 0–2 as nslab's caller left them, as with `ip netns exec`.
+pub fn process_setup() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let mut found = 0u8;
+    // SAFETY: SIG_DFL installs no handler code; this runs first thing in main, before any
+    // thread exists.
+    if let Ok(SigHandler::SigIgn) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        found |= 1;
+    }
+    // open(2) takes the lowest free fd: each fd below 3 that /dev/null gets was closed.
+    let null = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+    };
+    while let Ok(f) = null() {
+        let fd = f.as_raw_fd();
+        if fd > 2 {
+            break;
+        }
+        found |= 2 << fd;
+        // Keep it open as that fd.
+        let _ = f.into_raw_fd();
+    }
+    AS_FOUND.store(found, Ordering::Relaxed);
+}
+
+/// Whether SIGPIPE was ignored when nslab started.
+fn sigpipe_was_ignored() -> bool {
+    AS_FOUND.load(Ordering::Relaxed) & 1 != 0
+}
+
+/// Ignore SIGPIPE again if nslab's caller did (after [`process_setup`]; before an exec).
+pub(super) fn ignore_sigpipe_as_found() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    if sigpipe_was_ignored() {
+        // SAFETY: SIG_IGN installs no handler code; this runs in a process about to exec
+        // (single-threaded, or a forked child), where nothing else uses signals.
+        unsafe {
+            let _ = signal(Signal::SIGPIPE, SigHandler::SigIgn);
+        }
+    }
+}
+
+/// Undo [`process_setup`] just before exec.
+pub(super) fn restore_as_found() {
+    ignore_sigpipe_as_found();
+    let found = AS_FOUND.load(Ordering::Relaxed);
+    for fd in 0..3 {
+        if found & (2 << fd) != 0 {
+            let _ = nix::unistd::close(fd);
+        }
+    }
+}
