@@ -139,6 +139,23 @@ impl Error {
     }
 }
 
+/// `text` with every control character escaped (`\n`, `\u{1b}`), so that a name or value
+/// echoed in a message can neither split the line nor send escape sequences to a terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Attach a path to an I/O result: `fs::read(p).ctx_path(p)?`.
 pub trait IoContext<T> {
     fn ctx_path(self, path: impl AsRef<std::path::Path>) -> Result<T>;

@@ -64,7 +64,14 @@ pub fn dispatch(mut args: Vec<OsString>) -> i32 {
         Ok(()) => 0,
         Err(error::Error::Legacy { code }) => code,
         Err(e) => {
-            eprintln!("nslab: {e}");
+            // One line, whatever a message carries (a name, a command's stderr): control
+            // characters are shown escaped, never sent to the terminal.
+            let text = e.to_string();
+            let text = match text.trim() {
+                "" => "failed (no message)".to_string(),
+                t => error::escape_controls(t).into_owned(),
+            };
+            eprintln!("nslab: {text}");
             e.exit_code()
         }
     }

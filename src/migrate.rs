@@ -301,6 +301,70 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_variable_glued_to_text_keeps_its_boundary() {
+        let m = migrate("ifconfig \"$VM\"_eth0 up\nifconfig $VM'_x' down\n");
+        assert_eq!(
+            m.text,
+            "ip link set dev \"${VM}_eth0\" up\nip link set dev \"${VM}_x\" down\n"
+        );
+    }
+
+    #[test]
+    fn lines_after_a_case_block_are_translated() {
+        let m =
+            migrate("case $1 in\n  a) echo a ;;\nesac\nif true; then\n  ifconfig eth0 up\nfi\n");
+        assert!(m.text.contains("  ip link set dev eth0 up\n"), "{}", m.text);
+        assert_eq!(m.translated, 1);
+    }
+
+    #[test]
+    fn sudo_stays_where_it_was_and_iproute2_lines_are_not_flagged() {
+        let m = migrate("sudo ifconfig eth0 mtu 1400\nsudo ip netns exec a sudo ip route add 10.0.0.0/8 dev v0\nip netns exec a sudo brctl addbr br0\n");
+        assert_eq!(
+            m.text,
+            "sudo ip link set dev eth0 mtu 1400\nsudo ip netns exec a sudo ip route add 10.0.0.0/8 dev v0\nsudo ip -n a link add name br0 type bridge\n"
+        );
+        assert!(m.kept.is_empty());
+    }
+
+    #[test]
+    fn output_read_by_the_script_is_kept_and_reported() {
+        let src = "IP=$(ifconfig eth1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}')\nifconfig -a | grep -q eth0\nX=`brctl show`\n";
+        let m = migrate(src);
+        let lines: Vec<usize> = m.kept.iter().map(|k| k.line).collect();
+        assert_eq!(lines, vec![1, 2, 3], "{:?}", m.kept);
+    }
+
+    #[test]
+    fn bsd_syntax_is_reported_as_bsd() {
+        let m = migrate("ifconfig bridge0 create\nifconfig bridge0 addm em0\n");
+        assert_eq!(m.kept.len(), 2);
+        assert!(
+            m.kept.iter().all(|k| k.reason.contains("BSD")),
+            "{:?}",
+            m.kept
+        );
+    }
+
+    #[test]
+    fn addif_of_a_port_fails_like_brctl() {
+        let m = migrate("brctl addif br0 eth1\n");
+        assert_eq!(
+            m.text,
+            "if ! ip link show dev eth1 | grep -q ' master '; then ip link set dev eth1 master br0; else false; fi\n"
+        );
+    }
+
+    #[test]
+    fn arp_without_a_device_finds_it_by_route_at_run_time() {
+        let m = migrate("ip netns exec a arp -s 10.0.0.2 02:00:00:00:00:02\n");
+        assert_eq!(
+            m.text,
+            "ip -n a neigh replace 10.0.0.2 lladdr 02:00:00:00:00:02 nud permanent dev \"$(ip -n a route get 10.0.0.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p;q')\"\n"
+        );
+    }
+
+    #[test]
     fn diff_shows_changed_lines() {
         let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", "x", "y");
         assert_eq!(d, "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");

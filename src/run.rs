@@ -101,10 +101,11 @@ impl Output {
     }
 }
 
-/// Where a spawned command's stdin comes from.
+/// Where a spawned command's stdin comes from: nothing, or a pipe nslab writes (never
+/// duct's own writer thread, which would kill nslab by SIGPIPE if the command stops reading:
+/// see [`netns::write_to_child`]).
 enum Stdin {
     Null,
-    Bytes(Vec<u8>),
     Pipe(std::io::PipeReader),
 }
 
@@ -117,20 +118,32 @@ pub struct Held {
 
 impl Held {
     /// Write `text` to the command's stdin, close it, wait for the command to end, and
-    /// report like [`Cmd::run`].
-    pub fn feed(mut self, text: String) -> Result<Output> {
-        use std::io::Write;
+    /// report like [`Cmd::run`]. A command that stops reading early (`ip -batch` at a
+    /// failing line, `ip -n NS` that cannot open NS) is reported by its status and stderr;
+    /// one that exits successfully without reading all of `text` is an error too.
+    pub fn feed(self, text: String) -> Result<Output> {
+        let (cmd, out, unread) = self.finish(text)?;
+        match (cmd.checked(out), unread) {
+            (Ok(_), Some(e)) => Err(Error::io(
+                format!("`{cmd}` exited before reading all its input"),
+                e,
+            )),
+            (result, _) => result,
+        }
+    }
+
+    /// Feed `text`, close stdin, wait: the command as run (with its stdin), what it left,
+    /// and the error of a write it did not read to the end.
+    fn finish(mut self, text: String) -> Result<(Cmd, Output, Option<std::io::Error>)> {
         if verbose() {
             eprintln!("+ {} <<EOF\n{}EOF", self.cmd, text);
         }
         let mut writer = self.writer.take().expect("stdin still held");
-        // A command that died early closes the pipe: its status says why, below.
-        let _ = writer.write_all(text.as_bytes());
+        let unread = netns::write_to_child(&mut writer, text.as_bytes()).err();
         drop(writer);
         self.cmd.stdin = Some(text);
         let out = self.handle.wait().map_err(|e| self.cmd.spawn_error(e))?;
-        let out = Output::of(out);
-        self.cmd.checked(out)
+        Ok((self.cmd, Output::of(out), unread))
     }
 
     /// Close the command's stdin unwritten (an `ip -batch -` then does nothing and exits)
@@ -193,18 +206,22 @@ impl Cmd {
     /// Run and require success; a failure carries the argv, status and stderr. For an
     /// `ip -batch -` command the failing batch line is named too.
     pub fn run(&self) -> Result<Output> {
-        let out = self.run_unchecked()?;
-        self.checked(out)
+        match &self.stdin {
+            Some(text) => self.start_held()?.feed(text.clone()),
+            None => {
+                let out = self.run_unchecked()?;
+                self.checked(out)
+            }
+        }
     }
 
     /// Run and return whatever happened; only a failure to start is an error.
     pub fn run_unchecked(&self) -> Result<Output> {
-        let stdin = match &self.stdin {
-            Some(text) => Stdin::Bytes(text.as_bytes().to_vec()),
-            None => Stdin::Null,
-        };
+        if let Some(text) = &self.stdin {
+            return Ok(self.start_held()?.finish(text.clone())?.1);
+        }
         let out = self
-            .expression(stdin)?
+            .expression(Stdin::Null)?
             .run()
             .map_err(|e| self.spawn_error(e))?;
         Ok(Output::of(&out))
@@ -214,20 +231,14 @@ impl Cmd {
     fn expression(&self, stdin: Stdin) -> Result<duct::Expression> {
         let path = find_binary(&self.program)?;
         // A held command is shown when it is fed, with its input.
-        if verbose() && !matches!(stdin, Stdin::Pipe(_)) {
-            match &self.stdin {
-                Some(text) if !text.is_empty() => {
-                    eprintln!("+ {self} <<EOF\n{}EOF", text)
-                }
-                _ => eprintln!("+ {self}"),
-            }
+        if verbose() && matches!(stdin, Stdin::Null) {
+            eprintln!("+ {self}");
         }
         let mut expr = duct::cmd(&path, &self.args)
             .stdout_capture()
             .stderr_capture()
             .unchecked();
         expr = match stdin {
-            Stdin::Bytes(bytes) => expr.stdin_bytes(bytes),
             Stdin::Pipe(reader) => expr.stdin_file(reader),
             Stdin::Null => expr.stdin_null(),
         };

@@ -468,3 +468,63 @@ fn verbose_up_counts_one_process_per_namespace_plus_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nslab: 5 processes spawned"), "{err}");
 }
+
+/// A flat lab whose all-pairs check needs more neighbour entries than half the kernel's
+/// shared table: `up` raises gc_thresh2/3 (saying so), every pair checks as expected, and
+/// `down` puts the old values back.
+#[test]
+fn a_flat_lab_beyond_the_neighbour_table_raises_it_and_down_restores_it() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let read = |k: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/neigh/default/{k}"))
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = (read("gc_thresh2"), read("gc_thresh3"));
+    // Enough hosts that n*(n-1) exceeds half of the table as it is now.
+    let n = (1..)
+        .find(|n| n * (n - 1) * 2 > before.1 as usize)
+        .unwrap()
+        .max(3);
+    let mut text = String::from("name = \"fl\"\n[[hosts]]\nname = \"hub\"\n");
+    for i in 1..=n {
+        text.push_str(&format!("[[hosts]]\nname = \"h{i}\"\n"));
+    }
+    text.push_str("[[bridges]]\nname = \"br0\"\nhost = \"hub\"\n");
+    for i in 1..=n {
+        text.push_str(&format!(
+            "[[links]]\na = {{ host = \"h{i}\", name = \"eth0\", addrs = [\"10.{}.{}.1/8\"] }}\nb = {{ bridge = \"br0\", name = \"p{i}\" }}\n",
+            i / 250,
+            i % 250
+        ));
+    }
+    let f = write_lab(&text);
+    let p = unique("n");
+    let name = format!("{p}fl");
+    let _g = LabGuard::new(&[&name]);
+    let out = nslab_run(&["up", f.path(), "--prefix", &p]);
+    ok(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("raised net.ipv4.neigh.default.gc_thresh3"),
+        "{said}"
+    );
+    assert!(read("gc_thresh3") >= before.1 + (n * (n - 1)) as u64);
+    let report: Value = serde_json::from_str(&ok(&nslab_run(&["check", &name, "--json"]))).unwrap();
+    assert_eq!(report["ok"], Value::Bool(true));
+    let pairs = report["pairs"].as_array().unwrap();
+    assert_eq!(
+        pairs
+            .iter()
+            .filter(|p| p["reached"] == Value::Bool(true))
+            .count(),
+        n * (n - 1)
+    );
+    ok(&nslab_run(&["down", &name]));
+    // Restored unless another lab that needs it is up meanwhile (none in this run).
+    assert_eq!((read("gc_thresh2"), read("gc_thresh3")), before);
+}

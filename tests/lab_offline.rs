@@ -4,7 +4,7 @@
 mod common;
 
 use nslab::backend::Script;
-use nslab::backend::{ipjson, Recording};
+use nslab::backend::{ipjson, Backend, Recording};
 use nslab::lab::plan::plan_up;
 use nslab::lab::Lab;
 
@@ -75,10 +75,21 @@ fn dry_run_of_every_example_lab() {
         common::insta_settings().bind(|| {
             insta::assert_snapshot!(
                 format!("lab_dry_run_{stem}"),
-                Script::render(&plan_up(&lab))
+                Script::batches(&plan_up(&lab))
             );
         });
     }
+}
+
+#[test]
+fn the_script_backend_prints_what_it_is_given() {
+    let lab = Lab::default_lab();
+    let mut out = Vec::new();
+    Script::new(&mut out, None).apply(&plan_up(&lab)).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        Script::batches(&plan_up(&lab))
+    );
 }
 
 /// Every line the script backend prints is a shell command that gives `ip` exactly the

@@ -23,6 +23,7 @@ const CORPUS: &[&str] = &[
     "loops_vars",
     "flags_mtu",
     "arp",
+    "field_shapes",
 ];
 
 fn corpus_path(name: &str) -> String {
@@ -56,10 +57,25 @@ fn corpus_migrations_match_their_snapshots() {
 
 #[test]
 fn check_fails_when_a_line_is_kept_and_diff_is_unified() {
-    let out = nslab_run(&["migrate", "--check", &corpus_path("arp")]);
+    let out = nslab_run(&["migrate", "--check", &corpus_path("field_shapes")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("arp.sh:12: kept"), "{err}");
+    // Exactly the kept lines: the probe, the two outputs read back, the BSD line.
+    let kept: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split(": kept").next().filter(|_| l.contains(": kept")))
+        .map(|l| l.rsplit('/').next().unwrap_or(l))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            "field_shapes.sh:22",
+            "field_shapes.sh:25",
+            "field_shapes.sh:26",
+            "field_shapes.sh:29"
+        ],
+        "{err}"
+    );
     let out = nslab_run(&["migrate", "--check", &corpus_path("slides")]);
     assert_eq!(out.status.code(), Some(0));
     let out = nslab_run(&["migrate", "--diff", &corpus_path("slides")]);

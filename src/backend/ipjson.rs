@@ -157,14 +157,50 @@ pub struct WireNsid {
 /// Split the output of `ip -j -batch -` into its JSON documents. Empty output is no
 /// documents (`ip -j netns` prints nothing when /run/netns is missing).
 pub fn documents(what: &str, text: &str) -> Result<Vec<serde_json::Value>> {
+    let text = escape_raw_controls(text);
     let mut out = Vec::new();
-    for doc in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
+    for doc in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>() {
         out.push(doc.map_err(|e| Error::Parse {
             what: what.to_string(),
             message: format!("{e} (is this iproute2 older than 4.17, without JSON output for it?)"),
         })?);
     }
     Ok(out)
+}
+
+/// iproute2 before 7.0 writes control characters inside JSON strings as they are (a device
+/// named `zq\x01` comes out with a raw 0x01 byte), which JSON forbids. Escape them (`\u0001`)
+/// inside strings, so such a name reads back as itself and the rest of the output still
+/// parses. Text outside strings is left alone.
+fn escape_raw_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\n' | b'\t' | b'\r' | b' '))
+    {
+        // Only JSON's own whitespace: nothing raw can be inside a string but those, and
+        // iproute2 escapes them (`\n`, `\t`, `\r`).
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            } else if (c as u32) < 0x20 {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+                continue;
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(what: &str, v: serde_json::Value) -> Result<T> {
@@ -349,6 +385,14 @@ impl From<WireRoute> for Route {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_control_characters_in_names_read_back_as_themselves() {
+        let text = "[{\"ifname\":\"zq\u{1}\",\"x\":\"a\\\"\u{1b}\"}]\n";
+        let docs = documents("ip -j link show", text).unwrap();
+        assert_eq!(docs[0][0]["ifname"], "zq\u{1}");
+        assert_eq!(docs[0][0]["x"], "a\"\u{1b}");
+    }
 
     #[test]
     fn empty_output_is_no_documents() {

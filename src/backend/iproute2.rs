@@ -5,7 +5,7 @@
 //! while the root batch still runs and fed once it has succeeded, so their start-up is not on
 //! the critical path. A snapshot is one `ip -j -d -s -s -batch -` per namespace.
 
-use super::{ipjson, Backend};
+use super::{batch, ipjson, Backend};
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::netns;
@@ -19,12 +19,17 @@ pub struct Iproute2;
 /// the detailed counters, no `-d` (link details cost time and the readers need none).
 pub const ADDR_SNAPSHOT_ARGS: &[&str] = &["-j", "-s", "-s", "addr", "show"];
 
-/// One unit of execution in a namespace: a batch of `ip` lines or an in-process sysctl.
+/// One unit of execution in a namespace: a batch of `ip` lines, an `ip` command of its own
+/// (an Op whose words no batch line can carry, see [`batch`]), or an in-process sysctl.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Batch {
         ns: Option<String>,
         lines: Vec<String>,
+    },
+    Argv {
+        ns: Option<String>,
+        args: Vec<String>,
     },
     Sysctl {
         ns: Option<String>,
@@ -33,12 +38,38 @@ pub enum Step {
     },
 }
 
-/// A stage: root-level lines first, then each namespace's steps (namespaces are independent
-/// of each other within a stage, so they may run concurrently).
+/// A stage: root-namespace steps first, then each namespace's steps (namespaces are
+/// independent of each other within a stage, so they may run concurrently).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Stage {
-    pub root: Vec<String>,
+    pub root: Vec<Step>,
     pub per_ns: Vec<(Option<String>, Vec<Step>)>,
+}
+
+impl Stage {
+    /// The root batch's lines when the root steps are one batch (the usual case).
+    pub fn root_batch(&self) -> Option<&[String]> {
+        match self.root.as_slice() {
+            [Step::Batch { lines, .. }] => Some(lines),
+            _ => None,
+        }
+    }
+}
+
+/// Add an Op's `ip` words to `steps`: as a line of the last batch (or a new one), or, when
+/// no batch line can carry them, as a command of its own.
+fn push_words(steps: &mut Vec<Step>, ns: &Option<String>, args: Vec<String>) {
+    match (batch::line(&args), steps.last_mut()) {
+        (Ok(line), Some(Step::Batch { lines, .. })) => lines.push(line),
+        (Ok(line), _) => steps.push(Step::Batch {
+            ns: ns.clone(),
+            lines: vec![line],
+        }),
+        (Err(_), _) => steps.push(Step::Argv {
+            ns: ns.clone(),
+            args,
+        }),
+    }
 }
 
 /// Compile Ops into stages. Root-namespace Ops go into the root batch. A new stage starts when a root-level Op follows namespace Ops,
@@ -52,13 +83,13 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
                 stages.push(Stage::default());
             }
             let args = op.ip_args().expect("root-level ops are ip commands");
-            stages.last_mut().expect("stage").root.push(args.join(" "));
+            push_words(&mut stages.last_mut().expect("stage").root, &None, args);
             continue;
         }
         // Root-namespace Ops join the root batch: they are ordered among themselves and
         // independent of the other namespaces' Ops in the same stage.
         if let (None, Some(args)) = (op.ns(), op.ip_args()) {
-            cur.root.push(args.join(" "));
+            push_words(&mut cur.root, &None, args);
             continue;
         }
         let ns = op.ns().map(str::to_string);
@@ -76,13 +107,7 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
                 key: key.clone(),
                 value: value.clone(),
             }),
-            (_, Some(args)) => match steps.last_mut() {
-                Some(Step::Batch { lines, .. }) => lines.push(args.join(" ")),
-                _ => steps.push(Step::Batch {
-                    ns: ns.clone(),
-                    lines: vec![args.join(" ")],
-                }),
-            },
+            (_, Some(args)) => push_words(steps, &ns, args),
             (_, None) => unreachable!("only sysctl has no ip form"),
         }
         if matches!(op, Op::MoveToNetns { .. }) {
@@ -99,7 +124,7 @@ pub fn batch_cmd(ns: Option<&str>, lines: &[String]) -> Cmd {
 }
 
 /// A batch's lines as `ip -batch -` reads them.
-fn batch_text(lines: &[String]) -> String {
+pub fn batch_text(lines: &[String]) -> String {
     let mut text = lines.join("\n");
     text.push('\n');
     text
@@ -110,6 +135,9 @@ fn run_steps(steps: &[Step]) -> Result<()> {
         match step {
             Step::Batch { ns, lines } => {
                 batch_cmd(ns.as_deref(), lines).run()?;
+            }
+            Step::Argv { ns, args } => {
+                Cmd::ip(ns.as_deref(), &[]).args(args).run()?;
             }
             Step::Sysctl { ns, key, value } => netns::write_sysctl(ns.as_deref(), key, value)?,
         }
@@ -205,14 +233,15 @@ impl Backend for Iproute2 {
     fn apply(&mut self, ops: &[Op]) -> Result<()> {
         for stage in compile(ops) {
             let mut chunks = stage.per_ns.chunks(parallelism());
-            if !stage.root.is_empty() {
-                match chunks.next() {
-                    Some(first) => {
-                        let early = root_with_early_starts(&stage.root, first)?;
-                        run_concurrently(first, early)?;
-                    }
-                    None => {
-                        batch_cmd(None, &stage.root).run()?;
+            match (stage.root_batch(), chunks.next()) {
+                (Some(root), Some(first)) => {
+                    let early = root_with_early_starts(root, first)?;
+                    run_concurrently(first, early)?;
+                }
+                (_, first) => {
+                    run_steps(&stage.root)?;
+                    if let Some(first) = first {
+                        run_concurrently(first, Vec::new())?;
                     }
                 }
             }
@@ -238,7 +267,7 @@ impl Backend for Iproute2 {
             .iter()
             .map(
                 |op| match (op.is_root_level(), op.ns() == ns, op.ip_args()) {
-                    (false, true, Some(args)) => Some(args.join(" ")),
+                    (false, true, Some(args)) => batch::line(&args).ok(),
                     _ => None,
                 },
             )
@@ -356,7 +385,7 @@ mod tests {
         ];
         let stages = compile(&ops);
         assert_eq!(stages.len(), 1);
-        assert_eq!(stages[0].root.len(), 3);
+        assert_eq!(stages[0].root_batch().unwrap().len(), 3);
         assert_eq!(stages[0].per_ns.len(), 2);
         assert_eq!(
             stages[0].per_ns[0].1,

@@ -3,6 +3,7 @@
 //! one prints the `ip` commands (`--dry-run`, `migrate`), the recording one keeps the Ops
 //! (tests).
 
+pub mod batch;
 pub mod ipjson;
 pub mod iproute2;
 pub mod memory;

@@ -1,11 +1,17 @@
-//! A backend that prints each Op as a standalone shell command instead of running it: the
-//! output of `--dry-run`, and what `migrate` emits. Snapshots come from an optional inner
-//! backend (so a dry run can still validate against the live system), or are empty.
+//! A backend that prints what the iproute2 backend would run instead of running it: the
+//! output of `--dry-run`. Each batch is shown as `ip [-n NS] -batch - <<'EOF'` followed by
+//! exactly the lines `ip` reads (the iproute2 backend's own [`compile`] and batch text, so the
+//! two cannot differ), then `EOF`: a runnable shell script. [`Script::render`] is the other
+//! form, one standalone shell-quoted command per Op, which `migrate` emits. Snapshots come
+//! from an optional inner backend (so a dry run can still validate against the live
+//! system), or are empty.
 
+use super::iproute2::{batch_text, compile, Step};
 use super::Backend;
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::op::Op;
+use crate::run::Cmd;
 use std::fmt;
 use std::io::Write;
 
@@ -23,16 +29,46 @@ impl<'a> Script<'a> {
         }
     }
 
-    /// The script text for a list of Ops, one command per line.
+    /// The script text for a list of Ops, one standalone shell command per line.
     pub fn render(ops: &[Op]) -> String {
         ops.iter().map(|op| format!("{op}\n")).collect()
+    }
+
+    /// What the iproute2 backend runs for these Ops, as a shell script: one here-document per
+    /// `ip -batch` process holding exactly the text that process reads, one shell-quoted
+    /// command per Op run on its own, and sysctls as `sysctl` commands.
+    pub fn batches(ops: &[Op]) -> String {
+        let mut out = String::new();
+        for stage in compile(ops) {
+            let per_ns = stage.per_ns.iter().flat_map(|(_, steps)| steps);
+            for step in stage.root.iter().chain(per_ns) {
+                match step {
+                    Step::Batch { ns, lines } => {
+                        let cmd = Cmd::ip(ns.as_deref(), &["-batch", "-"]);
+                        out.push_str(&format!("{cmd} <<'EOF'\n{}EOF\n", batch_text(lines)));
+                    }
+                    Step::Argv { ns, args } => {
+                        out.push_str(&format!("{}\n", Cmd::ip(ns.as_deref(), &[]).args(args)));
+                    }
+                    Step::Sysctl { ns, key, value } => {
+                        let op = Op::Sysctl {
+                            ns: ns.clone(),
+                            key: key.clone(),
+                            value: value.clone(),
+                        };
+                        out.push_str(&format!("{op}\n"));
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
 impl Backend for Script<'_> {
     fn apply(&mut self, ops: &[Op]) -> Result<()> {
         self.out
-            .write_all(Script::render(ops).as_bytes())
+            .write_all(Script::batches(ops).as_bytes())
             .map_err(|e| crate::error::Error::io("stdout", e))
     }
 

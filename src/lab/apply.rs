@@ -155,8 +155,13 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     check_free(lab, backend)?;
     let state = State::of(lab, source);
     state.save()?;
-    let result = backend
-        .apply(&plan_up(lab))
+    let result = super::neigh::raise_for(lab, backend)
+        .map(|said| {
+            if let Some(line) = said {
+                eprintln!("nslab: {line}");
+            }
+        })
+        .and_then(|()| backend.apply(&plan_up(lab)))
         .and_then(|()| settle(lab, backend))
         .and_then(|()| run_commands(lab));
     if let Err(error) = result {
@@ -231,7 +236,11 @@ fn teardown(state: &State, backend: &mut dyn Backend) -> Result<()> {
             return Err(e);
         }
     }
-    State::remove(&state.lab.name)
+    State::remove(&state.lab.name)?;
+    if let Some(line) = super::neigh::release(&state.lab.name, backend)? {
+        eprintln!("nslab: {line}");
+    }
+    Ok(())
 }
 
 /// What `down` did.

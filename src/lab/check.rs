@@ -8,10 +8,12 @@
 //! the other.
 
 use super::file::{Cidr, Lab};
+use super::neigh;
 use crate::error::{Error, Result};
 use crate::netns;
 use crate::run::Cmd;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,8 @@ pub struct Pair {
     pub to: String,
     pub expected: bool,
     pub reached: bool,
+    /// Probes were lost to a full neighbour table: whether `to` can be reached is not known.
+    pub unsure: bool,
     /// Addresses of `to` that answered.
     pub answered: Vec<IpAddr>,
 }
@@ -37,6 +41,9 @@ pub struct Report {
     pub prober: &'static str,
     pub hosts: Vec<String>,
     pub pairs: Vec<Pair>,
+    /// Neighbour entries the kernel refused while probing (all namespaces): non-zero means
+    /// the shared table overflowed.
+    pub neighbour_table_fulls: u64,
     pub elapsed_ms: f64,
     pub ok: bool,
 }
@@ -97,36 +104,49 @@ pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
 }
 
 /// Probe every ordered pair of hosts concurrently and compare with the expectations.
+///
+/// The kernel's neighbour tables are shared by all namespaces; when one is full, a probe
+/// that needs a new entry is dropped. If `table_fulls` grew while probing, the pairs that
+/// did not answer are probed once more; those that still fail while the table overflows are
+/// reported as unsure, never as "does not reach".
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
-    let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
-        let handles: Vec<_> = hosts
+    let fulls_before = neigh::table_fulls();
+    let mut answers = probe_pairs(lab, &hosts, prober, timeout, None)?;
+    let mut overflow = neigh::table_fulls() - fulls_before;
+    let mut unsure: BTreeSet<(usize, usize)> = BTreeSet::new();
+    if overflow > 0 {
+        let failed: BTreeSet<(usize, usize)> = answers
             .iter()
-            .map(|from| {
-                let hosts = &hosts;
-                s.spawn(move || probe_from(lab, hosts, from, prober, timeout))
-            })
+            .filter(|(_, a)| a.is_empty())
+            .map(|(k, _)| *k)
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("prober thread panicked"))
-            .collect()
-    });
-    let mut pairs = Vec::new();
-    for (from, res) in hosts.iter().zip(per_source) {
-        for (to_idx, answered) in res? {
-            let to = &hosts[to_idx];
-            pairs.push(Pair {
-                from: from.clone(),
-                to: to.clone(),
-                expected: expected(lab, from, to),
-                reached: !answered.is_empty(),
-                answered,
-            });
+        let again_before = neigh::table_fulls();
+        let again = probe_pairs(lab, &hosts, prober, timeout, Some(&failed))?;
+        let again_overflow = neigh::table_fulls() - again_before;
+        overflow += again_overflow;
+        for (k, a) in again {
+            if !a.is_empty() {
+                answers.insert(k, a);
+            } else if again_overflow > 0 {
+                unsure.insert(k);
+            }
         }
     }
-    let ok = pairs.iter().all(|p| p.expected == p.reached);
+    let mut pairs = Vec::new();
+    for (&(f, t), answered) in &answers {
+        let (from, to) = (&hosts[f], &hosts[t]);
+        pairs.push(Pair {
+            from: from.clone(),
+            to: to.clone(),
+            expected: expected(lab, from, to),
+            reached: !answered.is_empty(),
+            unsure: unsure.contains(&(f, t)),
+            answered: answered.clone(),
+        });
+    }
+    let ok = pairs.iter().all(|p| p.expected == p.reached && !p.unsure);
     Ok(Report {
         lab: lab.name.clone(),
         prober: match prober {
@@ -135,42 +155,79 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
         },
         hosts,
         pairs,
+        neighbour_table_fulls: overflow,
         elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
         ok,
     })
 }
 
-/// For each other host (by index), the addresses of it that answered.
-type Answers = Vec<(usize, Vec<IpAddr>)>;
+/// Probe the ordered pairs (source index, target index) — all of them, or `only` these —
+/// one prober per source, concurrently. Returns each pair's answering addresses.
+fn probe_pairs(
+    lab: &Lab,
+    hosts: &[String],
+    prober: Prober,
+    timeout: Duration,
+    only: Option<&BTreeSet<(usize, usize)>>,
+) -> Result<BTreeMap<(usize, usize), Vec<IpAddr>>> {
+    let slots = match prober {
+        Prober::Socket => None,
+        Prober::Ping => Some(Slots::new(ping_slots())),
+    };
+    let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..hosts.len())
+            .filter(|f| only.is_none_or(|o| o.iter().any(|(x, _)| x == f)))
+            .map(|f| {
+                let slots = slots.as_ref();
+                s.spawn(move || {
+                    let wanted = |t: usize| only.is_none_or(|o| o.contains(&(f, t)));
+                    probe_from(lab, hosts, f, &wanted, prober, slots, timeout).map(|a| (f, a))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("prober thread panicked"))
+            .map(|r| r.map(|(f, a)| a.into_iter().map(|(t, x)| ((f, t), x)).collect()))
+            .collect()
+    });
+    let mut out = BTreeMap::new();
+    for r in per_source {
+        out.extend(r?);
+    }
+    Ok(out)
+}
 
-/// From one source host: for each other host, the addresses that answered.
+/// For each pair (source, target) by index, the addresses of the target that answered.
+type Answers = Vec<((usize, usize), Vec<IpAddr>)>;
+
+/// From one source host (by index): for each other host it is asked about, the addresses
+/// that answered.
 fn probe_from(
     lab: &Lab,
     hosts: &[String],
-    from: &str,
+    from: usize,
+    wanted: &dyn Fn(usize) -> bool,
     prober: Prober,
+    slots: Option<&Slots>,
     timeout: Duration,
-) -> Result<Answers> {
+) -> Result<Vec<(usize, Vec<IpAddr>)>> {
     let mut flat: Vec<(usize, IpAddr)> = Vec::new();
-    for (i, to) in hosts.iter().enumerate() {
-        if to != from {
-            flat.extend(targets(lab, to).into_iter().map(|a| (i, a)));
-        }
+    let others: Vec<usize> = (0..hosts.len())
+        .filter(|t| *t != from && wanted(*t))
+        .collect();
+    for &t in &others {
+        flat.extend(targets(lab, &hosts[t]).into_iter().map(|a| (t, a)));
     }
     let addrs: Vec<IpAddr> = flat.iter().map(|(_, a)| *a).collect();
-    let answered = match prober {
-        Prober::Socket => netns::probe(from, &addrs, timeout)?,
-        Prober::Ping => ping_all(from, &addrs, timeout)?,
+    let answered = match (prober, slots) {
+        (Prober::Ping, Some(slots)) => ping_all(&hosts[from], &addrs, timeout, slots)?,
+        _ => netns::probe(&hosts[from], &addrs, timeout)?,
     };
-    let mut out: Vec<(usize, Vec<IpAddr>)> = hosts
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| *h != from)
-        .map(|(i, _)| (i, vec![]))
-        .collect();
-    for ((i, a), ok) in flat.into_iter().zip(answered) {
+    let mut out: Vec<(usize, Vec<IpAddr>)> = others.iter().map(|t| (*t, vec![])).collect();
+    for ((t, a), ok) in flat.into_iter().zip(answered) {
         if ok {
-            if let Some(slot) = out.iter_mut().find(|(j, _)| *j == i) {
+            if let Some(slot) = out.iter_mut().find(|(j, _)| *j == t) {
                 slot.1.push(a);
             }
         }
@@ -178,27 +235,82 @@ fn probe_from(
     Ok(out)
 }
 
-/// One `ping -c 1` per target, all at once, each entering the namespace itself.
-fn ping_all(from: &str, addrs: &[IpAddr], timeout: Duration) -> Result<Vec<bool>> {
+/// How many `ping` processes may run at once across all sources: each holds three pipes
+/// and a process slot, so a lab of hundreds of hosts must not start one per pair at once
+/// ("Too many open files"). A quarter of the descriptor limit, at most 64.
+fn ping_slots() -> usize {
+    // The soft limit, from /proc/self/limits: `Max open files  1024  1048576  files`.
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    (soft / 4).clamp(1, 64)
+}
+
+/// A counting semaphore: `ping` processes wait for a slot.
+struct Slots {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Slots {
+    fn new(n: usize) -> Slots {
+        Slots {
+            free: std::sync::Mutex::new(n),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        let mut free = self.free.lock().expect("slots");
+        while *free == 0 {
+            free = self.freed.wait(free).expect("slots");
+        }
+        *free -= 1;
+        drop(free);
+        let out = f();
+        *self.free.lock().expect("slots") += 1;
+        self.freed.notify_one();
+        out
+    }
+}
+
+/// One `ping -c 1` per target, each entering the namespace itself, as many at once as
+/// `slots` allows (shared by all sources).
+fn ping_all(from: &str, addrs: &[IpAddr], timeout: Duration, slots: &Slots) -> Result<Vec<bool>> {
     let secs = timeout.as_secs().max(1).to_string();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<bool>>>> =
+        addrs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    // A few workers per source take targets in turn; the slots bound the processes.
     std::thread::scope(|s| {
-        let hs: Vec<_> = addrs
-            .iter()
-            .map(|a| {
-                let secs = &secs;
-                s.spawn(move || {
+        for _ in 0..addrs.len().min(8) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(a) = addrs.get(i) else { break };
+                let r = slots.with(|| {
                     Cmd::new("ping")
-                        .args(&["-n", "-q", "-c", "1", "-W", secs, &a.to_string()])
+                        .args(&["-n", "-q", "-c", "1", "-W", &secs, &a.to_string()])
                         .in_netns(from)
                         .run_unchecked()
                         .map(|o| o.success())
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .map(|h| h.join().expect("ping thread panicked"))
-            .collect()
-    })
+                });
+                *results[i].lock().expect("result") = Some(r);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("result")
+                .expect("every target probed")
+        })
+        .collect()
 }
 
 impl Report {
@@ -217,6 +329,7 @@ impl Report {
             for to in &self.hosts {
                 let cell = match self.pairs.iter().find(|p| &p.from == from && &p.to == to) {
                     None => "-".to_string(),
+                    Some(p) if p.unsure => "unsure".into(),
                     Some(p) => match (p.reached, p.expected) {
                         (true, true) => "ok".into(),
                         (false, false) => "blocked".into(),
@@ -234,6 +347,10 @@ impl Report {
             .iter()
             .filter(|p| p.reached == p.expected)
             .count();
+        if let Some(line) = self.overflow_line() {
+            s.push_str(&line);
+            s.push('\n');
+        }
         s.push_str(&format!(
             "{}/{} pairs reach; {}/{} as expected ({} prober, {:.1} ms)\n",
             reached,
@@ -246,10 +363,31 @@ impl Report {
         s
     }
 
-    /// The error to exit with when an expectation failed.
+    /// What to say when the kernel's shared neighbour table overflowed while probing.
+    fn overflow_line(&self) -> Option<String> {
+        let unsure = self.pairs.iter().filter(|p| p.unsure).count();
+        (self.neighbour_table_fulls > 0).then(|| {
+            format!(
+                "the kernel's neighbour table (shared by all namespaces) overflowed while \
+                 probing ({} entries refused; net.ipv4.neigh.default.gc_thresh3 = {}): \
+                 {unsure} pairs are unsure after a second try; `nslab up` raises the limit \
+                 for the labs it builds",
+                self.neighbour_table_fulls,
+                neigh::thresh3().map_or("?".to_string(), |t| t.to_string()),
+            )
+        })
+    }
+
+    /// The error to exit with when an expectation failed or a pair is unsure.
     pub fn verdict(&self) -> Result<()> {
         if self.ok {
             return Ok(());
+        }
+        if self.pairs.iter().any(|p| p.unsure) {
+            return Err(Error::Check(format!(
+                "check failed: {}",
+                self.overflow_line().unwrap_or_default()
+            )));
         }
         let bad: Vec<String> = self
             .pairs

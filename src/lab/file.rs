@@ -3,7 +3,8 @@
 //! names, addresses, references between hosts, bridges and links, duplicates. Every error
 //! is one line naming the file and the key (`links[2].a.host`) or the line.
 
-use crate::error::{Error, Result};
+use crate::backend::batch;
+use crate::error::{escape_controls, Error, Result};
 use crate::netns::check_name;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +16,10 @@ pub const DEFAULT_LAB: &str = include_str!("../../labs/seed.toml");
 pub const DEFAULT_LAB_PATH: &str = "labs/seed.toml (built in)";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a lab: a table with `name` and `[[hosts]]`"
+)]
 pub struct Lab {
     pub name: String,
     #[serde(default)]
@@ -30,7 +34,10 @@ pub struct Lab {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a host: a table such as { name = \"h1\" }"
+)]
 pub struct Host {
     pub name: String,
     #[serde(default)]
@@ -45,7 +52,10 @@ pub struct Host {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a sysctl value: an integer, true/false or a string"
+)]
 pub enum SysctlValue {
     Int(i64),
     Bool(bool),
@@ -63,7 +73,10 @@ impl SysctlValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a command: a string, or a list of strings (its argv)"
+)]
 pub enum CommandDecl {
     Line(String),
     Argv(Vec<String>),
@@ -79,7 +92,10 @@ impl CommandDecl {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a bridge: a table such as { name = \"br0\", host = \"h1\" }"
+)]
 pub struct Bridge {
     pub name: String,
     /// The host whose namespace holds the bridge; none means the root namespace.
@@ -96,7 +112,10 @@ pub struct Bridge {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a link: a table with endpoints `a` and `b`"
+)]
 pub struct LinkDecl {
     pub a: Endpoint,
     pub b: Endpoint,
@@ -104,7 +123,10 @@ pub struct LinkDecl {
 
 /// One end of a veth: an interface of a host, or a port on a bridge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an endpoint: a table such as { host = \"h1\", name = \"eth0\" }"
+)]
 pub struct Endpoint {
     pub name: String,
     #[serde(default)]
@@ -126,7 +148,10 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a route: a table such as { to = \"default\", via = \"10.0.0.1\" }"
+)]
 pub struct RouteDecl {
     /// `default` or a prefix.
     pub to: String,
@@ -139,7 +164,10 @@ pub struct RouteDecl {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an expectation: a table such as { from = \"h1\", to = \"h2\", reach = true }"
+)]
 pub struct Expect {
     pub from: String,
     pub to: String,
@@ -212,6 +240,29 @@ impl std::fmt::Display for Cidr {
     }
 }
 
+/// The prefix an address is in (host bits cleared).
+fn network_of(c: Cidr) -> Cidr {
+    let addr = match c.addr {
+        IpAddr::V4(a) => {
+            let mask = if c.len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - c.len)
+            };
+            IpAddr::from((u32::from(a) & mask).to_be_bytes())
+        }
+        IpAddr::V6(a) => {
+            let mask = if c.len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - c.len)
+            };
+            IpAddr::from((u128::from(a) & mask).to_be_bytes())
+        }
+    };
+    Cidr { addr, len: c.len }
+}
+
 /// Where a lab file came from, for error messages.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -219,17 +270,30 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 impl Lab {
     /// Parse a lab file's text; `path` decides the format (`.json` or TOML) and names errors.
+    /// An error is one line: the file and line, the key (`hosts[0].routes[1].via`) and what
+    /// was expected there.
     pub fn parse(path: &str, text: &str) -> Result<Lab> {
         if path.ends_with(".json") {
-            serde_json::from_str(text)
-                .map_err(|e| Error::lab(format!("{path}:{}", e.line()), first_line(&e.to_string())))
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut de)
+                .map_err(|e| {
+                    let line = e.inner().line();
+                    let key = key_of(e.path());
+                    Error::lab(format!("{path}:{line}"), keyed(key, &e.inner().to_string()))
+                })
+                .and_then(|lab| {
+                    de.end().map(|()| lab).map_err(|e| {
+                        Error::lab(format!("{path}:{}", e.line()), message_of(&e.to_string()))
+                    })
+                })
         } else {
-            toml::from_str(text).map_err(|e| {
-                let place = match e.span() {
+            let de = toml::Deserializer::new(text);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let place = match e.inner().span() {
                     Some(span) => format!("{path}:{}", line_of(text, span.start)),
                     None => path.to_string(),
                 };
-                Error::lab(place, first_line(e.message()))
+                Error::lab(place, keyed(key_of(e.path()), e.inner().message()))
             })
         }
     }
@@ -357,9 +421,26 @@ impl Lab {
     pub fn validate(&self, path: &str) -> Result<()> {
         let err = |key: String, msg: String| Error::lab(format!("{path}: {key}"), msg);
         let name_ok = |key: String, n: &str| check_name(n).map_err(|m| err(key, m));
+        // Namespace and device names go into `ip -batch` lines: each must be read back as
+        // itself (see backend/batch.rs).
+        let batch_ok = |key: String, n: &str| match batch::word(n) {
+            Some(_) => Ok(()),
+            None => Err(err(
+                key,
+                format!(
+                    "`{}` cannot be used: {}",
+                    escape_controls(n),
+                    batch::why_not(n)
+                ),
+            )),
+        };
+        let host_ok = |key: String, n: &str| {
+            name_ok(key.clone(), n)?;
+            batch_ok(key, n)
+        };
         // Interface names also pass the kernel's own rules for device names.
         let ifname_ok = |key: String, n: &str| {
-            name_ok(key.clone(), n)?;
+            host_ok(key.clone(), n)?;
             check_ifname(n).map_err(|m| err(key, m))
         };
 
@@ -369,7 +450,7 @@ impl Lab {
         }
         let mut hosts = BTreeSet::new();
         for (i, h) in self.hosts.iter().enumerate() {
-            name_ok(format!("hosts[{i}].name"), &h.name)?;
+            host_ok(format!("hosts[{i}].name"), &h.name)?;
             if !hosts.insert(h.name.as_str()) {
                 return Err(err(
                     format!("hosts[{i}].name"),
@@ -499,54 +580,7 @@ impl Lab {
                 .get(&Some(h.name.clone()))
                 .cloned()
                 .unwrap_or_default();
-            let own: Vec<Cidr> = self
-                .host_addrs(&h.name)
-                .into_iter()
-                .map(|(_, c)| c)
-                .collect();
-            for (j, r) in h.routes.iter().enumerate() {
-                let key = format!("hosts[{i}].routes[{j}]");
-                let family_v4 = if r.to == "default" {
-                    None
-                } else {
-                    let c = Cidr::parse(&r.to).map_err(|m| err(format!("{key}.to"), m))?;
-                    if !c.is_network() {
-                        return Err(err(
-                            format!("{key}.to"),
-                            format!("`{}` has host bits set beyond /{}", r.to, c.len),
-                        ));
-                    }
-                    Some(c.addr.is_ipv4())
-                };
-                if r.via.is_none() && r.dev.is_none() {
-                    return Err(err(key, "a route needs `via` or `dev`".into()));
-                }
-                if let Some(v) = &r.via {
-                    let gw: IpAddr = v.parse().map_err(|_| {
-                        err(format!("{key}.via"), format!("`{v}` is not an IP address"))
-                    })?;
-                    if family_v4.is_some_and(|f| f != gw.is_ipv4()) {
-                        return Err(err(
-                            format!("{key}.via"),
-                            format!("gateway {gw} is not of the family of `{}`", r.to),
-                        ));
-                    }
-                    if r.dev.is_none() && !own.iter().any(|c| c.contains(gw)) {
-                        return Err(err(
-                            format!("{key}.via"),
-                            format!("gateway {gw} is on none of host `{}`'s subnets", h.name),
-                        ));
-                    }
-                }
-                if let Some(d) = &r.dev {
-                    if !devs.contains(d) {
-                        return Err(err(
-                            format!("{key}.dev"),
-                            format!("host `{}` has no interface `{d}`", h.name),
-                        ));
-                    }
-                }
-            }
+            self.validate_routes(i, h, &devs, &err)?;
             for k in h.sysctl.keys() {
                 let ok = k.starts_with("net.")
                     && !k.contains("..")
@@ -578,6 +612,134 @@ impl Lab {
                 return Err(err(
                     format!("expect[{i}]"),
                     "`from` and `to` are the same host".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A host's routes: destinations and gateways parse and agree in family, a gateway
+    /// without `dev` is on a subnet of an interface that is up, `dev` names an interface of
+    /// the host that is up, and no route is listed twice or repeats a connected route (the
+    /// kernel refuses all of these, so they are caught before anything changes).
+    fn validate_routes(
+        &self,
+        i: usize,
+        h: &Host,
+        devs: &BTreeSet<String>,
+        err: &dyn Fn(String, String) -> Error,
+    ) -> Result<()> {
+        let down: BTreeSet<&str> = self
+            .links
+            .iter()
+            .flat_map(|l| [&l.a, &l.b])
+            .filter(|e| e.host.as_deref() == Some(h.name.as_str()) && !e.up)
+            .map(|e| e.name.as_str())
+            .collect();
+        let own = self.host_addrs(&h.name);
+        // (IPv4?, destination, metric as the kernel fills it in) → the route's key.
+        let mut seen: BTreeMap<(bool, IpAddr, u8, u32), String> = BTreeMap::new();
+        for (dev, c) in own.iter().filter(|(d, _)| !down.contains(d.as_str())) {
+            // The kernel's own prefix route of an IPv4 address (metric 0); IPv6 ones have
+            // metric 256, which a route without `metric` (1024) does not collide with.
+            if c.addr.is_ipv4() && c.len < 32 {
+                let net = network_of(*c);
+                seen.insert(
+                    (true, net.addr, net.len, 0),
+                    format!("the connected route of `{dev}` ({c})"),
+                );
+            }
+        }
+        for (j, r) in h.routes.iter().enumerate() {
+            let key = format!("hosts[{i}].routes[{j}]");
+            let dst = if r.to == "default" {
+                None
+            } else {
+                let c = Cidr::parse(&r.to).map_err(|m| err(format!("{key}.to"), m))?;
+                if !c.is_network() {
+                    return Err(err(
+                        format!("{key}.to"),
+                        format!("`{}` has host bits set beyond /{}", r.to, c.len),
+                    ));
+                }
+                Some(c)
+            };
+            if r.via.is_none() && r.dev.is_none() {
+                return Err(err(key, "a route needs `via` or `dev`".into()));
+            }
+            let mut gateway = None;
+            if let Some(v) = &r.via {
+                let gw: IpAddr = v.parse().map_err(|_| {
+                    err(format!("{key}.via"), format!("`{v}` is not an IP address"))
+                })?;
+                if dst.is_some_and(|c| c.addr.is_ipv4() != gw.is_ipv4()) {
+                    return Err(err(
+                        format!("{key}.via"),
+                        format!("gateway {gw} is not of the family of `{}`", r.to),
+                    ));
+                }
+                if r.dev.is_none() {
+                    let on: Vec<&str> = own
+                        .iter()
+                        .filter(|(_, c)| c.contains(gw))
+                        .map(|(d, _)| d.as_str())
+                        .collect();
+                    if on.is_empty() {
+                        return Err(err(
+                            format!("{key}.via"),
+                            format!("gateway {gw} is on none of host `{}`'s subnets", h.name),
+                        ));
+                    }
+                    if on.iter().all(|d| down.contains(d)) {
+                        return Err(err(
+                            format!("{key}.via"),
+                            format!(
+                                "gateway {gw} is reachable only through `{}`, which has `up = false`",
+                                on[0]
+                            ),
+                        ));
+                    }
+                }
+                gateway = Some(gw);
+            }
+            if let Some(d) = &r.dev {
+                if !devs.contains(d) {
+                    return Err(err(
+                        format!("{key}.dev"),
+                        format!("host `{}` has no interface `{d}`", h.name),
+                    ));
+                }
+                if down.contains(d.as_str()) {
+                    return Err(err(
+                        format!("{key}.dev"),
+                        format!("interface `{d}` has `up = false`: the kernel refuses a route through it"),
+                    ));
+                }
+            }
+            // `default` takes the family of its gateway (IPv4 without one, as `ip` does).
+            let v4 = match (dst, gateway) {
+                (Some(c), _) => c.addr.is_ipv4(),
+                (None, Some(gw)) => gw.is_ipv4(),
+                (None, None) => true,
+            };
+            let (addr, len) = match dst {
+                Some(c) => (c.addr, c.len),
+                None if v4 => (IpAddr::from([0u8; 4]), 0),
+                None => (IpAddr::from([0u16; 8]), 0),
+            };
+            let metric = r.metric.unwrap_or(if v4 { 0 } else { 1024 });
+            if let Some(prev) = seen.insert((v4, addr, len, metric), key.clone()) {
+                let prev = if prev.starts_with("hosts[") {
+                    format!("`{prev}`")
+                } else {
+                    prev
+                };
+                return Err(err(
+                    key,
+                    format!(
+                        "the route to `{}` (metric {metric}) is the same as {prev}; the kernel keeps one",
+                        r.to
+                    ),
                 ));
             }
         }
@@ -632,8 +794,60 @@ fn check_mac(err: &dyn Fn(String, String) -> Error, key: String, mac: Option<&st
     Ok(())
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_string()
+/// The key a parse error is at, as written in a lab file (`hosts[0].sysctl."net.ipv4.x"`),
+/// or `None` at the top level.
+fn key_of(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut key = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Map { key: k } | Segment::Enum { variant: k } => {
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                let bare = !k.is_empty()
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if bare {
+                    key.push_str(k);
+                } else {
+                    key.push_str(&format!("{:?}", k));
+                }
+            }
+            Segment::Unknown => key.push_str(".?"),
+        }
+    }
+    (!key.is_empty()).then_some(key)
+}
+
+/// A parser's message made one line: its lines joined, the position suffix serde_json adds
+/// dropped (the place already names the line), never empty.
+fn message_of(raw: &str) -> String {
+    let joined = raw
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let trimmed = match joined.rfind(" at line ") {
+        Some(i) if joined[i..].contains(" column ") => joined[..i].to_string(),
+        _ => joined,
+    };
+    if trimmed.is_empty() {
+        // toml says nothing when a value is missing (`name =` at the end of the file).
+        "a value was expected here".to_string()
+    } else {
+        trimmed
+    }
+}
+
+/// `KEY: MESSAGE`, or the message alone at the top level.
+fn keyed(key: Option<String>, raw: &str) -> String {
+    match key {
+        Some(k) => format!("{k}: {}", message_of(raw)),
+        None => message_of(raw),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod check;
 pub mod file;
 pub mod graph;
+pub mod neigh;
 pub mod plan;
 
 pub use file::Lab;

@@ -196,8 +196,9 @@ mod tests {
         let stages = compile(&plan_up(&lab));
         assert_eq!(stages.len(), 1);
         let s = &stages[0];
-        assert_eq!(s.root.len(), 8, "4 namespaces + 4 veths: {:?}", s.root);
-        assert!(s.root[4].contains("netns ns1 type veth peer name bveth1 netns ns1"));
+        let root = s.root_batch().expect("one root batch");
+        assert_eq!(root.len(), 8, "4 namespaces + 4 veths: {root:?}");
+        assert!(root[4].contains("netns ns1 type veth peer name bveth1 netns ns1"));
         let spaces: Vec<_> = s.per_ns.iter().map(|(n, _)| n.clone().unwrap()).collect();
         assert_eq!(spaces, ["ns1", "ns2", "ns3", "ns4"]);
         assert!(

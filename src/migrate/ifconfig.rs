@@ -67,6 +67,14 @@ fn show_pattern(a: &Guess) -> String {
 
 impl Tx {
     pub(super) fn ifconfig(&mut self, args: &[String], dyn_at: &[bool]) -> Res {
+        const BSD: &[&str] = &[
+            "create", "destroy", "addm", "deletem", "plumb", "unplumb", "-alias",
+        ];
+        if let Some(w) = args.iter().skip(1).find(|a| BSD.contains(&a.as_str())) {
+            return Err(format!(
+                "`{w}` is BSD ifconfig syntax: Linux net-tools has no such keyword (it would look `{w}` up as a host name and fail)"
+            ));
+        }
         let inv = ifconfig::parse(args);
         let (iface, words) = match inv {
             IfInv::Show(req) => {
@@ -80,7 +88,10 @@ impl Tx {
                 return Ok(None);
             }
             IfInv::Version | IfInv::Help => {
-                return Err("it prints net-tools' own text; iproute2 has no equivalent".into())
+                return Err(
+                    "a probe of net-tools itself (`-V`/`--help`): it prints net-tools' own text, which iproute2 has no equivalent of"
+                        .into(),
+                )
             }
             IfInv::BadOption(o) => return Err(format!("ifconfig refuses the option `{o}`")),
             IfInv::Configure { iface, words, .. } => (iface, words),

@@ -114,10 +114,47 @@ impl Tx {
                     }
                     Ok(None)
                 }
-                None => Err(
-                    "without `-i IF` the kernel picks the device by a route lookup at run time"
-                        .into(),
-                ),
+                None => {
+                    // Without `-i` the kernel picks the device by a route lookup: so does
+                    // the translation, at run time (no route: `ip` fails, as arp does).
+                    const MARK: &str = "NSLAB-ROUTE-DEV";
+                    let (addr, with_dev) = match &inv {
+                        arp::Invocation::Set {
+                            addr,
+                            mac,
+                            temp,
+                            publ,
+                            ..
+                        } => (
+                            *addr,
+                            arp::Invocation::Set {
+                                addr: *addr,
+                                mac: mac.clone(),
+                                temp: *temp,
+                                publ: *publ,
+                                dev: Some(MARK.into()),
+                            },
+                        ),
+                        arp::Invocation::Del { addr, publ, .. } => (
+                            *addr,
+                            arp::Invocation::Del {
+                                addr: *addr,
+                                publ: *publ,
+                                dev: Some(MARK.into()),
+                            },
+                        ),
+                        _ => return Err("an arp request migrate does not know".into()),
+                    };
+                    let lookup = format!(
+                        "\"$({} route get {addr} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p;q')\"",
+                        self.ip()
+                    );
+                    for op in with_dev.ops(&self.ns).unwrap_or_default() {
+                        let line = Script::render(&[op]);
+                        self.lines.push(line.trim_end().replace(MARK, &lookup));
+                    }
+                    Ok(None)
+                }
             },
         }
     }

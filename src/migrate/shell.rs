@@ -72,6 +72,8 @@ pub struct Context {
     pub compound: bool,
     /// Part of a pipeline or an `&&`/`||` list, or run in the background.
     pub list: bool,
+    /// Its output goes into a pipe (`CMD | …`).
+    pub piped: bool,
 }
 
 /// A simple command: its words (reserved words that open compounds are not included), its
@@ -460,22 +462,24 @@ pub fn commands(src: &str) -> Vec<Command> {
         }
         ls
     };
-    let finish = |cur: &mut Option<Command>, out: &mut Vec<Command>, list_after: bool| {
-        if let Some(mut c) = cur.take() {
-            if list_after {
-                c.ctx.list = true;
+    let finish =
+        |cur: &mut Option<Command>, out: &mut Vec<Command>, list_after: bool, piped: bool| {
+            if let Some(mut c) = cur.take() {
+                if list_after {
+                    c.ctx.list = true;
+                }
+                c.ctx.piped |= piped;
+                if !c.words.is_empty() {
+                    out.push(c);
+                }
             }
-            if !c.words.is_empty() {
-                out.push(c);
-            }
-        }
-    };
+        };
     let mut k = 0;
     while k < toks.len() {
         let t = &toks[k];
         match t {
             Tok::Newline(_) => {
-                finish(&mut cur, &mut out, false);
+                finish(&mut cur, &mut out, false, false);
                 skip_header = false;
                 after_list_op = false;
             }
@@ -508,7 +512,7 @@ pub fn commands(src: &str) -> Vec<Command> {
                     ";;" if in_case => case_pattern = true,
                     _ => {}
                 }
-                finish(&mut cur, &mut out, joins);
+                finish(&mut cur, &mut out, joins, matches!(op.as_str(), "|" | "|&"));
                 if op == ";" {
                     skip_header = false;
                 }
@@ -530,6 +534,7 @@ pub fn commands(src: &str) -> Vec<Command> {
                         ctx: Context {
                             compound: depth > 0,
                             list: after_list_op,
+                            piped: false,
                         },
                         opaque: true,
                         alone: false,
@@ -542,6 +547,12 @@ pub fn commands(src: &str) -> Vec<Command> {
                     continue;
                 }
                 if case_pattern {
+                    // `esac` after the last `;;` closes the case (it is no pattern).
+                    if w.lit().as_deref() == Some("esac") {
+                        depth = depth.saturating_sub(1);
+                        in_case = false;
+                        case_pattern = false;
+                    }
                     k += 1;
                     continue;
                 }
@@ -612,6 +623,7 @@ pub fn commands(src: &str) -> Vec<Command> {
                     ctx: Context {
                         compound: depth > 0,
                         list: after_list_op,
+                        piped: false,
                     },
                     opaque: false,
                     alone: false,
@@ -626,7 +638,7 @@ pub fn commands(src: &str) -> Vec<Command> {
         }
         k += 1;
     }
-    finish(&mut cur, &mut out, false);
+    finish(&mut cur, &mut out, false, false);
     for c in &mut out {
         let before = &src[c.line_start..c.start];
         let line_end = src[c.end..]
@@ -700,6 +712,10 @@ mod tests {
             "cat <<EOF\nifconfig eth0 up\nEOF\ncase $x in\n  a|b) ifconfig eth1 up ;;\nesac\n";
         let w = words(src);
         assert_eq!(w, vec![vec!["cat"], vec!["ifconfig", "eth1", "up"]]);
+        // Lines after the `esac` are commands again, at the top level.
+        let after = commands("case $x in\n  a) true ;;\nesac\nifconfig eth2 up\n");
+        assert_eq!(after.len(), 2);
+        assert!(!after[1].ctx.compound);
         assert!(commands(src)[0].opaque);
     }
 }

@@ -33,6 +33,113 @@ pub enum Outcome {
 /// Translate one simple command. `uncond`: it runs exactly once, in order (not in a
 /// compound, not in a list), so the static picture may be used and updated.
 pub fn translate(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
+    let out = translate_plain(cmd, known, uncond);
+    match (&out, substituted_legacy(cmd)) {
+        (Outcome::NotLegacy, Some(tool)) => Outcome::Keep(format!(
+            "`{tool}` runs inside a command substitution: the script reads net-tools' output, which `ip` prints differently"
+        )),
+        _ => out,
+    }
+}
+
+const LEGACY: &[&str] = &["ifconfig", "brctl", "route", "arp"];
+
+/// The words after `sudo [OPTIONS]` (or `doas`), and the wrapper with its options.
+fn strip_sudo(words: &[Word]) -> Option<(String, &[Word])> {
+    let first = words.first()?.lit()?;
+    if !matches!(basename(&first), "sudo" | "doas") {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(w) = words.get(i).and_then(Word::lit) {
+        if !w.starts_with('-') {
+            break;
+        }
+        // Options with a value.
+        i += if matches!(w.as_str(), "-u" | "-g" | "-C" | "-p" | "-h") {
+            2
+        } else {
+            1
+        };
+    }
+    if i >= words.len() {
+        return None;
+    }
+    let prefix: Vec<String> = words[..i]
+        .iter()
+        .map(|w| w.lit().unwrap_or_default())
+        .collect();
+    Some((prefix.join(" "), &words[i..]))
+}
+
+/// A command behind `sudo` (before or after `ip netns exec NS`): the same command without
+/// it, and the `sudo …` words to put back in front of its translation.
+fn behind_sudo(cmd: &Command) -> Option<(Command, String)> {
+    if let Some((sudo, rest)) = strip_sudo(&cmd.words) {
+        let mut inner = cmd.clone();
+        inner.words = rest.to_vec();
+        return Some((inner, sudo));
+    }
+    let (Some(_), words) = split_netns(&cmd.words) else {
+        return None;
+    };
+    let (sudo, rest) = strip_sudo(words)?;
+    let mut inner = cmd.clone();
+    let head = cmd.words.len() - words.len();
+    inner.words = cmd.words[..head].iter().chain(rest).cloned().collect();
+    Some((inner, sudo))
+}
+
+/// A legacy tool run inside a `$(…)` or backquote substitution of the command's words.
+fn substituted_legacy(cmd: &Command) -> Option<String> {
+    for w in &cmd.words {
+        for p in &w.parts {
+            let Part::Dyn(d) = p else { continue };
+            let inner = if let Some(x) = d.strip_prefix("$(") {
+                if x.starts_with('(') {
+                    continue;
+                }
+                x.strip_suffix(')').unwrap_or(x)
+            } else if let Some(x) = d.strip_prefix('`') {
+                x.strip_suffix('`').unwrap_or(x)
+            } else {
+                continue;
+            };
+            for c in super::shell::commands(inner) {
+                let c = behind_sudo(&c).map(|(c, _)| c).unwrap_or(c);
+                let (_, words) = split_netns(&c.words);
+                let tool = words.first().and_then(Word::lit);
+                if let Some(t) = tool.filter(|t| LEGACY.contains(&basename(t))) {
+                    return Some(basename(&t).to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+fn translate_plain(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
+    if let Some((inner, sudo)) = behind_sudo(cmd) {
+        return match translate_plain(&inner, known, uncond) {
+            Outcome::Lines(lines, note) => {
+                let mut out = Vec::new();
+                for l in lines {
+                    if l == "false" || l.starts_with("(exit ") {
+                        out.push(l);
+                    } else if super::plain(&l) && (l.starts_with("ip ") || l.starts_with("bridge "))
+                    {
+                        out.push(format!("{sudo} {l}"));
+                    } else {
+                        return Outcome::Keep(format!(
+                            "it runs behind `{sudo}`, and its translation needs a run-time test that cannot"
+                        ));
+                    }
+                }
+                Outcome::Lines(out, note)
+            }
+            other => other,
+        };
+    }
     let (ns_word, words) = split_netns(&cmd.words);
     let Some(first) = words.first() else {
         return Outcome::NotLegacy;
@@ -44,11 +151,14 @@ pub fn translate(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
         "unshare", "chroot",
     ];
     if let Some(w) = tool.as_deref().filter(|t| WRAPPERS.contains(t)) {
+        // The wrapped command: the first word that is a legacy tool, unless an iproute2
+        // command comes first (`timeout 5 ip route add …` is not `route`).
         let inner = words[1..]
             .iter()
-            .filter_map(Word::lit)
-            .map(|x| basename(&x).to_string())
-            .find(|x| matches!(x.as_str(), "ifconfig" | "brctl" | "route" | "arp"));
+            .map(|w| w.lit().map(|x| basename(&x).to_string()))
+            .take_while(|x| !matches!(x.as_deref(), Some("ip" | "bridge" | "tc")))
+            .flatten()
+            .find(|x| LEGACY.contains(&x.as_str()));
         if let Some(inner) = inner {
             if !uncond {
                 known.forget_all();
@@ -154,6 +264,16 @@ fn dispatch(
         Err(reason) => return Outcome::Keep(names.plain(&reason)),
         Ok(note) => (tx.lines, note),
     };
+    if cmd.ctx.piped
+        && !lines.is_empty()
+        && lines
+            .iter()
+            .all(|l| l.contains(" show") && !l.contains("grep -q"))
+    {
+        return Outcome::Keep(format!(
+            "its output goes into a pipe that reads net-tools' format; `{tool}`'s iproute2 equivalent prints another"
+        ));
+    }
     let mut out = Vec::new();
     for l in dedup(lines) {
         match names.render(&l) {

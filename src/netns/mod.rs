@@ -44,7 +44,7 @@ mod thread;
 pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};
 pub use linkstate::sync_links;
 pub use probe::probe;
-pub use process::process_setup;
+pub use process::{process_setup, write_to_child};
 pub use thread::{in_netns, read_sysctls, write_sysctl};
 
 use crate::error::{Error, Result};
@@ -61,23 +61,24 @@ pub const NETNS_ETC_DIR: &str = "/etc/netns";
 /// Names nslab accepts for namespaces and devices: 1–15 bytes, printable, no `/`, no
 /// whitespace, not `.`/`..`, no leading `-`. Returns why not.
 pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    let shown = crate::error::escape_controls(name);
     if name.is_empty() {
         return Err("empty name".into());
     }
     if name.len() > 15 {
-        return Err(format!("`{name}` is longer than 15 bytes"));
+        return Err(format!("`{shown}` is longer than 15 bytes"));
     }
     if name == "." || name == ".." {
         return Err(format!("`{name}` is not a name"));
     }
     if name.starts_with('-') {
-        return Err(format!("`{name}` starts with `-`"));
+        return Err(format!("`{shown}` starts with `-`"));
     }
     if let Some(c) = name
         .chars()
         .find(|c| *c == '/' || c.is_whitespace() || c.is_control() || !c.is_ascii())
     {
-        return Err(format!("`{name}` contains {c:?}"));
+        return Err(format!("`{shown}` contains {c:?}"));
     }
     Ok(())
 }

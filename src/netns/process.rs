@@ -44,6 +44,35 @@ pub fn process_setup() {
     AS_FOUND.store(found, Ordering::Relaxed);
 }
 
+/// Write all of `bytes` into the stdin pipe of a child nslab spawned, without nslab dying of
+/// SIGPIPE if the child stopped reading (it exited early: `ip -batch` at its first failing
+/// line, `ip -n NS` that cannot open NS). SIGPIPE keeps its default action for nslab's own
+/// output (see [`process_setup`]), so it is blocked in this thread for the write; the one
+/// the write raises (pipe(7): sent to the writing thread) is taken off again before the mask
+/// is restored, and the write fails with EPIPE instead, for the caller to report.
+pub fn write_to_child(w: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+    let mut pipe = SigSet::empty();
+    pipe.add(Signal::SIGPIPE);
+    let old = pipe.thread_swap_mask(SigmaskHow::SIG_BLOCK)?;
+    let written = w.write_all(bytes);
+    let broken = matches!(&written, Err(e) if e.raw_os_error() == Some(nix::libc::EPIPE));
+    if broken && !old.contains(Signal::SIGPIPE) {
+        let zero = nix::libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `pipe` is a valid sigset_t, the info pointer may be null, and `zero` is a
+        // valid timespec; with a zero timeout sigtimedwait only takes a pending SIGPIPE (the
+        // one this write raised) and never blocks.
+        unsafe {
+            nix::libc::sigtimedwait(pipe.as_ref(), std::ptr::null_mut(), &zero);
+        }
+    }
+    old.thread_set_mask()?;
+    written
+}
+
 /// Whether SIGPIPE was ignored when nslab started.
 fn sigpipe_was_ignored() -> bool {
     AS_FOUND.load(Ordering::Relaxed) & 1 != 0

@@ -341,32 +341,9 @@ fn showstp(ctx: &mut Context, name: &str) -> i32 {
     0
 }
 
-/// Whether a name survives the `ip -batch` line syntax (`#` starts a comment; a leading
-/// quote starts a quoted word).
-fn batch_safe(name: &str) -> bool {
-    !name.contains('#') && !name.starts_with(['"', '\''])
-}
-
 /// Apply Ops through the backend; a failure becomes the kernel's message as brctl would
 /// print it (the strerror text).
 fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
-    for op in ops {
-        let names: Vec<&str> = match op {
-            Op::AddLink { name, .. } => vec![name],
-            Op::DelLink { dev, .. } | Op::Bridge { dev, .. } | Op::BridgePort { dev, .. } => {
-                vec![dev]
-            }
-            Op::SetMaster { dev, master, .. } => std::iter::once(dev.as_str())
-                .chain(master.as_deref())
-                .collect(),
-            _ => vec![],
-        };
-        if let Some(bad) = names.into_iter().find(|n| !batch_safe(n)) {
-            return Err(format!(
-                "\0nslab brctl: the name `{bad}` cannot be passed to `ip -batch` (it contains `#` or starts with a quote)"
-            ));
-        }
-    }
     ctx.backend.apply(ops).map_err(|e| kernel_message(&e))
 }
 

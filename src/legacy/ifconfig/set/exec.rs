@@ -120,7 +120,6 @@ impl Exec<'_, '_> {
         if ops.is_empty() {
             return Ok(());
         }
-        batch_safe(&ops)?;
         self.snap = None;
         let snap = self.ctx.backend.apply_then_addr_snapshot(None, &ops);
         snap.map(|s| self.snap = Some(s)).map_err(|e| errno_of(&e))
@@ -584,9 +583,6 @@ impl Exec<'_, '_> {
             Ok(ops) => ops,
             Err(e) => return Ok(Err(e)),
         };
-        if let Err(e) = batch_safe(&ops) {
-            return Ok(Err(e));
-        }
         self.snap = None;
         Ok(
             match self.ctx.backend.apply_then_addr_snapshot(None, &ops) {
@@ -825,20 +821,6 @@ impl Exec<'_, '_> {
         self.set_flag(&alias, IFF_BROADCAST)?;
         Ok(None)
     }
-}
-
-/// Whether every word of the Ops' `ip` lines survives `ip -batch` parsing unchanged (it
-/// splits at blanks and treats quotes, backslashes and `#` specially). The kernel allows
-/// such characters in device names; nslab refuses to pass them rather than act on
-/// another device.
-fn batch_safe(ops: &[Op]) -> Result<(), Errno> {
-    for w in ops.iter().filter_map(Op::ip_args).flatten() {
-        let bad = |c: char| !c.is_ascii_graphic() || matches!(c, '#' | '"' | '\'' | '\\');
-        if w.is_empty() || w.contains(bad) {
-            return Err(format!("{EINVAL} (nslab cannot pass `{w}' to ip -batch)"));
-        }
-    }
-    Ok(())
 }
 
 /// An entry of net-tools' interface cache (`struct interface`): the name, and the IPv4
