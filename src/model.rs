@@ -186,8 +186,11 @@ pub struct Route {
     pub metric: Option<u32>,
     /// Route metrics (`ip route … advmss N window W rtt R`), as `ip -j` shows them: `rtt` in
     /// the kernel's unit divided by 8 (what /proc/net/route calls IRTT).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advmss: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt: Option<u32>,
 }
 

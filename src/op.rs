@@ -86,11 +86,11 @@ pub struct RouteSpec {
     pub proto: Option<String>,
     /// Route metrics: `advmss N` (bytes), `window N` (bytes), `rtt N` (the kernel's raw
     /// value, 8 per millisecond).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advmss: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt: Option<u32>,
 }
 
