@@ -247,6 +247,15 @@ pub enum Op {
         dev: String,
         setting: PortSetting,
     },
+    /// Run a command inside a host once its network is ready (a lab host's `exec`). The
+    /// backend waits for it at most `timeout_ms`; one still running then (a daemon in the
+    /// foreground) is reported and left running, for `down` to end. Its output goes to
+    /// files, never to a pipe, so a background job it starts cannot hold `up`.
+    Run {
+        ns: Ns,
+        argv: Vec<String>,
+        timeout_ms: u64,
+    },
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -283,7 +292,8 @@ impl Op {
             | Bridge { ns, .. }
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
-            | BridgePort { ns, .. } => ns.as_deref(),
+            | BridgePort { ns, .. }
+            | Run { ns, .. } => ns.as_deref(),
         }
     }
 
@@ -314,7 +324,8 @@ impl Op {
             | Bridge { ns, .. }
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
-            | BridgePort { ns, .. } => *ns = to.clone(),
+            | BridgePort { ns, .. }
+            | Run { ns, .. } => *ns = to.clone(),
         }
         self
     }
@@ -327,8 +338,14 @@ impl Op {
         )
     }
 
-    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl, which is
-    /// not an `ip` command.
+    /// Ops that are not kernel changes of `ip` but work done inside a host (commands,
+    /// services, its files): backends apply them in order, after the Ops before them.
+    pub fn is_host_work(&self) -> bool {
+        matches!(self, Op::Run { .. })
+    }
+
+    /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl or host work,
+    /// which are not `ip` commands.
     pub fn ip_args(&self) -> Option<Vec<String>> {
         use Op::*;
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -399,7 +416,7 @@ impl Op {
             AddRoute { route, .. } => route_args("add", route),
             PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
-            Sysctl { .. } => return None,
+            Sysctl { .. } | Run { .. } => return None,
             SetNeigh {
                 dev,
                 addr,

@@ -336,6 +336,98 @@ impl Cmd {
     }
 }
 
+/// How a [`Cmd::run_bounded`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bounded {
+    /// It exited in time, successfully; what it printed.
+    Finished(Output),
+    /// It was still running when the time was up; it is left running.
+    Running { pid: u32 },
+}
+
+/// An unlinked scratch file in the temporary directory: a place for a child's output that,
+/// unlike a pipe, nobody has to drain and nobody waits on.
+fn scratch_file() -> std::io::Result<std::fs::File> {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir();
+    loop {
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".nslab-{}-{n}", std::process::id()));
+        match std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                return Ok(f);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn read_back(mut f: std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut buf = Vec::new();
+    let _ = f.rewind().and_then(|_| f.read_to_end(&mut buf));
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+impl Cmd {
+    /// Run a command that may start background jobs (a lab host's `exec`): stdin is
+    /// /dev/null, stdout and stderr go to unlinked scratch files instead of pipes, so a job
+    /// the command leaves behind holds nothing nslab reads, and nslab waits for the process
+    /// itself only, at most `timeout`. A command still running then is left running (it does
+    /// not die with nslab; `nslab down` ends it) and reported as [`Bounded::Running`]. A
+    /// command that exits in time and fails is an error, as for [`Cmd::run`].
+    pub fn run_bounded(&self, timeout: std::time::Duration) -> Result<Bounded> {
+        let path = find_binary(&self.program)?;
+        if verbose() {
+            eprintln!("+ {self}");
+        }
+        let io = |e| self.spawn_error(e);
+        let (out, err) = (scratch_file().map_err(io)?, scratch_file().map_err(io)?);
+        let mut command = std::process::Command::new(&path);
+        command
+            .args(&self.args)
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone().map_err(io)?)
+            .stderr(err.try_clone().map_err(io)?);
+        netns::setup_child(
+            &mut command,
+            netns::ChildSetup {
+                netns: self.netns.as_deref(),
+                entry: netns::Entry::Full,
+                die_with_parent: false,
+            },
+        );
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let mut child = command.spawn().map_err(io)?;
+        drop(command);
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(1);
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(io)? {
+                break status;
+            }
+            if start.elapsed() >= timeout {
+                return Ok(Bounded::Running { pid: child.id() });
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(std::time::Duration::from_millis(20));
+        };
+        let output = Output {
+            status: exit_of(status),
+            stdout: read_back(out),
+            stderr: read_back(err),
+        };
+        self.checked(output).map(Bounded::Finished)
+    }
+}
+
 /// Run `argv` inside the namespace `ns` (entered in the child, see `netns`) with nslab's own
 /// stdin, stdout and stderr (streaming: nothing is captured), found by a PATH search as
 /// execvp(3) does, and wait for it. `None` means success. For `nslab exec --lab/--all`.

@@ -5,18 +5,9 @@
 mod common;
 
 use common::{kernel_tests_allowed, nslab_run, unique, write_lab, LabGuard};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "nslab failed ({:?}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::succeeded as ok;
 
 const EXAMPLES: &[&str] = &["seed", "router", "ipv6"];
 

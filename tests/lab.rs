@@ -4,18 +4,8 @@ mod common;
 
 use common::{kernel_tests_allowed, netns_list, nslab_run, unique};
 use serde_json::Value;
-use std::process::Output;
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "nslab failed ({:?}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::succeeded as ok;
 
 /// Root-namespace devices, minus those of the tests that make root devices (prefixes `b` and
 /// `a` from `unique`), which may run concurrently.

@@ -9,8 +9,10 @@ use super::{batch, ipjson, Backend};
 use crate::error::Result;
 use crate::model::Snapshot;
 use crate::netns;
+use crate::netns::procs::{self, Ended, Space};
 use crate::op::Op;
 use crate::run::{Cmd, Held};
+use std::time::Duration;
 
 #[derive(Debug, Default)]
 pub struct Iproute2;
@@ -108,7 +110,7 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
                 value: value.clone(),
             }),
             (_, Some(args)) => push_words(steps, &ns, args),
-            (_, None) => unreachable!("only sysctl has no ip form"),
+            (_, None) => unreachable!("host work is applied apart from the batches: {op:?}"),
         }
         if matches!(op, Op::MoveToNetns { .. }) {
             stages.push(Stage::default());
@@ -229,8 +231,9 @@ fn root_with_early_starts(
     })
 }
 
-impl Backend for Iproute2 {
-    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+impl Iproute2 {
+    /// Apply Ops that are all `ip` commands or sysctls.
+    fn apply_kernel(&mut self, ops: &[Op]) -> Result<()> {
         for stage in compile(ops) {
             let mut chunks = stage.per_ns.chunks(parallelism());
             match (stage.root_batch(), chunks.next()) {
@@ -247,6 +250,27 @@ impl Backend for Iproute2 {
             }
             for chunk in chunks {
                 run_concurrently(chunk, Vec::new())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Backend for Iproute2 {
+    /// Kernel changes are compiled into batches; host work (commands, services) runs in
+    /// order between them, after everything listed before it.
+    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+        let mut rest = ops;
+        while !rest.is_empty() {
+            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
+            if n > 0 {
+                self.apply_kernel(&rest[..n])?;
+            }
+            if let Some(op) = rest.get(n) {
+                super::host::apply(op)?;
+                rest = &rest[n + 1..];
+            } else {
+                rest = &[];
             }
         }
         Ok(())
@@ -322,6 +346,18 @@ impl Backend for Iproute2 {
 
     fn namespaces(&mut self) -> Result<Vec<String>> {
         Ok(netns::list())
+    }
+
+    fn spaces(&mut self, names: &[String]) -> Vec<Space> {
+        procs::spaces(names)
+    }
+
+    fn end_processes(&mut self, spaces: &[Space], first: &[i32], grace: Duration) -> Ended {
+        procs::end(spaces, first, grace)
+    }
+
+    fn holders(&mut self, spaces: &[Space]) -> Vec<String> {
+        procs::holders(spaces)
     }
 
     fn root_links(&mut self) -> Result<Vec<String>> {

@@ -358,7 +358,8 @@ impl Memory {
             | Op::Bridge { .. }
             | Op::SetNeigh { .. }
             | Op::DelNeigh { .. }
-            | Op::BridgePort { .. } => {}
+            | Op::BridgePort { .. }
+            | Op::Run { .. } => {}
         }
         Ok(())
     }

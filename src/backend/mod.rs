@@ -4,6 +4,7 @@
 //! (tests).
 
 pub mod batch;
+pub mod host;
 pub mod ipjson;
 pub mod iproute2;
 pub mod memory;
@@ -12,7 +13,9 @@ pub mod script;
 
 use crate::error::Result;
 use crate::model::Snapshot;
+use crate::netns::procs::{Ended, Space};
 use crate::op::Op;
+use std::time::Duration;
 
 pub trait Backend {
     /// Apply the Ops in order. On error, Ops before the failing one may have been applied.
@@ -50,6 +53,22 @@ pub trait Backend {
     /// The IPv4 neighbour entries of a namespace, then its IPv4 proxy entries, each in the
     /// kernel's order (what /proc/net/arp lists).
     fn neighbours(&mut self, netns: Option<&str>) -> Result<Vec<crate::model::Neigh>>;
+
+    /// The identities of those of these named namespaces that exist (nothing where not real).
+    fn spaces(&mut self, _names: &[String]) -> Vec<Space> {
+        Vec::new()
+    }
+
+    /// End every process in `spaces` (SIGTERM to `first`, then to all, SIGKILL after
+    /// `grace`); see [`crate::netns::procs::end`]. Nothing where not real.
+    fn end_processes(&mut self, _spaces: &[Space], _first: &[i32], _grace: Duration) -> Ended {
+        Ended::default()
+    }
+
+    /// What still keeps any of `spaces` alive in the kernel, one line each.
+    fn holders(&mut self, _spaces: &[Space]) -> Vec<String> {
+        Vec::new()
+    }
 
     /// The named network namespaces that exist.
     fn namespaces(&mut self) -> Result<Vec<String>>;

@@ -142,7 +142,13 @@ impl fmt::Display for Op {
                 }
                 write!(f, "sysctl -qw {}", shell_quote(&format!("{key}={value}")))
             }
-            (None, _) => unreachable!("only sysctl has no ip form"),
+            (None, Op::Run { ns, argv, .. }) => {
+                if let Some(ns) = ns {
+                    write!(f, "ip netns exec {} ", shell_quote(ns))?;
+                }
+                write!(f, "{}", quoted(argv.clone()))
+            }
+            (None, _) => unreachable!("only sysctl and host work have no ip form"),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::backend::{Backend, Script};
 use crate::error::{Error, Result};
 use crate::lab::apply::{self, Down, State};
 use crate::lab::check::{self, Prober};
-use crate::lab::plan::plan_up;
+use crate::lab::plan::{plan_post, plan_up};
 use crate::lab::Lab;
 use crate::netns;
 use crate::show;
@@ -50,21 +50,45 @@ pub(super) fn up(
     if dry_run {
         apply::check_free(&lab, backend)?;
         let mut script = Script::new(std::io::stdout(), None);
-        return script.apply(&plan_up(&lab));
+        script.apply(&plan_up(&lab))?;
+        return script.apply(&plan_post(&lab));
     }
     apply::up(&lab, file.as_deref(), backend)?;
     eprintln!("lab `{}` is up: {} hosts", lab.name, lab.hosts.len());
     Ok(())
 }
 
-/// `nslab down [LAB]`.
-pub(super) fn down(lab: Option<String>, prefix: String, backend: &mut dyn Backend) -> Result<()> {
+/// `nslab down [LAB] [--grace S] [--json]`.
+pub(super) fn down(
+    lab: Option<String>,
+    prefix: String,
+    grace: Duration,
+    json: bool,
+    backend: &mut dyn Backend,
+) -> Result<()> {
     let name = match lab.as_deref() {
         Some(a) => apply::lab_name_of(a, &prefix)?,
         None => format!("{prefix}{}", Lab::default_lab().name),
     };
-    match apply::down(&name, backend)? {
-        Down::Removed => eprintln!("lab `{name}` is down"),
+    let done = apply::down(&name, backend, grace)?;
+    let ended = match &done {
+        Down::Removed(e) => e.ended.clone(),
+        Down::NotUp => Vec::new(),
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "lab": name,
+            "was_up": matches!(done, Down::Removed(_)),
+            "ended": ended,
+        }));
+    }
+    match done {
+        Down::Removed(_) if ended.is_empty() => eprintln!("lab `{name}` is down"),
+        Down::Removed(_) => eprintln!(
+            "lab `{name}` is down ({} process{} ended)",
+            ended.len(),
+            if ended.len() == 1 { "" } else { "es" }
+        ),
         Down::NotUp => eprintln!("lab `{name}` is not up; nothing to do"),
     }
     Ok(())
@@ -177,7 +201,7 @@ pub(super) fn demo(prefix: &str, backend: &mut dyn Backend) -> Result<()> {
         report.verdict()
     })();
     println!("\n# nslab down {}", lab.name);
-    let downed = apply::down(&lab.name, backend);
+    let downed = apply::down(&lab.name, backend, apply::DEFAULT_GRACE);
     result?;
     downed?;
     println!("demo done: everything removed");

@@ -13,6 +13,7 @@ use crate::backend::{Backend, Iproute2};
 use crate::error::{Error, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::ffi::OsString;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +55,12 @@ pub enum Command {
         /// The prefix the lab was brought up with.
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Seconds a process in the lab gets between SIGTERM and SIGKILL.
+        #[arg(long, default_value_t = 2.0, value_parser = parse_grace)]
+        grace: f64,
+        /// Print what was done as JSON (the processes ended, with host and PID).
+        #[arg(long)]
+        json: bool,
     },
     /// List the labs that are up, their hosts, and which hosts are present.
     Status {
@@ -235,6 +242,14 @@ fn parse_dialect(word: &str) -> std::result::Result<crate::legacy::dialect::Dial
         .ok_or_else(|| format!("`{word}`: expected classic (1.60) or modern (2.10)"))
 }
 
+/// `--grace SECONDS`: a non-negative number of seconds, at most an hour.
+fn parse_grace(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(g) if (0.0..=3600.0).contains(&g) => Ok(g),
+        _ => Err(format!("`{s}` is not a number of seconds in 0..=3600")),
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
@@ -256,7 +271,12 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             dry_run,
             prefix,
         } => lab::up(file, dry_run, prefix, backend),
-        Command::Down { lab, prefix } => lab::down(lab, prefix, backend),
+        Command::Down {
+            lab,
+            prefix,
+            grace,
+            json,
+        } => lab::down(lab, prefix, Duration::from_secs_f64(grace), json, backend),
         Command::Status { json } => lab::status(json, backend),
         Command::Show { targets, json } => lab::show(targets, json, backend),
         Command::Check {

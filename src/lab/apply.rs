@@ -8,14 +8,15 @@
 //! validation refused any name already present) and reports the failing `ip` line.
 
 use super::file::Lab;
-use super::plan::{plan_down, plan_up};
+use super::plan::{plan_down, plan_post, plan_up};
 use crate::backend::Backend;
 use crate::error::{Error, IoContext, Result};
 use crate::netns::check_name;
-use crate::run::Cmd;
+use crate::netns::procs::{self, Ended};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Directory of lab state files and the lock; `NSLAB_STATE_DIR` overrides it.
 pub fn state_dir() -> PathBuf {
@@ -111,14 +112,22 @@ pub struct Lock(#[allow(dead_code)] nix::fcntl::Flock<File>);
 
 pub fn lock() -> Result<Lock> {
     let dir = state_dir();
-    std::fs::create_dir_all(&dir).ctx_path(&dir)?;
     let path = dir.join("lock");
+    // Changing labs needs root; say so rather than "Permission denied" on the lock file.
+    let denied = |p: &Path, e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Error::Usage(format!(
+            "changing labs needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN): {}: {e}",
+            p.display()
+        )),
+        _ => Error::io(p.display().to_string(), e),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| denied(&dir, e))?;
     let f = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .ctx_path(&path)?;
+        .map_err(|e| denied(&path, e))?;
     nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive)
         .map(Lock)
         .map_err(|(_, e)| Error::io(path.display().to_string(), e.into()))
@@ -163,10 +172,10 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
         })
         .and_then(|()| backend.apply(&plan_up(lab)))
         .and_then(|()| settle(lab, backend))
-        .and_then(|()| run_commands(lab));
+        .and_then(|()| backend.apply(&plan_post(lab)));
     if let Err(error) = result {
-        return match teardown(&state, backend) {
-            Ok(()) => Err(error),
+        return match teardown(&state, backend, DEFAULT_GRACE) {
+            Ok(_) => Err(error),
             Err(undo) => Err(Error::Rollback {
                 error: Box::new(error),
                 undo: Box::new(undo),
@@ -197,23 +206,16 @@ fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     Ok(())
 }
 
-/// Run each host's `exec` commands inside it (fork, enter, exec: no `ip netns exec`).
-fn run_commands(lab: &Lab) -> Result<()> {
-    for h in &lab.hosts {
-        for c in &h.exec {
-            let argv = c.argv();
-            let out = Cmd::new(&argv[0])
-                .args(&argv[1..])
-                .in_netns(&h.name)
-                .run()?;
-            print!("{}", out.stdout);
-        }
-    }
-    Ok(())
-}
+/// How long `down` waits after SIGTERM before SIGKILL, unless told (`--grace`).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
-/// Remove what a state lists and exists, then the state file.
-fn teardown(state: &State, backend: &mut dyn Backend) -> Result<()> {
+/// End every process in the lab's namespaces, remove what a state lists and exists, then the
+/// state file. A process that cannot be ended, or anything else that keeps a namespace of
+/// the lab alive in the kernel, is an error (each printed, the last returned) and the state
+/// file stays, so that `down` can be run again; everything else is still removed.
+fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result<Ended> {
+    let spaces = backend.spaces(&state.namespaces);
+    let ended = backend.end_processes(&spaces, &[], grace);
     let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
     let applied = if ops.is_empty() {
         Ok(())
@@ -236,29 +238,54 @@ fn teardown(state: &State, backend: &mut dyn Backend) -> Result<()> {
             return Err(e);
         }
     }
+    if let Some((last, rest)) = ended.survivors.split_last() {
+        for p in rest {
+            eprintln!("nslab: {}", procs::survivor_error(p));
+        }
+        return Err(procs::survivor_error(last));
+    }
+    // The kernel frees a namespace when its last reference goes; give a reader that had it
+    // open for a moment (another nslab's snapshot thread) time to let go.
+    let mut held = backend.holders(&spaces);
+    let start = std::time::Instant::now();
+    while !held.is_empty() && start.elapsed() < Duration::from_millis(500) {
+        std::thread::sleep(Duration::from_millis(20));
+        held = backend.holders(&spaces);
+    }
+    if let Some((last, rest)) = held.split_last() {
+        for h in rest {
+            eprintln!("nslab: lab `{}`: {h}", state.lab.name);
+        }
+        return Err(Error::Netns {
+            what: format!("lab `{}` is not down", state.lab.name),
+            message: last.clone(),
+        });
+    }
     State::remove(&state.lab.name)?;
     if let Some(line) = super::neigh::release(&state.lab.name, backend)? {
         eprintln!("nslab: {line}");
     }
-    Ok(())
+    Ok(ended)
 }
 
 /// What `down` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Down {
-    Removed,
+    /// Removed; the processes that were ended with it.
+    Removed(Ended),
     NotUp,
 }
 
-/// Tear a lab down from its state file. A lab that is not up is not an error.
-pub fn down(name: &str, backend: &mut dyn Backend) -> Result<Down> {
+/// Tear a lab down from its state file, ending its processes (SIGKILL after `grace`). A lab
+/// that is not up is not an error.
+pub fn down(name: &str, backend: &mut dyn Backend, grace: Duration) -> Result<Down> {
     let _lock = lock()?;
     match State::load(name)? {
         None => {
             State::remove(name)?;
             Ok(Down::NotUp)
         }
-        Some(state) => teardown(&state, backend).map(|()| Down::Removed),
+        Some(state) => teardown(&state, backend, grace).map(Down::Removed),
     }
 }
 

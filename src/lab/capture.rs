@@ -303,6 +303,7 @@ pub fn from_snapshots(
             routes,
             sysctl,
             exec: Vec::new(),
+            ..Default::default()
         });
     }
     if let Some(root) = snap_of(&None) {

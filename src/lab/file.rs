@@ -33,7 +33,7 @@ pub struct Lab {
     pub expect: Vec<Expect>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,
     expecting = "a host: a table such as { name = \"h1\" }"
@@ -49,6 +49,20 @@ pub struct Host {
     /// whitespace, no shell).
     #[serde(default)]
     pub exec: Vec<CommandDecl>,
+    /// How long `up` waits for each `exec` command, in seconds (default 10). A command still
+    /// running then is reported and left running; `down` ends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_timeout: Option<f64>,
+}
+
+/// How long `up` waits for a host command when the lab file does not say.
+pub const DEFAULT_EXEC_TIMEOUT: f64 = 10.0;
+
+impl Host {
+    /// The `exec` timeout in milliseconds.
+    pub fn exec_timeout_ms(&self) -> u64 {
+        (self.exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT) * 1000.0).round() as u64
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -596,6 +610,14 @@ impl Lab {
             for (j, c) in h.exec.iter().enumerate() {
                 if c.argv().is_empty() {
                     return Err(err(format!("hosts[{i}].exec[{j}]"), "empty command".into()));
+                }
+            }
+            if let Some(t) = h.exec_timeout {
+                if !(t > 0.0 && t <= 86_400.0) {
+                    return Err(err(
+                        format!("hosts[{i}].exec_timeout"),
+                        format!("{t} is not a number of seconds in (0, 86400]"),
+                    ));
                 }
             }
         }

@@ -165,6 +165,22 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
     root
 }
 
+/// The host work that follows [`plan_up`] once the lab's links are settled: each host's
+/// `exec` commands, hosts in declaration order.
+pub fn plan_post(lab: &Lab) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for h in &lab.hosts {
+        for c in &h.exec {
+            ops.push(Op::Run {
+                ns: Some(h.name.clone()),
+                argv: c.argv(),
+                timeout_ms: h.exec_timeout_ms(),
+            });
+        }
+    }
+    ops
+}
+
 /// The Ops that remove what `plan_up` creates, given what exists now: root-namespace
 /// devices first (a veth end in the root namespace takes its peer with it), then namespaces.
 pub fn plan_down(lab: &Lab, existing_ns: &[String], existing_root: &[String]) -> Vec<Op> {

@@ -343,6 +343,7 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
             routes: m.routes.get(h).cloned().unwrap_or_default(),
             sysctl: m.sysctl.get(h).cloned().unwrap_or_default(),
             exec: vec![],
+            ..Default::default()
         });
     }
     for d in m.devs.iter().filter(|d| d.bridge && !d.gone) {

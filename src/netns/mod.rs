@@ -39,6 +39,7 @@ mod enter;
 mod linkstate;
 mod probe;
 mod process;
+pub mod procs;
 mod thread;
 
 pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};

@@ -107,6 +107,18 @@ pub fn nslab_run(args: &[&str]) -> Output {
     nslab().args(args).output().expect("spawn nslab")
 }
 
+/// Require that an nslab run succeeded (showing its output if not); returns its stdout.
+pub fn succeeded(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "nslab failed ({:?}): {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// insta settings: snapshots live in the top-level `snapshots/` directory.
 pub fn insta_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();

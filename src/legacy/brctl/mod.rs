@@ -222,13 +222,13 @@ fn time_setting(
     centis: u64,
     make: fn(u64) -> BridgeSetting,
     range_checked: Option<()>,
-) -> std::result::Result<BridgeSetting, String> {
+) -> std::result::Result<BridgeSetting, Refusal> {
     match (u32::try_from(centis), range_checked) {
         (Ok(c), _) => Ok(make(u64::from(c))),
-        (Err(_), Some(())) => Err(ERANGE.to_string()),
-        (Err(_), None) => Err(format!(
-                "\0nslab brctl: {centis} centiseconds for `{bridge}` is beyond what `ip` can set (at most 4294967295)"
-        )),
+        (Err(_), Some(())) => Err(ERANGE.into()),
+        (Err(_), None) => Err(Refusal::Nslab(format!(
+                "nslab brctl: {centis} centiseconds for `{bridge}` is beyond what `ip` can set (at most 4294967295)"
+        ))),
     }
 }
 
@@ -341,53 +341,74 @@ fn showstp(ctx: &mut Context, name: &str) -> i32 {
     0
 }
 
+/// Why a change failed: an errno, whose strerror text brctl prints inside its own sentence,
+/// or a message of nslab's own (a limit of `ip`, a failure that is not the kernel's
+/// refusal), printed as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Errno(String),
+    Nslab(String),
+}
+
+impl From<&str> for Refusal {
+    fn from(errno: &str) -> Refusal {
+        Refusal::Errno(errno.to_string())
+    }
+}
+
+impl Refusal {
+    /// Whether this is the errno with this strerror text.
+    fn is(&self, errno: &str) -> bool {
+        matches!(self, Refusal::Errno(e) if e == errno)
+    }
+}
+
 /// Apply Ops through the backend; a failure becomes the kernel's message as brctl would
 /// print it (the strerror text).
-fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), String> {
+fn apply(ctx: &mut Context, ops: &[Op]) -> std::result::Result<(), Refusal> {
     ctx.backend.apply(ops).map_err(|e| kernel_message(&e))
 }
 
 /// The strerror text inside an `ip` failure (`RTNETLINK answers: …`), or the errno behind a
 /// known extended-ack message.
-pub fn kernel_message(e: &Error) -> String {
+pub fn kernel_message(e: &Error) -> Refusal {
     let Error::Command { stderr, .. } = e else {
-        return format!("\0nslab brctl: {e}");
+        return Refusal::Nslab(format!("nslab brctl: {e}"));
     };
     for line in stderr.lines() {
         if let Some(m) = line.strip_prefix("RTNETLINK answers: ") {
-            return m.trim().to_string();
+            return m.trim().into();
         }
     }
     for line in stderr.lines() {
         if let Some(m) = line.strip_prefix("Error: ") {
             return match m.trim().trim_end_matches('.') {
-                "Can not enslave a bridge to a bridge" => ELOOP.to_string(),
-                "Device does not allow enslaving to a bridge" => EOPNOTSUPP.to_string(),
-                other => other.to_string(),
+                "Can not enslave a bridge to a bridge" => ELOOP.into(),
+                "Device does not allow enslaving to a bridge" => EOPNOTSUPP.into(),
+                other => other.into(),
             };
         }
     }
-    format!("\0nslab brctl: {e}")
+    Refusal::Nslab(format!("nslab brctl: {e}"))
 }
 
-/// Print a message; messages that nslab itself adds (not brctl's, marked with a leading NUL)
-/// are printed as they are instead of inside brctl's sentence.
-fn report(ctx: &mut Context, msg: &str, brctl: impl FnOnce(&str) -> String) -> i32 {
-    let _ = match msg.strip_prefix('\0') {
-        Some(own) => writeln!(ctx.err, "{own}"),
-        None => writeln!(ctx.err, "{}", brctl(msg)),
+/// Print a refusal: an errno inside brctl's sentence, nslab's own message as it is.
+fn report(ctx: &mut Context, msg: &Refusal, brctl: impl FnOnce(&str) -> String) -> i32 {
+    let _ = match msg {
+        Refusal::Nslab(own) => writeln!(ctx.err, "{own}"),
+        Refusal::Errno(m) => writeln!(ctx.err, "{}", brctl(m)),
     };
     1
 }
 
 fn addbr(ctx: &mut Context, name: &str) -> i32 {
     let k = kernel_name(name);
-    let msg = if !ctx.net_admin {
-        EPERM.to_string()
+    let msg: Refusal = if !ctx.net_admin {
+        EPERM.into()
     } else if !dev_valid_name(&k) {
-        EINVAL.to_string()
+        EINVAL.into()
     } else if ctx.sys.exists(&k) {
-        EEXIST.to_string()
+        EEXIST.into()
     } else {
         let ops = [Op::AddLink {
             ns: None,
@@ -399,7 +420,7 @@ fn addbr(ctx: &mut Context, name: &str) -> i32 {
             Err(m) => m,
         }
     };
-    if msg == EEXIST {
+    if msg.is(EEXIST) {
         fail!(
             ctx,
             "device {name} already exists; can't create bridge with the same name"
@@ -450,14 +471,14 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
     // SIOCBRADDIF: the bridge is looked up (ENODEV, EOPNOTSUPP), then the capability is
     // checked (EPERM), then `br_add_if` runs its own checks.
     let k = kernel_name(bridge);
-    let msg = if !ctx.sys.exists(&k) {
-        ENODEV
+    let msg: Refusal = if !ctx.sys.exists(&k) {
+        ENODEV.into()
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP
+        EOPNOTSUPP.into()
     } else if !ctx.net_admin {
-        EPERM
+        EPERM.into()
     } else if let Some(refusal) = ctx.sys.device(iface).as_ref().and_then(add_if_refusal) {
-        refusal
+        refusal.into()
     } else {
         let op = Op::SetMaster {
             ns: None,
@@ -469,17 +490,17 @@ fn addif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
             Err(m) => return addif_message(ctx, bridge, iface, &m),
         }
     };
-    addif_message(ctx, bridge, iface, msg)
+    addif_message(ctx, bridge, iface, &msg)
 }
 
-fn addif_message(ctx: &mut Context, bridge: &str, iface: &str, msg: &str) -> i32 {
+fn addif_message(ctx: &mut Context, bridge: &str, iface: &str, msg: &Refusal) -> i32 {
     match msg {
-        ENODEV => fail!(ctx, "bridge {bridge} does not exist!"),
-        EBUSY => fail!(
+        m if m.is(ENODEV) => fail!(ctx, "bridge {bridge} does not exist!"),
+        m if m.is(EBUSY) => fail!(
             ctx,
             "device {iface} is already a member of a bridge; can't add it to bridge {bridge}."
         ),
-        ELOOP => fail!(
+        m if m.is(ELOOP) => fail!(
             ctx,
             "device {iface} is a bridge device itself; can't add a bridge device to a bridge device."
         ),
@@ -492,12 +513,12 @@ fn delif(ctx: &mut Context, bridge: &str, iface: &str) -> i32 {
         fail!(ctx, "interface {iface} does not exist!");
     }
     let k = kernel_name(bridge);
-    let msg = if !ctx.sys.exists(&k) {
+    let msg: Refusal = if !ctx.sys.exists(&k) {
         fail!(ctx, "bridge {bridge} does not exist!");
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP.to_string()
+        EOPNOTSUPP.into()
     } else if !ctx.net_admin {
-        EPERM.to_string()
+        EPERM.into()
     } else {
         let dev = ctx.sys.device(iface).unwrap_or_default();
         if !dev.is_port || dev.master.as_deref() != Some(k.as_str()) {
@@ -524,11 +545,11 @@ fn bridge_set(
     ctx: &mut Context,
     bridge: &str,
     what: &str,
-    setting: std::result::Result<BridgeSetting, String>,
+    setting: std::result::Result<BridgeSetting, Refusal>,
 ) -> i32 {
     let msg = match find_bridge(&ctx.sys, bridge) {
-        Err(e) => e.to_string(),
-        Ok(_) if !ctx.net_admin => EPERM.to_string(),
+        Err(e) => e.into(),
+        Ok(_) if !ctx.net_admin => EPERM.into(),
         Ok(found) => match setting {
             Err(m) => m,
             Ok(setting) => {
@@ -559,13 +580,13 @@ fn port_set(
 ) -> i32 {
     let is_port = port.len() <= IFNAMSIZ_MAX && ctx.sys.port_info(port).is_some();
     // The errno of the failed sysfs write (or open).
-    let write_error = if !is_port {
-        ENOENT.to_string()
+    let write_error: Refusal = if !is_port {
+        ENOENT.into()
     } else if !ctx.net_admin {
-        EACCES.to_string()
+        EACCES.into()
     } else {
         match setting {
-            Err(m) => m.to_string(),
+            Err(m) => m.into(),
             Ok(setting) => {
                 let op = Op::BridgePort {
                     ns: None,
@@ -579,7 +600,7 @@ fn port_set(
             }
         }
     };
-    if write_error.starts_with('\0') {
+    if let Refusal::Nslab(_) = write_error {
         return report(ctx, &write_error, &sentence);
     }
     // The ioctl fallback: an unknown port or bridge is ENODEV, a device that is not a bridge
@@ -588,11 +609,11 @@ fn port_set(
     let k = kernel_name(bridge);
     let master = ctx.sys.device(port).and_then(|d| d.master);
     let msg = if !ctx.sys.exists(port) || !ctx.sys.exists(&k) {
-        ENODEV.to_string()
+        ENODEV.into()
     } else if !ctx.sys.is_bridge(&k) {
-        EOPNOTSUPP.to_string()
+        EOPNOTSUPP.into()
     } else if is_port && master.as_deref() == Some(k.as_str()) && !ctx.net_admin {
-        EPERM.to_string()
+        EPERM.into()
     } else {
         write_error
     };
@@ -631,153 +652,8 @@ fn hairpin(ctx: &mut Context, bridge: &str, port: &str, on: bool) -> i32 {
         } else {
             ENOENT
         };
-    report(ctx, msg, sentence)
+    report(ctx, &msg.into(), sentence)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run_in(dir: &std::path::Path, args: &[&str]) -> (String, String, i32, Vec<Op>) {
-        let r = run_offline(dir, args);
-        (r.stdout, r.stderr, r.code, r.ops)
-    }
-
-    /// A tiny fake sysfs: bridge `br0` with port `p1`, a free veth `v2`, and `lo`.
-    fn fake_sys() -> tempdir::Dir {
-        let d = tempdir::Dir::new();
-        let w = |p: &str, s: &str| {
-            let path = d.0.join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, s).unwrap();
-        };
-        w("br0/bridge/bridge_id", "8000.020000000001\n");
-        w("br0/bridge/stp_state", "0\n");
-        w("br0/flags", "0x1003\n");
-        std::fs::create_dir_all(d.0.join("br0/brif/p1")).unwrap();
-        w("p1/brport/port_no", "0x1\n");
-        w("p1/flags", "0x1003\n");
-        w("p1/type", "1\n");
-        w("p1/addr_len", "6\n");
-        w("p1/address", "02:00:00:00:00:01\n");
-        std::os::unix::fs::symlink("../br0", d.0.join("p1/master")).unwrap();
-        w("v2/flags", "0x1002\n");
-        w("v2/type", "1\n");
-        w("v2/addr_len", "6\n");
-        w("v2/address", "02:00:00:00:00:02\n");
-        w("lo/flags", "0x9\n");
-        w("lo/type", "772\n");
-        w("lo/addr_len", "6\n");
-        w("lo/address", "00:00:00:00:00:00\n");
-        d
-    }
-
-    mod tempdir {
-        pub struct Dir(pub std::path::PathBuf);
-        impl Dir {
-            pub fn new() -> Dir {
-                use std::sync::atomic::{AtomicUsize, Ordering};
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let p = std::env::temp_dir().join(format!(
-                    "nslab-brctl-unit-{}-{}",
-                    std::process::id(),
-                    N.fetch_add(1, Ordering::Relaxed)
-                ));
-                std::fs::create_dir_all(&p).unwrap();
-                Dir(p)
-            }
-        }
-        impl Drop for Dir {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
-        }
-    }
-
-    #[test]
-    fn show_prints_header_lazily_and_rows_with_tabs() {
-        let d = fake_sys();
-        let (out, err, rc, _) = run_in(&d.0, &["show"]);
-        assert_eq!(
-            out,
-            "bridge name\tbridge id\t\tSTP enabled\tinterfaces\nbr0\t\t8000.020000000001\tno\t\tp1\n"
-        );
-        assert_eq!((err.as_str(), rc), ("", 0));
-        let (out, err, rc, _) = run_in(&d.0, &["show", "nosuch", "v2"]);
-        assert_eq!(out, "");
-        assert_eq!(
-            err,
-            "bridge nosuch does not exist!\ndevice v2 is not a bridge!\n"
-        );
-        assert_eq!(rc, 1);
-    }
-
-    #[test]
-    fn addif_checks_like_the_kernel_then_enslaves_through_ip() {
-        let d = fake_sys();
-        let (_, err, rc, ops) = run_in(&d.0, &["addif", "br0", "v2", "p1", "v2"]);
-        assert_eq!(
-            err,
-            "device p1 is already a member of a bridge; can't add it to bridge br0.\n"
-        );
-        assert_eq!(rc, 1);
-        assert_eq!(ops.len(), 1, "stops at the first failure: {ops:?}");
-        assert_eq!(ops[0].to_string(), "ip link set dev v2 master br0");
-        let (_, err, _, _) = run_in(&d.0, &["addif", "br0", "lo"]);
-        assert_eq!(err, "can't add lo to bridge br0: Invalid argument\n");
-        let (_, err, _, _) = run_in(&d.0, &["addif", "v2", "p1"]);
-        assert_eq!(err, "can't add p1 to bridge v2: Operation not supported\n");
-    }
-
-    #[test]
-    fn setpathcost_ignores_the_bridge_unless_the_write_fails() {
-        let d = fake_sys();
-        let (_, err, rc, ops) = run_in(&d.0, &["setpathcost", "nosuchbr", "p1", "77"]);
-        assert_eq!((err.as_str(), rc), ("", 0));
-        assert_eq!(
-            ops[0].to_string(),
-            "ip link set dev p1 type bridge_slave cost 77"
-        );
-        let (_, err, _, _) = run_in(&d.0, &["setpathcost", "br0", "v2", "7"]);
-        assert_eq!(err, "set path cost failed: No such file or directory\n");
-        let (_, err, _, _) = run_in(&d.0, &["setportprio", "v2", "v2", "7"]);
-        assert_eq!(err, "set port priority failed: Operation not supported\n");
-        let (_, err, _, _) = run_in(&d.0, &["setportprio", "br0", "p1", "70000"]);
-        assert_eq!(
-            err,
-            "set port priority failed: Numerical result out of range\n"
-        );
-    }
-
-    #[test]
-    fn ip_failures_become_strerror_texts() {
-        let failed = |stderr: &str| Error::Command {
-            argv: vec!["ip".into()],
-            status: crate::error::Exit::Code(2),
-            stderr: stderr.into(),
-            line: None,
-        };
-        assert_eq!(
-            kernel_message(&failed(
-                "RTNETLINK answers: Numerical result out of range\n"
-            )),
-            ERANGE
-        );
-        assert_eq!(
-            kernel_message(&failed("Error: Can not enslave a bridge to a bridge.\n")),
-            ELOOP
-        );
-        assert!(kernel_message(&Error::Usage("x".into())).starts_with('\0'));
-    }
-
-    #[test]
-    fn delbr_refuses_an_up_bridge() {
-        let d = fake_sys();
-        let (_, err, rc, ops) = run_in(&d.0, &["delbr", "br0"]);
-        assert_eq!(err, "bridge br0 is still up; can't delete it\n");
-        assert_eq!(rc, 1);
-        assert!(ops.is_empty());
-        let (_, err, _, _) = run_in(&d.0, &["delbr", "v2"]);
-        assert_eq!(err, "can't delete bridge v2: Operation not permitted\n");
-    }
-}
+mod tests;

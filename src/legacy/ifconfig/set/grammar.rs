@@ -8,6 +8,10 @@
 //! kernel decides (does the device or label exist, is the MTU in range…) is left to the
 //! executor, which reads a snapshot. `nslab migrate` reuses this grammar with a resolver of its
 //! choice ([`NumericOnly`] for scripts read offline).
+//!
+//! Longer than 800 lines on purpose: net-tools parses the words in one left-to-right pass
+//! whose keywords share its state (the address family, the pending netmask/broadcast), and
+//! each keyword's C parsing quirks sit next to it; the tests are in `grammar/tests.rs`.
 
 use crate::legacy::linux::{self, cut, is_c_space};
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -1,0 +1,364 @@
+//! Reliability (issue 14): the reproductions of what a hostile user, a fuzzer and a crash
+//! found, each a test, plus a seeded mutation loop over the lab-file parser and validator.
+//! `NSLAB_FUZZ_INPUTS=1000000 NSLAB_FUZZ_SEED=N cargo test --test reliability fuzz` is the
+//! longer local run (the CI run does 10,000 inputs with a seed printed for replay).
+
+mod common;
+
+use common::{kernel_tests_allowed, netns_list, nslab_run, unique, write_lab, LabGuard, Rng};
+use nslab::lab::Lab;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A route through a gateway the kernel refuses, followed by 2,000 valid routes: the batch
+/// is over 64 KiB, so `ip` exits at line 1 long before nslab has written it all. nslab must
+/// not die of SIGPIPE: exit 1, the failing line reported, everything undone.
+#[test]
+fn a_batch_child_that_stops_reading_is_reported_and_undone() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let lab = unique("rp");
+    let (h1, h2) = (unique("rp"), unique("rp"));
+    let mut t = format!(
+        "name = \"{lab}\"\n[[hosts]]\nname = \"{h1}\"\nroutes = [\n  {{ to = \"10.99.0.0/24\", via = \"10.77.0.1\", dev = \"eth0\" }},\n"
+    );
+    for i in 0..2000 {
+        t.push_str(&format!(
+            "  {{ to = \"10.{}.{}.0/24\", via = \"10.0.0.2\" }},\n",
+            100 + i / 250,
+            i % 250
+        ));
+    }
+    t.push_str(&format!(
+        "]\n[[hosts]]\nname = \"{h2}\"\n[[links]]\na = {{ host = \"{h1}\", name = \"eth0\", addrs = [\"10.0.0.1/24\"] }}\nb = {{ host = \"{h2}\", name = \"eth0\", addrs = [\"10.0.0.2/24\"] }}\n"
+    ));
+    let f = write_lab(&t);
+    let _g = LabGuard::new(&[&lab]);
+    let out = nslab_run(&["up", f.path()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {err}", out.status);
+    // The error is nslab's last line (notes may come before it).
+    let last = err.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.contains("route add 10.99.0.0/24 via 10.77.0.1 dev eth0"),
+        "the failing line is named: {err}"
+    );
+    let left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|n| *n == h1 || *n == h2)
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(!std::path::Path::new(&format!("/run/nslab/{lab}.json")).exists());
+}
+
+/// `ip -n NS` that cannot open NS exits before reading its input; with SIGPIPE at its
+/// default action (as in the nslab binary), a 70 KiB batch written to it must come back as an
+/// error naming the namespace, not kill the process.
+#[test]
+fn a_namespace_ip_cannot_open_is_an_error_not_a_signal() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    // As the binary does first thing: SIGPIPE to its default action (the test harness
+    // ignores it, which would hide the bug). This test binary never writes to a closed pipe
+    // otherwise.
+    nslab::netns::process_setup();
+    let missing = unique("rm");
+    let ops: Vec<nslab::op::Op> = (0..3000)
+        .map(|i| nslab::op::Op::AddRoute {
+            ns: Some(missing.clone()),
+            route: nslab::op::RouteSpec {
+                dst: format!("10.{}.{}.0/24", 100 + i / 250, i % 250),
+                via: Some("10.0.0.2".into()),
+                ..Default::default()
+            },
+        })
+        .collect();
+    use nslab::backend::Backend;
+    let e = nslab::backend::Iproute2.apply(&ops).unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.exit_code(), 1, "{msg}");
+    assert!(msg.contains(&missing), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+}
+
+/// Names that `ip -batch` would read as something else (a leading quote, a trailing `\`)
+/// are quoted in the batch: the lab makes exactly those namespaces and `down` removes them;
+/// a name no batch line can carry (`#`) is refused before anything changes.
+#[test]
+fn names_reach_ip_batch_as_themselves_or_are_refused() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let lab = unique("rq");
+    let quoted = format!("'{}'", unique("q"));
+    let slash = format!("{}\\", unique("q"));
+    let t = format!(
+        "name = \"{lab}\"\n[[hosts]]\nname = \"{q}\"\n[[hosts]]\nname = '{s}'\n[[links]]\na = {{ host = \"{q}\", name = '{s}', addrs = [\"10.0.0.1/24\"] }}\nb = {{ host = '{s}', name = \"{q}\", addrs = [\"10.0.0.2/24\"] }}\n",
+        q = quoted.replace('\'', "\\u0027"),
+        s = slash,
+    );
+    let f = write_lab(&t);
+    let before = netns_list();
+    let g = LabGuard::new(&[&lab]);
+    let out = nslab_run(&["up", f.path()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let now = netns_list();
+    let new: Vec<&String> = now.iter().filter(|n| !before.contains(n)).collect();
+    assert!(new.contains(&&quoted) && new.contains(&&slash), "{new:?}");
+    let link = std::process::Command::new("ip")
+        .args(["-n", &quoted, "-o", "addr", "show", "dev", &slash])
+        .output()
+        .unwrap();
+    assert!(text(&link.stdout).contains("10.0.0.1/24"), "{link:?}");
+    let down = nslab_run(&["down", &lab]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    drop(g);
+    let after = netns_list();
+    assert!(
+        !after.contains(&quoted) && !after.contains(&slash),
+        "{after:?}"
+    );
+
+    let hash = format!("{}#x", unique("h"));
+    let f = write_lab(&format!("name = \"{lab}\"\n[[hosts]]\nname = \"{hash}\"\n"));
+    let out = nslab_run(&["up", f.path()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("hosts[0].name") && err.contains('#'), "{err}");
+    assert!(!netns_list().iter().any(|n| hash.starts_with(n.as_str())));
+}
+
+fn validate(t: &str) -> String {
+    match Lab::parse("t.toml", t).and_then(|l| l.validate("t.toml")) {
+        Ok(()) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
+
+const TWO: &str = "name = \"t\"\n[[hosts]]\nname = \"a\"\nROUTES\n[[hosts]]\nname = \"b\"\n[[links]]\na = { host = \"a\", name = \"eth0\", addrs = [\"10.0.0.1/24\"], UP }\nb = { host = \"b\", name = \"eth0\", addrs = [\"10.0.0.2/24\"] }\n";
+
+#[test]
+fn a_route_through_a_down_interface_or_listed_twice_is_refused() {
+    let lab = |routes: &str, up: &str| TWO.replace("ROUTES", routes).replace("UP", up);
+    let ok = validate(&lab(
+        "routes = [{ to = \"10.9.0.0/24\", via = \"10.0.0.2\" }]",
+        "up = true",
+    ));
+    assert_eq!(ok, "");
+    let down = validate(&lab(
+        "routes = [{ to = \"10.9.0.0/24\", via = \"10.0.0.2\" }]",
+        "up = false",
+    ));
+    assert!(
+        down.contains("hosts[0].routes[0].via") && down.contains("up = false"),
+        "{down}"
+    );
+    let twice = validate(&lab(
+        "routes = [{ to = \"10.9.0.0/24\", via = \"10.0.0.2\" }, { to = \"10.9.0.0/24\", dev = \"eth0\" }]",
+        "up = true",
+    ));
+    assert!(
+        twice.contains("hosts[0].routes[1]") && twice.contains("hosts[0].routes[0]"),
+        "{twice}"
+    );
+    let connected = validate(&lab(
+        "routes = [{ to = \"10.0.0.0/24\", dev = \"eth0\" }]",
+        "up = true",
+    ));
+    assert!(connected.contains("connected route"), "{connected}");
+}
+
+/// What every rejection of a lab file must look like.
+fn check_message(input: &str, msg: &str) {
+    assert!(!msg.trim().is_empty(), "empty message for {input:?}");
+    assert!(
+        !msg.contains('\n'),
+        "multi-line message {msg:?} for {input:?}"
+    );
+    let rust = [
+        "untagged enum",
+        "struct ",
+        "SysctlValue",
+        "CommandDecl",
+        "Endpoint",
+        "RouteDecl",
+        "LinkDecl",
+    ];
+    assert!(
+        !rust.iter().any(|r| msg.contains(r)),
+        "a Rust type in {msg:?} for {input:?}"
+    );
+    // `FILE[:LINE]: …`: a place, then what is wrong.
+    assert!(
+        msg.starts_with("t.toml") || msg.starts_with("t.json"),
+        "{msg}"
+    );
+    let after = msg.split_once(": ").map_or("", |(_, m)| m);
+    assert!(
+        !after.trim().is_empty(),
+        "no message after the place: {msg:?}"
+    );
+}
+
+/// One mutation of a lab file's text.
+fn mutate(rng: &mut Rng, s: &str) -> String {
+    let mut b: Vec<char> = s.chars().collect();
+    let pieces = [
+        "=",
+        "\"",
+        "'",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "\n",
+        "#",
+        "\\",
+        "\u{1b}]0;x\u{7}",
+        "\u{1}",
+        "[[hosts]]\n",
+        "[[links]]\n",
+        "[[bridges]]\n",
+        "name = ",
+        "up = false",
+        "5",
+        "true",
+        "\"q\\\\\"",
+        "\"a#b\"",
+        "\"'q'\"",
+        "1e9",
+        "-1",
+        "\"default\"",
+        "[1]",
+        "{}",
+        "via",
+        "sysctl",
+        "exec",
+        "routes",
+        "metric = 70000000000",
+        "\"10.0.0.1/33\"",
+        "\"::1/64\"",
+        "mtu = 1",
+        "mac = \"ff:ff:ff:ff:ff:ff\"",
+        "host = \"a\"",
+        "bridge = \"br0\"",
+    ];
+    for _ in 0..rng.range(1, 4) {
+        let at = if b.is_empty() {
+            0
+        } else {
+            rng.below(b.len() + 1)
+        };
+        match rng.below(4) {
+            0 if !b.is_empty() => {
+                let end = (at + rng.below(8)).min(b.len());
+                b.drain(at.min(end)..end);
+            }
+            1 => {
+                let p: Vec<char> = rng.pick(&pieces).chars().collect();
+                b.splice(at..at, p);
+            }
+            2 if !b.is_empty() => {
+                let i = rng.below(b.len());
+                b[i] = char::from(rng.range(0, 127) as u8);
+            }
+            _ => {
+                // Duplicate a slice of the text (tables, keys, values repeated).
+                if !b.is_empty() {
+                    let from = rng.below(b.len());
+                    let to = (from + rng.below(60)).min(b.len());
+                    let slice: Vec<char> = b[from..to].to_vec();
+                    b.splice(at..at, slice);
+                }
+            }
+        }
+    }
+    b.into_iter().collect()
+}
+
+/// Seeded mutations of every example lab (TOML and a JSON rendering): no panic, and every
+/// rejection is one non-empty line naming the place, with no Rust type names and no raw
+/// control character.
+#[test]
+fn fuzz_lab_files_parse_and_validate_without_panic_with_one_line_errors() {
+    let inputs: usize = std::env::var("NSLAB_FUZZ_INPUTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let seed = common::seed_from_env("NSLAB_FUZZ_SEED");
+    eprintln!("fuzz seed {seed} (NSLAB_FUZZ_SEED={seed} replays), {inputs} inputs");
+    let dir = format!("{}/labs", env!("CARGO_MANIFEST_DIR"));
+    let mut seeds: Vec<(bool, String)> = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let t = std::fs::read_to_string(&p).unwrap();
+            let lab = Lab::parse("x.toml", &t).unwrap();
+            seeds.push((false, t));
+            seeds.push((true, serde_json::to_string_pretty(&lab).unwrap()));
+        }
+    }
+    assert!(seeds.len() >= 6);
+    let mut rng = Rng(seed);
+    let (mut rejected, mut accepted) = (0usize, 0usize);
+    for _ in 0..inputs {
+        let (json, base) = rng.pick(&seeds).clone();
+        let input = mutate(&mut rng, &base);
+        let path = if json { "t.json" } else { "t.toml" };
+        let got = std::panic::catch_unwind(|| {
+            Lab::parse(path, &input).and_then(|l| l.validate(path).map(|()| l))
+        });
+        match got {
+            Err(_) => panic!("panic on {input:?} (seed {seed})"),
+            Ok(Ok(_)) => accepted += 1,
+            Ok(Err(e)) => {
+                rejected += 1;
+                let shown = format!("{e}");
+                let escaped = nslab::error::escape_controls(&shown).into_owned();
+                check_message(&input, &escaped);
+                assert_eq!(e.exit_code(), 2, "{shown}");
+            }
+        }
+    }
+    eprintln!("fuzz: {inputs} inputs, 0 panics, {rejected} rejected (messages checked), {accepted} accepted");
+    assert!(
+        rejected > inputs / 10,
+        "mutations too mild: {rejected} rejected"
+    );
+}
+
+/// Without root, the commands that change labs say what is needed (setpriv drops to nobody,
+/// which has no capability).
+#[test]
+fn non_root_up_down_demo_say_root_is_needed() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    common::real_tool("setpriv");
+    // A copy nobody can execute (the build tree may not be reachable for it).
+    let bin = std::env::temp_dir().join(unique("rzb"));
+    std::fs::copy(env!("CARGO_BIN_EXE_nslab"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [&["up"][..], &["down", "zz"], &["demo"]] {
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(args)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    let _ = std::fs::remove_file(&bin);
+}
