@@ -256,6 +256,20 @@ pub enum Op {
         argv: Vec<String>,
         timeout_ms: u64,
     },
+    /// Write `/etc/netns/NS/FILE` (`hosts`, `resolv.conf`), which `ip netns exec` and
+    /// `nslab exec` show as `/etc/FILE` inside the host. `text` starts with nslab's marker
+    /// line; a file without it is never overwritten.
+    WriteEtc {
+        ns: Ns,
+        file: String,
+        text: String,
+    },
+    /// Remove `/etc/netns/NS/FILE` if nslab wrote it (it starts with the marker), then the
+    /// directory if that leaves it empty.
+    DelEtc {
+        ns: Ns,
+        file: String,
+    },
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -293,7 +307,9 @@ impl Op {
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
             | BridgePort { ns, .. }
-            | Run { ns, .. } => ns.as_deref(),
+            | Run { ns, .. }
+            | WriteEtc { ns, .. }
+            | DelEtc { ns, .. } => ns.as_deref(),
         }
     }
 
@@ -325,7 +341,9 @@ impl Op {
             | SetNeigh { ns, .. }
             | DelNeigh { ns, .. }
             | BridgePort { ns, .. }
-            | Run { ns, .. } => *ns = to.clone(),
+            | Run { ns, .. }
+            | WriteEtc { ns, .. }
+            | DelEtc { ns, .. } => *ns = to.clone(),
         }
         self
     }
@@ -341,7 +359,10 @@ impl Op {
     /// Ops that are not kernel changes of `ip` but work done inside a host (commands,
     /// services, its files): backends apply them in order, after the Ops before them.
     pub fn is_host_work(&self) -> bool {
-        matches!(self, Op::Run { .. })
+        matches!(
+            self,
+            Op::Run { .. } | Op::WriteEtc { .. } | Op::DelEtc { .. }
+        )
     }
 
     /// The `ip` arguments for this Op (without `-n NS`), or `None` for a sysctl or host work,
@@ -416,7 +437,7 @@ impl Op {
             AddRoute { route, .. } => route_args("add", route),
             PrependRoute { route, .. } => route_args("prepend", route),
             DelRoute { route, .. } => route_args("del", route),
-            Sysctl { .. } | Run { .. } => return None,
+            Sysctl { .. } | Run { .. } | WriteEtc { .. } | DelEtc { .. } => return None,
             SetNeigh {
                 dev,
                 addr,

@@ -240,3 +240,61 @@ fn down_ends_every_process_of_the_lab_and_the_namespaces_leave_the_kernel() {
     assert!(ours(&p).is_empty());
     assert_eq!(left_alive(&[&a, &b], &inside), Vec::<String>::new());
 }
+
+/// Removes a directory tree in Drop (a file a test put under /etc/netns).
+struct RemoveDir(std::path::PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn hosts_know_each_other_by_name_and_down_removes_only_its_files() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let text = pair(
+        "names",
+        r#"extra_hosts = { "gw" = "10.9.0.254" }"#,
+        r#"resolv_conf = "nameserver 10.9.0.1\n""#,
+    );
+    let f = write_lab(&text);
+    let p = format!("{}-", unique("hn"));
+    let (a, b) = (format!("{p}a"), format!("{p}b"));
+    let _g = LabGuard::new(&["names", "--prefix", &p]);
+    let _dirs = (
+        RemoveDir(format!("/etc/netns/{a}").into()),
+        RemoveDir(format!("/etc/netns/{b}").into()),
+    );
+    let root_hosts = std::fs::read("/etc/hosts").unwrap();
+    ok(&nslab_run(&["up", f.path(), "--prefix", &p]));
+    // By name, through /etc/netns/A/hosts seen as /etc/hosts.
+    let ping = ok(&nslab_run(&["exec", &a, "ping", "-c1", "-W2", &b]));
+    assert!(ping.contains("10.9.0.2"), "{ping}");
+    let gw = ok(&nslab_run(&["exec", &a, "getent", "hosts", "gw"]));
+    assert!(gw.starts_with("10.9.0.254"), "{gw}");
+    let ip_view = common::run_ok("ip", &["netns", "exec", &b, "cat", "/etc/hosts"]);
+    assert!(ip_view.contains(&format!("10.9.0.1\t{a}\n")), "{ip_view}");
+    let resolv = ok(&nslab_run(&["exec", &b, "cat", "/etc/resolv.conf"]));
+    assert!(resolv.contains("nameserver 10.9.0.1"), "{resolv}");
+    assert_eq!(std::fs::read("/etc/hosts").unwrap(), root_hosts);
+    ok(&nslab_run(&["down", "names", "--prefix", &p]));
+    assert!(!std::path::Path::new(&format!("/etc/netns/{a}")).exists());
+    assert!(!std::path::Path::new(&format!("/etc/netns/{b}")).exists());
+
+    // A hosts file nslab did not write: `up` refuses before any change and leaves it.
+    std::fs::create_dir_all(format!("/etc/netns/{a}")).unwrap();
+    let theirs = format!("/etc/netns/{a}/hosts");
+    std::fs::write(&theirs, "10.1.1.1 mine\n").unwrap();
+    let out = nslab_run(&["up", f.path(), "--prefix", &p]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("was not written by nslab"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "10.1.1.1 mine\n");
+    assert!(ours(&p).is_empty());
+}

@@ -4,9 +4,10 @@
 //! `run.rs`.
 
 use super::script::shell_quote;
-use crate::error::Result;
+use crate::error::{Error, IoContext, Result};
 use crate::op::Op;
 use crate::run::{Bounded, Cmd};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Apply one Op for which [`Op::is_host_work`] holds.
@@ -17,6 +18,8 @@ pub fn apply(op: &Op) -> Result<()> {
             argv,
             timeout_ms,
         } => run(ns.as_deref(), argv, *timeout_ms),
+        Op::WriteEtc { ns, file, text } => write_etc(ns.as_deref(), file, text),
+        Op::DelEtc { ns, file } => del_etc(ns.as_deref(), file),
         other => unreachable!("not host work: {other:?}"),
     }
 }
@@ -41,5 +44,52 @@ fn run(ns: Option<&str>, argv: &[String], timeout_ms: u64) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// The first line of every file nslab writes under /etc/netns: what lets it (and only it)
+/// replace or remove the file later.
+pub const ETC_MARKER: &str = "# written by nslab";
+
+/// `/etc/netns/NS/FILE`.
+pub fn etc_path(ns: Option<&str>, file: &str) -> Result<PathBuf> {
+    let ns = ns.ok_or_else(|| Error::Usage("/etc/netns files belong to a host".into()))?;
+    crate::netns::check_name(ns).map_err(|m| Error::Usage(format!("bad host name: {m}")))?;
+    Ok(std::path::Path::new(crate::netns::NETNS_ETC_DIR)
+        .join(ns)
+        .join(file))
+}
+
+/// Whether the file exists and nslab did not write it.
+pub fn etc_is_foreign(path: &std::path::Path) -> bool {
+    match std::fs::read_to_string(path) {
+        Ok(text) => !text.starts_with(ETC_MARKER),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
+
+fn write_etc(ns: Option<&str>, file: &str, text: &str) -> Result<()> {
+    let path = etc_path(ns, file)?;
+    if etc_is_foreign(&path) {
+        return Err(Error::Usage(format!(
+            "{} exists and was not written by nslab: not replacing it",
+            path.display()
+        )));
+    }
+    let dir = path.parent().expect("a directory");
+    std::fs::create_dir_all(dir).ctx_path(dir)?;
+    let tmp = path.with_extension("nslab-tmp");
+    std::fs::write(&tmp, text).ctx_path(&tmp)?;
+    std::fs::rename(&tmp, &path).ctx_path(&path)
+}
+
+fn del_etc(ns: Option<&str>, file: &str) -> Result<()> {
+    let path = etc_path(ns, file)?;
+    let _ = std::fs::remove_file(path.with_extension("nslab-tmp"));
+    if path.exists() && !etc_is_foreign(&path) {
+        std::fs::remove_file(&path).ctx_path(&path)?;
+    }
+    // Only if empty: anything the user put there stays.
+    let _ = std::fs::remove_dir(path.parent().expect("a directory"));
     Ok(())
 }

@@ -359,7 +359,9 @@ impl Memory {
             | Op::SetNeigh { .. }
             | Op::DelNeigh { .. }
             | Op::BridgePort { .. }
-            | Op::Run { .. } => {}
+            | Op::Run { .. }
+            | Op::WriteEtc { .. }
+            | Op::DelEtc { .. } => {}
         }
         Ok(())
     }

@@ -148,6 +148,25 @@ impl fmt::Display for Op {
                 }
                 write!(f, "{}", quoted(argv.clone()))
             }
+            (None, Op::WriteEtc { ns, file, text }) => {
+                let dir = format!("/etc/netns/{}", ns.as_deref().unwrap_or(""));
+                write!(
+                    f,
+                    "mkdir -p {0} && printf %s {1} > {0}/{2}",
+                    shell_quote(&dir),
+                    shell_quote(text),
+                    shell_quote(file)
+                )
+            }
+            (None, Op::DelEtc { ns, file }) => {
+                let dir = format!("/etc/netns/{}", ns.as_deref().unwrap_or(""));
+                write!(
+                    f,
+                    "rm -f {0}/{1}; rmdir {0} 2>/dev/null",
+                    shell_quote(&dir),
+                    shell_quote(file)
+                )
+            }
             (None, _) => unreachable!("only sysctl and host work have no ip form"),
         }
     }

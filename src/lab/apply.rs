@@ -8,7 +8,7 @@
 //! validation refused any name already present) and reports the failing `ip` line.
 
 use super::file::Lab;
-use super::plan::{plan_down, plan_post, plan_up};
+use super::plan::{etc_files, plan_down, plan_forget, plan_post, plan_up};
 use crate::backend::Backend;
 use crate::error::{Error, IoContext, Result};
 use crate::netns::check_name;
@@ -148,6 +148,18 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
             lab.name
         )));
     }
+    for h in &lab.hosts {
+        for (file, _) in etc_files(lab, h) {
+            let path = crate::backend::host::etc_path(Some(&h.name), file)?;
+            if crate::backend::host::etc_is_foreign(&path) {
+                return Err(Error::Usage(format!(
+                    "lab `{}`: {} exists and was not written by nslab",
+                    lab.name,
+                    path.display()
+                )));
+            }
+        }
+    }
     let root = backend.root_links()?;
     if let Some(d) = lab.root_devices().into_iter().find(|d| root.contains(d)) {
         return Err(Error::Usage(format!(
@@ -238,6 +250,7 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
             return Err(e);
         }
     }
+    backend.apply(&plan_forget(&state.lab))?;
     if let Some((last, rest)) = ended.survivors.split_last() {
         for p in rest {
             eprintln!("nslab: {}", procs::survivor_error(p));

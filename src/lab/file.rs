@@ -53,6 +53,12 @@ pub struct Host {
     /// running then is reported and left running; `down` ends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exec_timeout: Option<f64>,
+    /// More names for the host's `/etc/hosts` (`/etc/netns/HOST/hosts`): name → address.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra_hosts: BTreeMap<String, String>,
+    /// The host's `/etc/resolv.conf` (written to `/etc/netns/HOST/resolv.conf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolv_conf: Option<String>,
 }
 
 /// How long `up` waits for a host command when the lab file does not say.
@@ -611,6 +617,27 @@ impl Lab {
                 if c.argv().is_empty() {
                     return Err(err(format!("hosts[{i}].exec[{j}]"), "empty command".into()));
                 }
+            }
+            for (name, a) in &h.extra_hosts {
+                let key = format!("hosts[{i}].extra_hosts.\"{}\"", name.escape_default());
+                let bad = name.is_empty()
+                    || name.starts_with('#')
+                    || name.chars().any(|c| c.is_whitespace() || c.is_control());
+                if bad {
+                    return Err(err(key, "not a host name".into()));
+                }
+                if a.parse::<IpAddr>().is_err() {
+                    return Err(err(
+                        key,
+                        format!("`{}` is not an IP address", a.escape_default()),
+                    ));
+                }
+            }
+            if h.resolv_conf.as_deref().is_some_and(|r| r.contains('\0')) {
+                return Err(err(
+                    format!("hosts[{i}].resolv_conf"),
+                    "contains a NUL byte".into(),
+                ));
             }
             if let Some(t) = h.exec_timeout {
                 if !(t > 0.0 && t <= 86_400.0) {

@@ -165,10 +165,72 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
     root
 }
 
+/// The text of a host's `/etc/hosts` in the lab: nslab's marker, localhost, then every lab
+/// host's name with the first address of each of its interfaces, then the host's
+/// `extra_hosts`.
+pub fn hosts_file(lab: &Lab, host: &super::file::Host) -> String {
+    let mut t = format!(
+        "{} for lab `{}`; `nslab down {}` removes it\n127.0.0.1\tlocalhost\n\
+         ::1\tlocalhost ip6-localhost ip6-loopback\n",
+        crate::backend::host::ETC_MARKER,
+        lab.name,
+        lab.name
+    );
+    for h in &lab.hosts {
+        let mut devs: Vec<String> = Vec::new();
+        for (dev, c) in lab.host_addrs(&h.name) {
+            if !devs.contains(&dev) {
+                t.push_str(&format!("{}\t{}\n", c.addr, h.name));
+                devs.push(dev);
+            }
+        }
+    }
+    for (name, a) in &host.extra_hosts {
+        t.push_str(&format!("{a}\t{name}\n"));
+    }
+    t
+}
+
+/// The files of `/etc/netns/HOST/` a host gets: `hosts` always, `resolv.conf` if declared.
+pub fn etc_files(lab: &Lab, host: &super::file::Host) -> Vec<(&'static str, String)> {
+    let mut v = vec![("hosts", hosts_file(lab, host))];
+    if let Some(r) = &host.resolv_conf {
+        let marker = crate::backend::host::ETC_MARKER;
+        v.push((
+            "resolv.conf",
+            format!("{marker} for lab `{}`\n{r}", lab.name),
+        ));
+    }
+    v
+}
+
+/// Forget a lab's host files: remove those of `/etc/netns/HOST/` that nslab wrote.
+pub fn plan_forget(lab: &Lab) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for h in &lab.hosts {
+        for file in ["hosts", "resolv.conf"] {
+            ops.push(Op::DelEtc {
+                ns: Some(h.name.clone()),
+                file: file.into(),
+            });
+        }
+    }
+    ops
+}
+
 /// The host work that follows [`plan_up`] once the lab's links are settled: each host's
-/// `exec` commands, hosts in declaration order.
+/// `/etc/netns` files, then each host's `exec` commands, hosts in declaration order.
 pub fn plan_post(lab: &Lab) -> Vec<Op> {
     let mut ops = Vec::new();
+    for h in &lab.hosts {
+        for (file, text) in etc_files(lab, h) {
+            ops.push(Op::WriteEtc {
+                ns: Some(h.name.clone()),
+                file: file.into(),
+                text,
+            });
+        }
+    }
     for h in &lab.hosts {
         for c in &h.exec {
             ops.push(Op::Run {
