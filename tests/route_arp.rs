@@ -25,6 +25,15 @@ impl Drop for Twin {
     }
 }
 
+/// /etc/netns/NAME, removed when dropped.
+struct EtcNetns(String);
+
+impl Drop for EtcNetns {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.0));
+    }
+}
+
 /// Build one namespace of a twin: fixed MACs, no IPv6 link-local addresses (their DAD timing
 /// would differ), a random set of addresses, routes and neighbours.
 fn build(ns: &Netns, rng: &mut Rng) {
@@ -346,4 +355,55 @@ fn route_matches_net_tools_on_random_states_and_sequences() {
 #[test]
 fn arp_matches_net_tools_on_random_states_and_sequences() {
     differential("arp", ARP_LINES, "NSLAB_ARP_SEED");
+}
+
+/// `--json` is what jc reads from the real tool's output on the same state.
+#[test]
+fn json_equals_jc_on_the_real_output() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    real_tool("route");
+    let seed = seed_from_env("NSLAB_ROUTE_SEED");
+    let ns = Netns::new("raj");
+    let _files = EtcNetns(ns.name.clone());
+    build(&ns, &mut Rng(seed));
+    let jc = |tool: &str, args: &[&str], parser: &str| -> serde_json::Value {
+        let text = run_in(
+            &ns.name,
+            tool,
+            &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+        .0;
+        let mut child = Command::new("jc")
+            .arg(parser)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("jc is required: apt-get install jc");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for (tool, args, parser) in [
+        ("route", vec!["-n"], "--route"),
+        ("route", vec!["-ee"], "--route"),
+        ("route", vec!["-6", "-n"], "--route"),
+        ("arp", vec!["-n"], "--arp"),
+        ("arp", vec!["-a"], "--arp"),
+    ] {
+        let want = jc(tool, &args, parser);
+        let mut ours_args = vec![tool.to_string()];
+        ours_args.extend(args.iter().map(|s| s.to_string()));
+        ours_args.push("--json".into());
+        let got = run_in(&ns.name, env!("CARGO_BIN_EXE_nslab"), &ours_args).0;
+        let got: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert_eq!(got, want, "{tool} {args:?}");
+    }
 }
