@@ -1,5 +1,5 @@
 //! `nslab compat install|uninstall|status`: put nslab in place of the legacy tools by symlinks
-//! named after them (`ifconfig`, `brctl`, `netstat` → the nslab binary), which the personality
+//! named after them (`ifconfig`, `brctl`, `netstat`, `route`, `arp` → the nslab binary), which the personality
 //! table in `lib.rs` then dispatches on. Only nslab's own links are ever replaced or removed.
 //!
 //! `--system` does it the Debian way instead: each name becomes an `update-alternatives` group
@@ -20,7 +20,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat"];
+pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat", "route", "arp"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";

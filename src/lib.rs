@@ -29,6 +29,8 @@ const PERSONALITIES: &[(&str, Personality)] = &[
     ("ifconfig", legacy::ifconfig::main),
     ("brctl", legacy::brctl::main),
     ("netstat", legacy::netstat::main),
+    ("route", legacy::route::main),
+    ("arp", legacy::arp::main),
 ];
 
 fn personality(name: &str) -> Option<Personality> {

@@ -184,4 +184,25 @@ pub struct Route {
     pub scope: Option<String>,
     pub prefsrc: Option<String>,
     pub metric: Option<u32>,
+    /// Route metrics (`ip route … advmss N window W rtt R`), as `ip -j` shows them: `rtt` in
+    /// the kernel's unit divided by 8 (what /proc/net/route calls IRTT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advmss: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt: Option<u32>,
+}
+
+/// An IPv4 neighbour (ARP) entry, or a proxy entry, as `ip -j neigh show [proxy]` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Neigh {
+    pub dst: String,
+    pub dev: Option<String>,
+    pub lladdr: Option<String>,
+    /// `PERMANENT`, `REACHABLE`, `STALE`, `INCOMPLETE`, `FAILED`, `NOARP`, … (empty for a
+    /// proxy entry).
+    pub state: Vec<String>,
+    /// A proxy entry (`ip neigh show proxy`).
+    pub proxy: bool,
 }

@@ -85,6 +85,14 @@ pub struct RouteSpec {
     /// `proto boot|kernel|…`; on a delete it restricts which route may match.
     #[serde(default)]
     pub proto: Option<String>,
+    /// Route metrics: `advmss N` (bytes), `window N` (bytes), `rtt N` (the kernel's raw
+    /// value, 8 per millisecond).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advmss: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt: Option<u32>,
 }
 
 /// Bridge-wide settings, in the kernel's units (times in centiseconds, as `ip link` takes them).
@@ -531,6 +539,11 @@ fn route_args(verb: &str, r: &RouteSpec) -> Vec<String> {
     }
     if let Some(p) = &r.proto {
         v.extend(["proto".to_string(), p.clone()]);
+    }
+    for (k, m) in [("advmss", r.advmss), ("window", r.window), ("rtt", r.rtt)] {
+        if let Some(m) = m {
+            v.extend([k.to_string(), m.to_string()]);
+        }
     }
     v
 }

@@ -105,6 +105,46 @@ pub struct WireRoute {
     pub prefsrc: Option<String>,
     #[serde(default)]
     pub metric: Option<u32>,
+    #[serde(default)]
+    pub metrics: Vec<WireRouteMetrics>,
+}
+
+/// One element of a route's `metrics` list (iproute2 prints one object holding them all).
+#[derive(Debug, Default, Deserialize)]
+pub struct WireRouteMetrics {
+    #[serde(default)]
+    pub advmss: Option<u32>,
+    #[serde(default)]
+    pub window: Option<u32>,
+    #[serde(default)]
+    pub rtt: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireNeigh {
+    pub dst: String,
+    #[serde(default)]
+    pub dev: Option<String>,
+    #[serde(default)]
+    pub lladdr: Option<String>,
+    #[serde(default)]
+    pub state: Vec<String>,
+}
+
+/// The neighbours from the two documents of `ip -4 -j neigh show` and `neigh show proxy`.
+pub fn neighbours_from(docs: Vec<serde_json::Value>) -> Result<Vec<crate::model::Neigh>> {
+    let mut out = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let list: Vec<WireNeigh> = parse("ip -j neigh show", doc)?;
+        out.extend(list.into_iter().map(|w| crate::model::Neigh {
+            dst: w.dst,
+            dev: w.dev,
+            lladdr: w.lladdr,
+            state: w.state,
+            proxy: i == 1,
+        }));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -335,6 +375,9 @@ impl From<WireRoute> for Route {
             scope: w.scope,
             prefsrc: w.prefsrc,
             metric: w.metric,
+            advmss: w.metrics.iter().find_map(|m| m.advmss),
+            window: w.metrics.iter().find_map(|m| m.window),
+            rtt: w.metrics.iter().find_map(|m| m.rtt),
         }
     }
 }

@@ -358,6 +358,13 @@ impl Backend for Iproute2 {
         Ok(out)
     }
 
+    fn neighbours(&mut self, ns: Option<&str>) -> Result<Vec<crate::model::Neigh>> {
+        let out = Cmd::ip(ns, &["-4", "-j", "-batch", "-"])
+            .stdin("neigh show\nneigh show proxy\n")
+            .run()?;
+        ipjson::neighbours_from(ipjson::documents("ip -4 -j neigh show", &out.stdout)?)
+    }
+
     fn settle(&mut self, ns: Option<&str>, devs: &[String]) -> Result<()> {
         netns::sync_links(ns, devs)
     }

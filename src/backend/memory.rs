@@ -391,6 +391,45 @@ impl Backend for Memory {
         Ok(self.snap.clone())
     }
 
+    /// The neighbour entries the applied Ops made (nothing else makes any here).
+    fn neighbours(&mut self, _netns: Option<&str>) -> Result<Vec<crate::model::Neigh>> {
+        let mut v: Vec<crate::model::Neigh> = Vec::new();
+        for op in &self.applied {
+            match op {
+                Op::SetNeigh {
+                    dev,
+                    addr,
+                    lladdr,
+                    nud,
+                    ..
+                } => {
+                    let proxy = lladdr.is_none();
+                    v.retain(|n| {
+                        !(n.dst == *addr && n.dev.as_ref() == Some(dev) && n.proxy == proxy)
+                    });
+                    v.push(crate::model::Neigh {
+                        dst: addr.clone(),
+                        dev: Some(dev.clone()),
+                        lladdr: lladdr.clone(),
+                        state: if proxy {
+                            vec![]
+                        } else {
+                            vec![nud.to_uppercase()]
+                        },
+                        proxy,
+                    });
+                }
+                Op::DelNeigh {
+                    dev, addr, proxy, ..
+                } => v.retain(|n| {
+                    !(n.dst == *addr && n.dev.as_ref() == Some(dev) && n.proxy == *proxy)
+                }),
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+
     fn namespaces(&mut self) -> Result<Vec<String>> {
         Ok(vec![])
     }

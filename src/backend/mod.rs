@@ -65,6 +65,10 @@ pub trait Backend {
         Ok(Vec::new())
     }
 
+    /// The IPv4 neighbour entries of a namespace, then its IPv4 proxy entries, each in the
+    /// kernel's order (what /proc/net/arp lists).
+    fn neighbours(&mut self, netns: Option<&str>) -> Result<Vec<crate::model::Neigh>>;
+
     /// The identities of those of these named namespaces that exist (nothing where not real).
     fn spaces(&mut self, _names: &[String]) -> Vec<Space> {
         Vec::new()

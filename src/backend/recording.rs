@@ -30,6 +30,8 @@ pub struct Recording {
     pub qdisc_kinds: Option<BTreeSet<String>>,
     /// Canned shaped devices per namespace.
     pub shapings: Vec<(Option<String>, Vec<Shaping>)>,
+    /// What [`Backend::neighbours`] answers (for every namespace).
+    pub neighbours: Vec<crate::model::Neigh>,
 }
 
 impl Recording {
@@ -96,6 +98,10 @@ impl Backend for Recording {
             .find(|(n, _)| n.as_deref() == netns)
             .map(|(_, s)| s.clone())
             .unwrap_or_default())
+    }
+
+    fn neighbours(&mut self, _netns: Option<&str>) -> Result<Vec<crate::model::Neigh>> {
+        Ok(self.neighbours.clone())
     }
 
     fn namespaces(&mut self) -> Result<Vec<String>> {

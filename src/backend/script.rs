@@ -102,6 +102,13 @@ impl Backend for Script<'_> {
         }
     }
 
+    fn neighbours(&mut self, netns: Option<&str>) -> Result<Vec<crate::model::Neigh>> {
+        match &mut self.reader {
+            Some(r) => r.neighbours(netns),
+            None => Ok(vec![]),
+        }
+    }
+
     fn namespaces(&mut self) -> Result<Vec<String>> {
         match &mut self.reader {
             Some(r) => r.namespaces(),

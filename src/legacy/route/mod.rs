@@ -1,0 +1,358 @@
+//! Drop-in `route` (net-tools 2.10). The grammar ([`grammar`]) turns argv into a display or
+//! a change; a display reads one snapshot (`ip -j route show table all`) and, for IPv6,
+//! `/proc/net/ipv6_route`, and prints through [`render`] (or [`json`] for `--json`); a change
+//! is checked the way the kernel's ioctl checks it ([`fib`]), then applied as one Op through
+//! the backend, its failure printed as `SIOCADDRT: <strerror>`. The offline tests use
+//! [`offline`] on the recordings in `compat/route/`.
+
+pub mod fib;
+pub mod grammar;
+pub mod json;
+pub mod render;
+pub mod text;
+
+pub use grammar::{parse, parse_cmd, Change, Cmd, Family, Invocation, Opts, Verb};
+
+use super::ifconfig::Outcome;
+use super::names::Names;
+use crate::backend::{Backend, Iproute2};
+use crate::error::{Error, Result};
+use crate::legacy::dialect::Dialect;
+use crate::model::Snapshot;
+use crate::op::Op;
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::Ipv4Addr;
+
+/// The kernel's view of a device word: its first 15 bytes (IFNAMSIZ - 1), the device before
+/// any `:`, and the whole (cut) word when it names an alias.
+pub fn kernel_dev_name(word: &str) -> (String, Option<String>) {
+    let cut = if word.len() > 15 {
+        String::from_utf8_lossy(&word.as_bytes()[..15]).into_owned()
+    } else {
+        word.to_string()
+    };
+    match cut.split_once(':') {
+        Some((base, _)) => (base.to_string(), Some(cut.clone())),
+        None => (cut, None),
+    }
+}
+
+/// Everything a display reads.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub snap: Snapshot,
+    /// The text of `/proc/net/ipv6_route`.
+    pub ipv6_route: String,
+    pub names: Names,
+}
+
+/// The display families other than inet/inet6: what net-tools prints on a kernel without
+/// them (its `/proc` file is missing), stdout, stderr, exit code.
+fn other_family(f: &str) -> Option<(&'static str, &'static str, i32)> {
+    Some(match f {
+        "ax25" => (
+            "AX.25 not configured in this system.\n",
+            "/proc/net/ax25_route: No such file or directory\n",
+            1,
+        ),
+        "ipx" => (
+            "IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found.\n",
+            "No such file or directory\n",
+            1,
+        ),
+        "ddp" => (
+            "",
+            "Error opening /proc/net/atalk_route: No such file or directory\nDDP (AppleTalk) not configured on this system.\n",
+            1,
+        ),
+        "netrom" => (
+            "NET/ROM not configured in this system.\n",
+            "/proc/net/nr_nodes: No such file or directory\n/proc/net/nr_neigh: Invalid argument\n",
+            1,
+        ),
+        "rose" => (
+            "",
+            "/proc/net/rose_nodes: No such file or directory\nROSE not configured in this system.\n",
+            1,
+        ),
+        "x25" => ("X.25 not configured in this system.\n", "", 1),
+        _ => return None,
+    })
+}
+
+/// `route_info`: each family's tables in turn, stopping at the first that fails.
+pub fn show(dialect: Dialect, o: &Opts, st: &State) -> Outcome {
+    let mut out = Outcome::default();
+    for f in &o.families {
+        let mut text = String::new();
+        match f.as_str() {
+            "inet" => {
+                if o.fib {
+                    let rows = render::fib4_rows(&st.snap.routes);
+                    text.push_str(&render::fib4(dialect, &rows, o.ext, o.numeric, &st.names));
+                }
+                if o.cache {
+                    text.push_str(&render::cache4(o.ext));
+                }
+            }
+            "inet6" => {
+                let rows = render::fib6_rows(&st.ipv6_route);
+                if o.fib {
+                    text.push_str(&render::fib6(dialect, &rows, false, o.numeric, &st.names));
+                }
+                if o.cache {
+                    text.push_str(&render::fib6(dialect, &rows, true, o.numeric, &st.names));
+                }
+            }
+            other => {
+                let (so, se, code) = match other_family(other) {
+                    Some(x) => x,
+                    None if grammar::KNOWN_FAMILIES.contains(&other) => {
+                        out.stderr
+                            .push_str(&format!("No routing for address family `{other}'.\n"));
+                        out.code = text::E_OPTERR;
+                        return out;
+                    }
+                    None => {
+                        out.stderr
+                            .push_str(&format!("Address family `{other}' not supported.\n"));
+                        out.code = text::E_OPTERR;
+                        return out;
+                    }
+                };
+                out.stdout.push_str(so);
+                out.stderr.push_str(se);
+                out.code = code;
+                return out;
+            }
+        }
+        if o.json {
+            // One JSON list per table printed.
+            for table in split_tables(&text) {
+                out.stdout.push_str(&json::from_text(&table));
+            }
+        } else {
+            out.stdout.push_str(&text);
+        }
+    }
+    out
+}
+
+/// The tables of one family's output, each from its title line.
+fn split_tables(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("Kernel ") || v.is_empty() {
+            v.push(String::new());
+        }
+        v.last_mut().expect("a table").push_str(line);
+    }
+    v
+}
+
+/// The pure display path of the offline tests: arguments and the recorded state in, what
+/// `route` prints out; `None` for changes.
+pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
+    match parse_cmd("route", args) {
+        Cmd::Fixed(o) => Some(o),
+        Cmd::Show(o) => Some(show(Dialect::Modern, &o, st)),
+        Cmd::Edit { .. } => None,
+    }
+}
+
+/// What a change run needs.
+pub struct Ctx<'a> {
+    pub backend: &'a mut dyn Backend,
+    pub names: Names,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+/// The failure of an `ip` command as the ioctl's strerror text.
+pub fn errno_text(e: &Error) -> String {
+    let Error::Command { stderr, .. } = e else {
+        return format!("\0nslab route: {e}");
+    };
+    for line in stderr.lines() {
+        if let Some(t) = line.strip_prefix("RTNETLINK answers: ") {
+            return t.trim().to_string();
+        }
+        if line.starts_with("Cannot find device") {
+            return fib::ENODEV.into();
+        }
+        if let Some(m) = line.strip_prefix("Error: ") {
+            let m = m.to_ascii_lowercase();
+            return if m.contains("invalid gateway") {
+                fib::ENETUNREACH
+            } else if m.contains("not up") {
+                fib::ENETDOWN
+            } else if m.contains("exists") {
+                "File exists"
+            } else {
+                fib::EINVAL
+            }
+            .into();
+        }
+    }
+    format!("\0nslab route: {e}")
+}
+
+/// The Op for a change, decided on the current state the way the ioctl decides it; `Err`:
+/// the strerror text of the refusal (nothing changes).
+pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
+    let mut op = c.op(&None).expect("a route change has an Op");
+    let (Op::PrependRoute { route, .. } | Op::DelRoute { route, .. }) = &mut op else {
+        unreachable!("route changes are route Ops")
+    };
+    if c.family == Family::Inet6 {
+        if let Some(d) = &c.dev {
+            let (name, _) = kernel_dev_name(d);
+            if snap.link(&name).is_none() {
+                return Err("\u{1}SIOGIFINDEX: No such device".into());
+            }
+            route.dev = Some(name);
+        }
+        return Ok(op);
+    }
+    if c.bad_mask {
+        return Err(fib::EINVAL.into());
+    }
+    if c.reject {
+        return Ok(op);
+    }
+    if let Some(d) = &c.dev {
+        let (base, label) = kernel_dev_name(d);
+        let Some(link) = snap.link(&base) else {
+            return Err(fib::ENODEV.into());
+        };
+        if let Some(label) = label {
+            let Some(a) = link
+                .addrs
+                .iter()
+                .find(|a| a.is_ipv4() && a.label.as_deref() == Some(&label))
+            else {
+                return Err(fib::ENODEV.into());
+            };
+            route.src = Some(a.local.to_string());
+        }
+    }
+    let gw: Option<Ipv4Addr> = c.gw.as_deref().and_then(|g| g.parse().ok());
+    let gw = gw.filter(|g| !g.is_unspecified());
+    if c.gw.is_some() && gw.is_none() {
+        route.via = None;
+        if c.add {
+            return Err(fib::EINVAL.into());
+        }
+    }
+    let unicast_gw = gw.is_some_and(|g| fib::is_unicast(snap, g));
+    if c.add {
+        let scope = if unicast_gw {
+            fib::SCOPE_UNIVERSE
+        } else {
+            route.scope = Some("link".into());
+            fib::SCOPE_LINK
+        };
+        fib::check_nexthop(snap, gw, route.dev.as_deref(), scope).map_err(str::to_string)?;
+    } else if unicast_gw {
+        route.scope = Some("global".into());
+    }
+    Ok(op)
+}
+
+/// Run one change; returns the exit code.
+fn change(ctx: &mut Ctx<'_>, c: &Change) -> Result<i32> {
+    let what = if c.add { "SIOCADDRT" } else { "SIOCDELRT" };
+    let snap = ctx.backend.snapshot(None)?;
+    let msg = match plan(c, &snap) {
+        Ok(op) => match ctx.backend.apply(std::slice::from_ref(&op)) {
+            Ok(()) => return Ok(0),
+            Err(e) => errno_text(&e),
+        },
+        Err(m) => m,
+    };
+    let line = match (msg.strip_prefix('\0'), msg.strip_prefix('\u{1}')) {
+        (Some(own), _) => format!("{own}\n"),
+        (None, Some(whole)) => format!("{whole}\n"),
+        (None, None) => format!("{what}: {msg}\n"),
+    };
+    ctx.err.write_all(line.as_bytes()).map_err(stdio)?;
+    Ok(text::E_SOCK)
+}
+
+/// Read what a display needs from the running namespace.
+pub fn read_state(backend: &mut dyn Backend, names: Names) -> Result<State> {
+    let snap = backend.snapshot(None)?;
+    let ipv6_route = std::fs::read_to_string("/proc/net/ipv6_route").unwrap_or_default();
+    Ok(State {
+        snap,
+        ipv6_route,
+        names,
+    })
+}
+
+/// Run `route ARGS`; returns the exit code.
+pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
+    let o = match parse_cmd(prog, args) {
+        Cmd::Fixed(o) => o,
+        Cmd::Show(opts) => {
+            let needs_state = opts.families.iter().any(|f| f == "inet" || f == "inet6");
+            let st = if needs_state {
+                read_state(ctx.backend, ctx.names.clone())?
+            } else {
+                State {
+                    snap: Snapshot {
+                        netns: None,
+                        links: vec![],
+                        routes: vec![],
+                        nsids: Default::default(),
+                    },
+                    ipv6_route: String::new(),
+                    names: Names::default(),
+                }
+            };
+            show(Dialect::current(std::ffi::OsStr::new(prog))?, &opts, &st)
+        }
+        Cmd::Edit { opts, verb, words } => match grammar::edit(&opts, verb, &words, &ctx.names) {
+            Ok(c) => return change(ctx, &c),
+            Err(o) => o,
+        },
+    };
+    ctx.out.write_all(o.stdout.as_bytes()).map_err(stdio)?;
+    ctx.out.flush().map_err(stdio)?;
+    ctx.err.write_all(o.stderr.as_bytes()).map_err(stdio)?;
+    Ok(o.code)
+}
+
+fn stdio(e: std::io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+/// The `route` personality. `args[0]` is the name it was called by (`route`, a path, or
+/// `nslab` for `nslab route …`, which glibc's messages then call `route`).
+pub fn main(args: Vec<OsString>) -> Result<()> {
+    let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
+        Some(p) if !p.ends_with("nslab") => p,
+        _ => "route".to_string(),
+    };
+    let args: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut backend = Iproute2;
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let mut ctx = Ctx {
+        backend: &mut backend,
+        names: Names::system(),
+        out: &mut out,
+        err: &mut err,
+    };
+    match run(&mut ctx, &prog, &args)? {
+        0 => Ok(()),
+        code => Err(Error::Legacy { code }),
+    }
+}
