@@ -159,7 +159,7 @@ fn a_classic_script_parses_what_the_kernel_has() {
         std::os::unix::fs::symlink(common::real_tool(tool), tools.0.join(tool)).unwrap();
     }
     let path = format!("{b}:{}", tools.0.display());
-    // Nothing else answers to the net-tools names.
+    // Only nslab's links answer to the net-tools names.
     let found = Command::new("/bin/sh")
         .args([
             "-c",
@@ -169,7 +169,10 @@ fn a_classic_script_parses_what_the_kernel_has() {
         .env("PATH", &path)
         .output()
         .unwrap();
-    assert_eq!(text(&found.stdout), format!("{b}/ifconfig\n"));
+    assert_eq!(
+        text(&found.stdout),
+        format!("{b}/ifconfig\n{b}/route\n{b}/arp\n")
+    );
 
     let ns = Netns::new("cl");
     ns.ip(&[
