@@ -286,8 +286,7 @@ pub fn from_snapshots(
                 ));
                 continue;
             }
-            let v6 = r.dst.contains(':') || r.gateway.as_deref().is_some_and(|g| g.contains(':'));
-            let default_metric = if v6 { 1024 } else { 0 };
+            let default_metric = if r.ipv6 { 1024 } else { 0 };
             routes.push(RouteDecl {
                 to: r.dst.clone(),
                 via: r.gateway.clone(),

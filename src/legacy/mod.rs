@@ -6,8 +6,8 @@
 pub mod arp;
 pub mod brctl;
 pub mod dialect;
-pub mod getopt;
 pub mod ifconfig;
+pub mod link;
 pub mod linux;
 pub mod names;
 pub mod netstat;

@@ -9,10 +9,10 @@
 //! [pub]` deletes. Without `-i IF` the kernel picks the device by a route lookup at run time
 //! (the drop-in does it on the snapshot; a static translation cannot).
 
-use super::super::getopt::{getopt_long, Item, LongOpt};
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op};
 use std::net::Ipv4Addr;
 
@@ -182,7 +182,8 @@ fn die(stderr: String, code: i32) -> Cmd {
 
 /// Parse argv (without argv[0]) as `arp.c`'s `main` does. `prog` is argv[0] as called.
 pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
-    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG);
+    // No long option of arp's stands for a table entry: none is `Item::Long`.
+    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG, '\u{1}');
     let mut o = Opts::default();
     let mut what = 0;
     let mut warn = String::new();
@@ -190,7 +191,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
     for item in &p.items {
         match item {
             Item::Error(m) => {
-                return die(format!("{warn}{m}{}{}", text::USAGE, text::HW_LIST), 3);
+                return die(format!("{warn}{m}\n{}{}", text::USAGE, text::HW_LIST), 3);
             }
             Item::Long(..) => {}
             Item::Opt(c, arg) => match c {
@@ -232,12 +233,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                     }
                 }
                 'i' => {
-                    let d = arg.clone().unwrap_or_default();
-                    o.device = Some(if d.len() > 15 {
-                        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-                    } else {
-                        d
-                    });
+                    o.device = Some(cut15(arg.as_deref().unwrap_or_default()));
                 }
                 'V' => {
                     return Cmd::Fixed(Outcome {
@@ -405,11 +401,7 @@ fn fail(stderr: String) -> Outcome {
 }
 
 fn cut15(d: &str) -> String {
-    if d.len() > 15 {
-        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-    } else {
-        d.to_string()
-    }
+    crate::legacy::linux::ifname_shown(d)
 }
 
 /// `arp_set` up to the ioctl.

@@ -330,7 +330,7 @@ pub fn parse(argv: &[String]) -> Invocation {
             args.push(a.clone());
         }
     }
-    for item in getopt_long(prog, &args, SHORTS, LONGS, FAMILY) {
+    for item in getopt_long(prog, &args, SHORTS, LONGS, FAMILY).items {
         let c = match item {
             Item::Error(m) => return usage_error(&m),
             Item::Long(i, _) => {

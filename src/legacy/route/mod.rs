@@ -27,11 +27,7 @@ use std::net::Ipv4Addr;
 /// The kernel's view of a device word: its first 15 bytes (IFNAMSIZ - 1), the device before
 /// any `:`, and the whole (cut) word when it names an alias.
 pub fn kernel_dev_name(word: &str) -> (String, Option<String>) {
-    let cut = if word.len() > 15 {
-        String::from_utf8_lossy(&word.as_bytes()[..15]).into_owned()
-    } else {
-        word.to_string()
-    };
+    let cut = crate::legacy::linux::ifname(word);
     match cut.split_once(':') {
         Some((base, _)) => (base.to_string(), Some(cut.clone())),
         None => (cut, None),
