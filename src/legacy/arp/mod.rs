@@ -17,7 +17,7 @@ pub use grammar::{parse, parse_cmd, Cmd, Invocation, Opts};
 use super::ifconfig::Outcome;
 use super::names::Names;
 use super::route::fib;
-use crate::backend::{Backend, Iproute2};
+use super::stdio;
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
 use crate::model::{Neigh, Snapshot};
@@ -51,13 +51,7 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     }
 }
 
-/// What a run writes to and changes through.
-pub struct Ctx<'a> {
-    pub backend: &'a mut dyn Backend,
-    pub names: Names,
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-}
+pub use super::Ctx;
 
 /// The ARPHRD type of a link, from `ip`'s `link_type`.
 pub fn hw_type(link_type: &str) -> u16 {
@@ -424,36 +418,7 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
     }
 }
 
-fn stdio(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
-}
-
 /// The `arp` personality (`args[0]`: the name it was called by).
 pub fn main(args: Vec<OsString>) -> Result<()> {
-    let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
-        Some(p) if !p.ends_with("nslab") => p,
-        _ => "arp".to_string(),
-    };
-    let args: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let mut backend = Iproute2;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    let mut ctx = Ctx {
-        backend: &mut backend,
-        names: Names::system(),
-        out: &mut out,
-        err: &mut err,
-    };
-    let code = run(&mut ctx, &prog, &args)?;
-    ctx.out.flush().map_err(stdio)?;
-    match code {
-        0 => Ok(()),
-        code => Err(Error::Legacy { code }),
-    }
+    super::main_with(args, "arp", run)
 }

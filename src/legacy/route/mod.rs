@@ -15,13 +15,13 @@ pub use grammar::{parse, parse_cmd, Change, Cmd, Family, Invocation, Opts, Verb}
 
 use super::ifconfig::Outcome;
 use super::names::Names;
-use crate::backend::{Backend, Iproute2};
+use super::stdio;
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
 use crate::model::Snapshot;
 use crate::op::Op;
 use std::ffi::OsString;
-use std::io::Write;
 use std::net::Ipv4Addr;
 
 /// The kernel's view of a device word: its first 15 bytes (IFNAMSIZ - 1), the device before
@@ -157,13 +157,7 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     }
 }
 
-/// What a change run needs.
-pub struct Ctx<'a> {
-    pub backend: &'a mut dyn Backend,
-    pub names: Names,
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-}
+pub use super::Ctx;
 
 /// The failure of an `ip` command as the ioctl's strerror text.
 pub fn errno_text(e: &Error) -> String {
@@ -320,35 +314,8 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
     Ok(o.code)
 }
 
-fn stdio(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
-}
-
 /// The `route` personality. `args[0]` is the name it was called by (`route`, a path, or
 /// `nslab` for `nslab route …`, which glibc's messages then call `route`).
 pub fn main(args: Vec<OsString>) -> Result<()> {
-    let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
-        Some(p) if !p.ends_with("nslab") => p,
-        _ => "route".to_string(),
-    };
-    let args: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let mut backend = Iproute2;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    let mut ctx = Ctx {
-        backend: &mut backend,
-        names: Names::system(),
-        out: &mut out,
-        err: &mut err,
-    };
-    match run(&mut ctx, &prog, &args)? {
-        0 => Ok(()),
-        code => Err(Error::Legacy { code }),
-    }
+    super::main_with(args, "route", run)
 }
