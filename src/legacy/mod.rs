@@ -7,6 +7,7 @@ pub mod arp;
 pub mod brctl;
 pub mod dialect;
 pub mod ifconfig;
+pub mod jc;
 pub mod link;
 pub mod linux;
 pub mod names;

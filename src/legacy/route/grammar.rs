@@ -113,8 +113,9 @@ pub enum Verb {
     Flush,
 }
 
-/// The address family aliases `-A` and `--FAMILY` take, and the family each names.
-const AFTRANS: &[(&str, &str)] = &[
+/// The address family aliases `-A` and `--FAMILY` take, and the family each names
+/// (net-tools' `aftrans`, which netstat reads too).
+pub const AFTRANS: &[(&str, &str)] = &[
     ("ax25", "ax25"),
     ("ip", "inet"),
     ("ip6", "inet6"),
