@@ -79,3 +79,28 @@ pub fn main_with(
     ctx.out.flush().map_err(stdio)?;
     exit(code)
 }
+
+/// Why a kernel call of a legacy tool failed, as the tool prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// An errno text, printed after the name of the call: `SIOCADDRT: Network is unreachable`.
+    Errno(String),
+    /// A line of its own: another call's failure (`SIOGIFINDEX: No such device`), or nslab's
+    /// own message when `ip` failed in a way no errno stands for (`nslab route: …`).
+    Line(String),
+}
+
+impl Refusal {
+    /// The line the tool prints for this refusal of `call`.
+    pub fn line(&self, call: &str) -> String {
+        match self {
+            Refusal::Errno(text) => format!("{call}: {text}\n"),
+            Refusal::Line(line) => format!("{line}\n"),
+        }
+    }
+
+    /// Whether this is the errno text `text`.
+    pub fn is_errno(&self, text: &str) -> bool {
+        matches!(self, Refusal::Errno(t) if t == text)
+    }
+}

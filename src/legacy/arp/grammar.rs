@@ -188,6 +188,8 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
     let mut what = 0;
     let mut warn = String::new();
     let mut family = "inet".to_string();
+    // `-H TYPE` of a hardware type without ARP: refused once all options are read.
+    let mut no_arp_hw: Option<String> = None;
     for item in &p.items {
         match item {
             Item::Error(m) => {
@@ -214,6 +216,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         return die(format!("{warn}arp: {a}: unknown address family.\n"), 255);
                     }
                     family = a;
+                    no_arp_hw = None;
                 }
                 'H' | 't' => {
                     let a = arg.clone().unwrap_or_default();
@@ -222,7 +225,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                             if !arpable {
                                 // Checked after all options, but nothing else can fail first.
                                 o.hw_type = Some(u16::MAX);
-                                family = format!("\0hw:{a}");
+                                no_arp_hw = Some(a);
                             } else {
                                 o.hw_type = Some(*t);
                             }
@@ -253,7 +256,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
             },
         }
     }
-    if let Some(hw) = family.strip_prefix("\0hw:") {
+    if let Some(hw) = no_arp_hw {
         return die(
             format!("{warn}arp: {hw}: hardware type without ARP support.\n"),
             255,
@@ -416,7 +419,7 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
     };
     if o.use_device {
         return Err(fail(
-            "\0nslab arp: -D (the hardware address of a device) is not supported\n".into(),
+            "nslab arp: -D (the hardware address of a device) is not supported\n".into(),
         ));
     }
     let Some(mac) = in_ether(hw, addr) else {
@@ -561,11 +564,7 @@ fn first_line(o: &Outcome) -> String {
     } else {
         &o.stderr
     };
-    t.lines()
-        .next()
-        .unwrap_or("arp: usage")
-        .trim_start_matches('\0')
-        .to_string()
+    t.lines().next().unwrap_or("arp: usage").to_string()
 }
 
 /// Parse argv (without argv[0]) into the flat view, with numeric names only.

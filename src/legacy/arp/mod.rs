@@ -17,7 +17,7 @@ pub use grammar::{parse, parse_cmd, Cmd, Invocation, Opts};
 use super::ifconfig::Outcome;
 use super::names::Names;
 use super::route::fib;
-use super::stdio;
+use super::{stdio, Refusal};
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
 use crate::model::{Neigh, Snapshot};
@@ -229,28 +229,23 @@ pub fn plan_del(
     }
 }
 
-fn errno_text(e: &Error) -> String {
-    super::route::errno_text(e).replace("nslab route", "nslab arp")
-}
-
 /// Apply the Ops of a planned request; the strerror text on failure.
 fn apply(
     ctx: &mut Ctx<'_>,
     ops: std::result::Result<Vec<Op>, &'static str>,
-) -> std::result::Result<(), String> {
-    let ops = ops.map_err(str::to_string)?;
-    ctx.backend.apply(&ops).map_err(|e| errno_text(&e))
+) -> std::result::Result<(), Refusal> {
+    let ops = ops.map_err(|t| Refusal::Errno(t.to_string()))?;
+    ctx.backend
+        .apply(&ops)
+        .map_err(|e| super::route::errno_text(&e, "arp"))
 }
 
 fn say(w: &mut dyn Write, s: &str) -> Result<()> {
     w.write_all(s.as_bytes()).map_err(stdio)
 }
 
-fn perror(ctx: &mut Ctx<'_>, what: &str, msg: &str) -> Result<()> {
-    match msg.strip_prefix('\0') {
-        Some(own) => say(ctx.err, &format!("{own}\n")),
-        None => say(ctx.err, &format!("{what}: {msg}\n")),
-    }
+fn perror(ctx: &mut Ctx<'_>, what: &str, refusal: &Refusal) -> Result<()> {
+    say(ctx.err, &refusal.line(what))
 }
 
 /// `arp_set`: 0 or -1.
@@ -259,7 +254,7 @@ fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
         Ok(r) => r,
         Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
-            say(ctx.err, out.stderr.trim_start_matches('\0'))?;
+            say(ctx.err, &out.stderr)?;
             return Ok(-1);
         }
     };
@@ -293,7 +288,7 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
     };
     let snap = ctx.backend.snapshot(None)?;
     let neigh = ctx.backend.neighbours(None)?;
-    let missing = |m: &str| m == ENXIO || m == ENOENT;
+    let missing = |m: &Refusal| m.is_errno(ENXIO) || m.is_errno(ENOENT);
     let mut try_pub = r.which & 1 != 0;
     if r.which & 2 != 0 {
         if o.verbose {

@@ -15,7 +15,7 @@ pub use grammar::{parse, parse_cmd, Change, Cmd, Family, Invocation, Opts, Verb}
 
 use super::ifconfig::Outcome;
 use super::names::Names;
-use super::stdio;
+use super::{stdio, Refusal};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
@@ -159,21 +159,24 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
 
 pub use super::Ctx;
 
-/// The failure of an `ip` command as the ioctl's strerror text.
-pub fn errno_text(e: &Error) -> String {
+/// The failure of an `ip` command as the ioctl's strerror text; `tool` names nslab's own
+/// message when no errno stands for it.
+pub fn errno_text(e: &Error, tool: &str) -> Refusal {
+    let own = || Refusal::Line(format!("nslab {tool}: {e}"));
+    let errno = |t: &str| Refusal::Errno(t.to_string());
     let Error::Command { stderr, .. } = e else {
-        return format!("\0nslab route: {e}");
+        return own();
     };
     for line in stderr.lines() {
         if let Some(t) = line.strip_prefix("RTNETLINK answers: ") {
-            return t.trim().to_string();
+            return errno(t.trim());
         }
         if line.starts_with("Cannot find device") {
-            return fib::ENODEV.into();
+            return errno(fib::ENODEV);
         }
         if let Some(m) = line.strip_prefix("Error: ") {
             let m = m.to_ascii_lowercase();
-            return if m.contains("invalid gateway") {
+            return errno(if m.contains("invalid gateway") {
                 fib::ENETUNREACH
             } else if m.contains("not up") {
                 fib::ENETDOWN
@@ -181,16 +184,16 @@ pub fn errno_text(e: &Error) -> String {
                 "File exists"
             } else {
                 fib::EINVAL
-            }
-            .into();
+            });
         }
     }
-    format!("\0nslab route: {e}")
+    own()
 }
 
 /// The Op for a change, decided on the current state the way the ioctl decides it; `Err`:
-/// the strerror text of the refusal (nothing changes).
-pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
+/// the refusal as the ioctl reports it (nothing changes).
+pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, Refusal> {
+    let errno = |t: &str| Refusal::Errno(t.to_string());
     let mut op = c.op(&None).expect("a route change has an Op");
     let (Op::PrependRoute { route, .. } | Op::DelRoute { route, .. }) = &mut op else {
         unreachable!("route changes are route Ops")
@@ -199,14 +202,14 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
         if let Some(d) = &c.dev {
             let (name, _) = kernel_dev_name(d);
             if snap.link(&name).is_none() {
-                return Err("\u{1}SIOGIFINDEX: No such device".into());
+                return Err(Refusal::Line("SIOGIFINDEX: No such device".into()));
             }
             route.dev = Some(name);
         }
         return Ok(op);
     }
     if c.bad_mask {
-        return Err(fib::EINVAL.into());
+        return Err(errno(fib::EINVAL));
     }
     if c.reject {
         return Ok(op);
@@ -214,7 +217,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
     if let Some(d) = &c.dev {
         let (base, label) = kernel_dev_name(d);
         let Some(link) = snap.link(&base) else {
-            return Err(fib::ENODEV.into());
+            return Err(errno(fib::ENODEV));
         };
         if let Some(label) = label {
             let Some(a) = link
@@ -222,7 +225,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
                 .iter()
                 .find(|a| a.is_ipv4() && a.label.as_deref() == Some(&label))
             else {
-                return Err(fib::ENODEV.into());
+                return Err(errno(fib::ENODEV));
             };
             route.src = Some(a.local.to_string());
         }
@@ -232,7 +235,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
     if c.gw.is_some() && gw.is_none() {
         route.via = None;
         if c.add {
-            return Err(fib::EINVAL.into());
+            return Err(errno(fib::EINVAL));
         }
     }
     let unicast_gw = gw.is_some_and(|g| fib::is_unicast(snap, g));
@@ -243,7 +246,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
             route.scope = Some("link".into());
             fib::SCOPE_LINK
         };
-        fib::check_nexthop(snap, gw, route.dev.as_deref(), scope).map_err(str::to_string)?;
+        fib::check_nexthop(snap, gw, route.dev.as_deref(), scope).map_err(errno)?;
     } else if unicast_gw {
         route.scope = Some("global".into());
     }
@@ -257,16 +260,13 @@ fn change(ctx: &mut Ctx<'_>, c: &Change) -> Result<i32> {
     let msg = match plan(c, &snap) {
         Ok(op) => match ctx.backend.apply(std::slice::from_ref(&op)) {
             Ok(()) => return Ok(0),
-            Err(e) => errno_text(&e),
+            Err(e) => errno_text(&e, "route"),
         },
         Err(m) => m,
     };
-    let line = match (msg.strip_prefix('\0'), msg.strip_prefix('\u{1}')) {
-        (Some(own), _) => format!("{own}\n"),
-        (None, Some(whole)) => format!("{whole}\n"),
-        (None, None) => format!("{what}: {msg}\n"),
-    };
-    ctx.err.write_all(line.as_bytes()).map_err(stdio)?;
+    ctx.err
+        .write_all(msg.line(what).as_bytes())
+        .map_err(stdio)?;
     Ok(text::E_SOCK)
 }
 
