@@ -407,6 +407,37 @@ fn cut15(d: &str) -> String {
     crate::legacy::linux::ifname_shown(d)
 }
 
+/// The words `arp -s` and `arp -d` both take after the host (`temp`, `trail`, `dontpub`,
+/// `auto`, `dev IF`, `netmask M`), applied to the request's flags, device and netmask;
+/// anything else is a usage error.
+fn entry_word<'a>(
+    x: &str,
+    w: &mut impl Iterator<Item = &'a String>,
+    (flags, dev, netmask): (&mut u32, &mut Option<String>, &mut Option<Ipv4Addr>),
+    names: &Names,
+) -> Result<(), Outcome> {
+    match x {
+        "temp" => *flags &= !ATF_PERM,
+        "trail" => *flags |= ATF_USETRAILERS,
+        "dontpub" => *flags |= ATF_DONTPUB,
+        "auto" => *flags |= ATF_MAGIC,
+        "dev" => match w.next() {
+            Some(d) => *dev = Some(cut15(d)),
+            None => return Err(usage_err()),
+        },
+        "netmask" => match w.next() {
+            Some(m) if m == "255.255.255.255" => {}
+            Some(m) => {
+                *netmask = Some(resolve(m, names).map_err(fail)?);
+                *flags |= ATF_NETMASK;
+            }
+            None => return Err(usage_err()),
+        },
+        _ => return Err(usage_err()),
+    }
+    Ok(())
+}
+
 /// `arp_set` up to the ioctl.
 pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outcome> {
     let mut w = words.iter();
@@ -434,25 +465,9 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
     };
     while let Some(x) = w.next() {
         match x.as_str() {
-            "temp" => r.flags &= !ATF_PERM,
             "pub" => r.flags |= ATF_PUBL,
             "priv" => r.flags &= !ATF_PUBL,
-            "trail" => r.flags |= ATF_USETRAILERS,
-            "dontpub" => r.flags |= ATF_DONTPUB,
-            "auto" => r.flags |= ATF_MAGIC,
-            "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
-            },
-            "netmask" => match w.next() {
-                Some(m) if m == "255.255.255.255" => {}
-                Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
-                    r.flags |= ATF_NETMASK;
-                }
-                None => return Err(usage_err()),
-            },
-            _ => return Err(usage_err()),
+            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
         }
     }
     Ok(r)
@@ -477,23 +492,7 @@ pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outc
         match x.as_str() {
             "pub" => r.which |= 1,
             "priv" => r.which |= 2,
-            "temp" => r.flags &= !ATF_PERM,
-            "trail" => r.flags |= ATF_USETRAILERS,
-            "dontpub" => r.flags |= ATF_DONTPUB,
-            "auto" => r.flags |= ATF_MAGIC,
-            "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
-            },
-            "netmask" => match w.next() {
-                Some(m) if m == "255.255.255.255" => {}
-                Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
-                    r.flags |= ATF_NETMASK;
-                }
-                None => return Err(usage_err()),
-            },
-            _ => return Err(usage_err()),
+            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
         }
     }
     if r.which == 0 {
