@@ -212,3 +212,30 @@ pub(super) fn demo(prefix: &str, backend: &mut dyn Backend) -> Result<()> {
     println!("demo done: everything removed");
     Ok(())
 }
+
+/// `nslab ps [LAB] [--json]`.
+pub(super) fn ps(lab: Option<String>, json: bool, prefix: &str) -> Result<()> {
+    let states = match lab.as_deref() {
+        Some(a) => {
+            let name = apply::lab_name_of(a, prefix)?;
+            match State::load(&name)? {
+                Some(s) => vec![s],
+                None => {
+                    return Err(Error::Usage(format!(
+                        "lab `{name}` is not up (see `nslab status`)"
+                    )))
+                }
+            }
+        }
+        None => State::all()?,
+    };
+    let rows: Vec<_> = states.iter().flat_map(crate::lab::service::rows).collect();
+    if json {
+        print_json(&serde_json::json!({ "services": rows }));
+    } else if rows.is_empty() {
+        println!("no services");
+    } else {
+        print!("{}", crate::lab::service::render(&rows));
+    }
+    Ok(())
+}

@@ -33,14 +33,19 @@
 //! - [`thread`]: threads inside a namespace (sysctls, sockets);
 //! - [`probe`]: ICMP echo probes;
 //! - [`linkstate`]: making the kernel apply pending link events now;
-//! - [`process`]: the process set-up nslab does first thing in main, undone before exec.
+//! - [`process`]: the process set-up nslab does first thing in main, undone before exec;
+//! - [`uts`]: each lab host's UTS namespace (its hostname), kept under /run/nslab/uts;
+//! - [`supervise`]: the signal handling of a service's supervisor, and its child's set-up;
+//! - [`procs`]: finding and ending the processes in a lab's namespaces.
 
 mod enter;
 mod linkstate;
 mod probe;
 mod process;
 pub mod procs;
+pub mod supervise;
 mod thread;
+pub mod uts;
 
 pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};
 pub use linkstate::sync_links;
@@ -58,6 +63,14 @@ use std::path::{Path, PathBuf};
 pub const NETNS_RUN_DIR: &str = "/run/netns";
 /// Where per-namespace /etc files live.
 pub const NETNS_ETC_DIR: &str = "/etc/netns";
+
+/// nslab's own directory under /run (lab state, the lock, UTS namespaces, service logs);
+/// `NSLAB_STATE_DIR` overrides it.
+pub fn run_dir() -> PathBuf {
+    std::env::var_os("NSLAB_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/nslab"))
+}
 
 /// Names nslab accepts for namespaces and devices: 1–15 bytes, printable, no `/`, no
 /// whitespace, not `.`/`..`, no leading `-`. Returns why not.
