@@ -114,8 +114,23 @@ pub(super) fn show(targets: Vec<String>, json: bool, backend: &mut dyn Backend) 
             }
         }
     }
-    let views = show::views(&names, backend)?;
+    let mut views = show::views(&names, backend)?;
     if json {
+        let states = State::all()?;
+        for v in &mut views {
+            let Some(name) = &v.name else { continue };
+            let Some(st) = states.iter().find(|s| s.namespaces.contains(name)) else {
+                continue;
+            };
+            v.host = Some(show::HostView {
+                lab: st.lab.name.clone(),
+                hostname: netns::uts::hostname_of(&st.lab.name, name),
+                services: crate::lab::service::rows(st)
+                    .into_iter()
+                    .filter(|r| &r.host == name)
+                    .collect(),
+            });
+        }
         print_json(&serde_json::json!({ "namespaces": views }));
     } else {
         print!("{}", show::render(&views));

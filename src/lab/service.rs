@@ -222,21 +222,29 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
                 message: format!("{who} {how} before it was ready{tail}"),
             }
         };
-        if let Ok(Some(st)) = child.try_wait() {
-            return Err(ended(describe(st).0));
-        }
-        if let Some(st) = Status::read(status) {
-            if let Some(how) = st.exit {
+        let supervisor_gone = matches!(child.try_wait(), Ok(Some(_)));
+        match (Status::read(status), &s.ready) {
+            // Without a probe, started is ready (a one-shot service may be done already).
+            (Some(_), None) => return Ok(()),
+            // An end before the probe succeeded fails `up`, unless the supervisor is
+            // starting it again.
+            (Some(Status { exit: Some(how), .. }), Some(_))
+                if supervisor_gone || !s.restart_on_failure =>
+            {
                 return Err(ended(how));
             }
-            let probed = match &s.ready {
-                None => Ok(()),
-                Some(r) => probe(ns, r, timeout.saturating_sub(start.elapsed())),
-            };
-            match probed {
-                Ok(()) => return Ok(()),
-                Err(why) => last_probe = why,
+            (Some(Status { exit: Some(_), .. }), Some(_)) => last_probe = "restarting".into(),
+            (Some(_), Some(r)) => {
+                match probe(ns, r, timeout.saturating_sub(start.elapsed())) {
+                    Ok(()) => return Ok(()),
+                    Err(why) => last_probe = why,
+                }
             }
+            (None, _) if supervisor_gone => {
+                let how = child.try_wait().ok().flatten().map(describe);
+                return Err(ended(how.map_or("ended".into(), |h| h.0)));
+            }
+            (None, _) => {}
         }
         if start.elapsed() >= timeout {
             let tail = last_line(log).map_or(String::new(), |l| format!("; log: {l}"));
@@ -287,7 +295,7 @@ fn probe(ns: &str, r: &Readiness, left: Duration) -> std::result::Result<(), Str
 }
 
 /// A service of a lab that is up, as `ps` lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Row {
     pub lab: String,
     pub host: String,
