@@ -40,19 +40,13 @@ impl<'a> Script<'a> {
     pub fn batches(ops: &[Op]) -> String {
         // Host work (commands, files, hostnames, services) runs in order between the
         // batches, as in the iproute2 backend: one shell command each.
-        let mut out = String::new();
-        let mut rest = ops;
-        while !rest.is_empty() {
-            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
-            out.push_str(&Script::kernel_batches(&rest[..n]));
-            if let Some(op) = rest.get(n) {
-                out.push_str(&format!("{op}\n"));
-                rest = &rest[n + 1..];
-            } else {
-                rest = &[];
-            }
-        }
-        out
+        super::segments(ops)
+            .into_iter()
+            .map(|segment| match segment {
+                super::Segment::Kernel(ops) => Script::kernel_batches(ops),
+                super::Segment::Host(op) => format!("{op}\n"),
+            })
+            .collect()
     }
 
     /// [`Script::batches`] for Ops that are all `ip` commands, qdiscs or sysctls.

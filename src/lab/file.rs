@@ -886,12 +886,7 @@ impl Lab {
             ));
         }
         // References, then cycles (depth-first, reporting the path).
-        let index = |r: &str| -> Option<(usize, usize)> {
-            let (host, svc) = r.rsplit_once('.')?;
-            let hi = self.hosts.iter().position(|h| h.name == host)?;
-            let si = self.hosts[hi].services.iter().position(|s| s.name == svc)?;
-            Some((hi, si))
-        };
+        let index = |r: &str| self.service_index(r);
         for (i, h) in self.hosts.iter().enumerate() {
             for (j, s) in h.services.iter().enumerate() {
                 for (k, r) in s.after.iter().enumerate() {
@@ -961,6 +956,14 @@ impl Lab {
         Ok(())
     }
 
+    /// The (host index, service index) of `HOST.SERVICE`, if declared.
+    fn service_index(&self, r: &str) -> Option<(usize, usize)> {
+        let (host, svc) = r.rsplit_once('.')?;
+        let hi = self.hosts.iter().position(|h| h.name == host)?;
+        let si = self.hosts[hi].services.iter().position(|s| s.name == svc)?;
+        Some((hi, si))
+    }
+
     /// Every service as (host index, service index), in an order that starts each after the
     /// services its `after` names (declaration order otherwise), assuming a valid lab.
     pub fn service_order(&self) -> Vec<(usize, usize)> {
@@ -974,12 +977,7 @@ impl Lab {
             self.hosts[i].services[j]
                 .after
                 .iter()
-                .filter_map(|r| {
-                    let (host, svc) = r.rsplit_once('.')?;
-                    let hi = self.hosts.iter().position(|h| h.name == host)?;
-                    let si = self.hosts[hi].services.iter().position(|s| s.name == svc)?;
-                    Some((hi, si))
-                })
+                .filter_map(|r| self.service_index(r))
                 .collect()
         };
         let mut done: Vec<(usize, usize)> = Vec::new();

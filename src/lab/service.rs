@@ -228,18 +228,19 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
             (Some(_), None) => return Ok(()),
             // An end before the probe succeeded fails `up`, unless the supervisor is
             // starting it again.
-            (Some(Status { exit: Some(how), .. }), Some(_))
-                if supervisor_gone || !s.restart_on_failure =>
-            {
+            (
+                Some(Status {
+                    exit: Some(how), ..
+                }),
+                Some(_),
+            ) if supervisor_gone || !s.restart_on_failure => {
                 return Err(ended(how));
             }
             (Some(Status { exit: Some(_), .. }), Some(_)) => last_probe = "restarting".into(),
-            (Some(_), Some(r)) => {
-                match probe(ns, r, timeout.saturating_sub(start.elapsed())) {
-                    Ok(()) => return Ok(()),
-                    Err(why) => last_probe = why,
-                }
-            }
+            (Some(_), Some(r)) => match probe(ns, r, timeout.saturating_sub(start.elapsed())) {
+                Ok(()) => return Ok(()),
+                Err(why) => last_probe = why,
+            },
             (None, _) if supervisor_gone => {
                 let how = child.try_wait().ok().flatten().map(describe);
                 return Err(ended(how.map_or("ended".into(), |h| h.0)));

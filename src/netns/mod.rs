@@ -4,7 +4,9 @@
 //!    (ip-netns(8); iproute2 `lib/namespace.c` `netns_switch`, `lib/exec.c` `cmd_exec`).
 //!    This is the one place the order is written down. The steps, in this order:
 //!    1. open `/run/netns/NAME` (`O_CLOEXEC`: it does not reach the command);
-//!    2. `setns(fd, CLONE_NEWNET)`;
+//!    2. `setns(fd, CLONE_NEWNET)`; then, for [`Entry::Full`], `setns` into the host's UTS
+//!       namespace if a lab gave it one (`/run/nslab/uts/LAB/NAME`, opened with step 1; see
+//!       [`uts`]). `ip netns exec` has no such step: [`Entry::NoUts`] is exactly ip's;
 //!    3. `unshare(CLONE_NEWNS)`: a private mount namespace for what follows;
 //!    4. mount `/` recursively `MS_SLAVE`, so nothing we mount propagates back to the host;
 //!    5. detach `/sys` (`umount2(MNT_DETACH)`) and mount a fresh sysfs (source: NAME), which
@@ -15,7 +17,8 @@
 //!       a failed bind is reported (`Bind SRC -> DST failed: ERR`) and the rest still made;
 //!    7. `execvp` the command (PATH search).
 //!
-//!    [`Entry::NetOnly`] (`--no-mount`) stops after step 2: that is `nsenter --net`.
+//!    [`Entry::NetOnly`] (`--no-mount`) stops after step 2 (without the UTS namespace): that
+//!    is `nsenter --net`.
 //!    [`exec`] does the steps in this process and replaces it; [`setup_child`] /
 //!    [`prepare_child`] do them in a forked child just before exec (run.rs's spawn path),
 //!    with step 1 and the listing of step 6 done in the parent before the fork.
