@@ -381,6 +381,20 @@ fn each_host_has_its_hostname_and_no_uts_keeps_the_roots() {
         // `nslab exec --lab`, `shell` and the slow (clap) path join it too.
         let name = ok(&nslab_run(&["-v", "exec", &host, "hostname"]));
         assert_eq!(name.trim(), host);
+        let shell = common::nslab()
+            .args(["shell", &host])
+            .env("SHELL", "/bin/sh")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(b"hostname\n")?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(ok(&shell).trim(), host, "nslab shell joins it too");
         let no_uts = ok(&nslab_run(&["exec", "--no-uts", &host, "hostname"]));
         assert_eq!(no_uts.trim(), root.trim());
         let ip = common::run_ok("ip", &["netns", "exec", &host, "hostname"]);
