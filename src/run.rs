@@ -7,7 +7,7 @@
 use crate::error::{Error, Exit, Result};
 use crate::netns;
 // Quoting belongs to the script backend; re-exported here for the `+ …` log and old paths.
-pub use crate::backend::script::shell_quote;
+pub use crate::shellword::quote as shell_quote;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::model::Snapshot;
 use crate::op::Op;
 use crate::run::Cmd;
+pub use crate::shellword::quote as shell_quote;
 use std::fmt;
 use std::io::Write;
 
@@ -134,19 +135,6 @@ impl Backend for Script<'_> {
             Some(r) => r.root_links(),
             None => Ok(vec![]),
         }
-    }
-}
-
-/// Quote a word for a POSIX shell, only when needed.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

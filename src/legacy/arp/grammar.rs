@@ -9,10 +9,10 @@
 //! [pub]` deletes. Without `-i IF` the kernel picks the device by a route lookup at run time
 //! (the drop-in does it on the snapshot; a static translation cannot).
 
-use super::super::getopt::{getopt_long, Item, LongOpt};
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op};
 use std::net::Ipv4Addr;
 
@@ -182,15 +182,18 @@ fn die(stderr: String, code: i32) -> Cmd {
 
 /// Parse argv (without argv[0]) as `arp.c`'s `main` does. `prog` is argv[0] as called.
 pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
-    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG);
+    // No long option of arp's stands for a table entry: none is `Item::Long`.
+    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG, '\u{1}');
     let mut o = Opts::default();
     let mut what = 0;
     let mut warn = String::new();
     let mut family = "inet".to_string();
+    // `-H TYPE` of a hardware type without ARP: refused once all options are read.
+    let mut no_arp_hw: Option<String> = None;
     for item in &p.items {
         match item {
             Item::Error(m) => {
-                return die(format!("{warn}{m}{}{}", text::USAGE, text::HW_LIST), 3);
+                return die(format!("{warn}{m}\n{}{}", text::USAGE, text::HW_LIST), 3);
             }
             Item::Long(..) => {}
             Item::Opt(c, arg) => match c {
@@ -213,6 +216,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         return die(format!("{warn}arp: {a}: unknown address family.\n"), 255);
                     }
                     family = a;
+                    no_arp_hw = None;
                 }
                 'H' | 't' => {
                     let a = arg.clone().unwrap_or_default();
@@ -221,7 +225,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                             if !arpable {
                                 // Checked after all options, but nothing else can fail first.
                                 o.hw_type = Some(u16::MAX);
-                                family = format!("\0hw:{a}");
+                                no_arp_hw = Some(a);
                             } else {
                                 o.hw_type = Some(*t);
                             }
@@ -232,12 +236,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                     }
                 }
                 'i' => {
-                    let d = arg.clone().unwrap_or_default();
-                    o.device = Some(if d.len() > 15 {
-                        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-                    } else {
-                        d
-                    });
+                    o.device = Some(cut15(arg.as_deref().unwrap_or_default()));
                 }
                 'V' => {
                     return Cmd::Fixed(Outcome {
@@ -257,7 +256,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
             },
         }
     }
-    if let Some(hw) = family.strip_prefix("\0hw:") {
+    if let Some(hw) = no_arp_hw {
         return die(
             format!("{warn}arp: {hw}: hardware type without ARP support.\n"),
             255,
@@ -405,11 +404,7 @@ fn fail(stderr: String) -> Outcome {
 }
 
 fn cut15(d: &str) -> String {
-    if d.len() > 15 {
-        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-    } else {
-        d.to_string()
-    }
+    crate::legacy::linux::ifname_shown(d)
 }
 
 /// `arp_set` up to the ioctl.
@@ -424,7 +419,7 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
     };
     if o.use_device {
         return Err(fail(
-            "\0nslab arp: -D (the hardware address of a device) is not supported\n".into(),
+            "nslab arp: -D (the hardware address of a device) is not supported\n".into(),
         ));
     }
     let Some(mac) = in_ether(hw, addr) else {
@@ -569,11 +564,7 @@ fn first_line(o: &Outcome) -> String {
     } else {
         &o.stderr
     };
-    t.lines()
-        .next()
-        .unwrap_or("arp: usage")
-        .trim_start_matches('\0')
-        .to_string()
+    t.lines().next().unwrap_or("arp: usage").to_string()
 }
 
 /// Parse argv (without argv[0]) into the flat view, with numeric names only.
