@@ -112,7 +112,9 @@ fn a_background_job_in_a_host_command_does_not_hold_up() {
     let out = nslab_run(&["up", f.path(), "--prefix", &p]);
     let took = start.elapsed();
     assert!(ok(&out).contains("said"));
-    assert!(took < Duration::from_secs(2), "up took {took:?}");
+    // Under 4 s, the background sleep: `up` did not wait for it (3.5 s leaves room for a
+    // loaded machine running the other tests of this file alongside).
+    assert!(took < Duration::from_millis(3500), "up took {took:?}");
     let a = format!("{p}a");
     let id = ns_id(&a);
     let sleepers: Vec<(u32, (u64, u64))> = pids_in(id).into_iter().map(|p| (p, id)).collect();
