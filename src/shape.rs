@@ -17,7 +17,7 @@ use std::fmt;
 
 /// A number or a string, as a lab file (TOML or JSON) or a command line gives a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number or a string")]
 pub enum Scalar {
     Int(i64),
     Float(f64),
