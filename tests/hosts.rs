@@ -553,6 +553,22 @@ ready = {{ tcp = 9, timeout = 0.5 }}
     assert_eq!(leftovers(&p, &lab), Vec::<String>::new());
     assert_eq!(std::fs::read("/etc/hosts").unwrap(), root_hosts);
 
+    // A command that does not exist: `up` fails the same way.
+    let missing = pair(
+        "ready",
+        "[[hosts.services]]\nname = \"gone\"\ncommand = [\"nslab-no-such-program\"]",
+        "",
+    );
+    let f = write_lab(&missing);
+    let out = nslab_run(&["up", f.path(), "--prefix", &p]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("service `{p}a.gone` could not be started")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(leftovers(&p, &lab), Vec::<String>::new());
+
     // Without the probe, the same lab comes up; `first` started before `never`.
     let f = write_lab(&pair(
         "ready",

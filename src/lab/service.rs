@@ -224,6 +224,20 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
         };
         let supervisor_gone = matches!(child.try_wait(), Ok(Some(_)));
         match (Status::read(status), &s.ready) {
+            // The supervisor could not start it at all (`not started`).
+            (
+                Some(Status {
+                    pid: None,
+                    exit: Some(how),
+                    ..
+                }),
+                _,
+            ) => {
+                let tail = last_line(log).map_or(String::new(), |l| format!("; log: {l}"));
+                return Err(Error::Service {
+                    message: format!("{who} could not be started ({how}){tail}"),
+                });
+            }
             // Without a probe, started is ready (a one-shot service may be done already).
             (Some(_), None) => return Ok(()),
             // An end before the probe succeeded fails `up`, unless the supervisor is
