@@ -138,6 +138,13 @@ impl Backend for Script<'_> {
     }
 }
 
+/// A host's UTS namespace file and its lab's directory, as shell words' text.
+fn uts_file_and_dir(lab: &str, ns: &Option<String>) -> (String, String) {
+    let file = crate::netns::uts::path(lab, ns.as_deref().unwrap_or(""));
+    let dir = file.parent().expect("a directory").display().to_string();
+    (file.display().to_string(), dir)
+}
+
 /// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -178,9 +185,7 @@ impl fmt::Display for Op {
                 )
             }
             (None, Op::AddUts { ns, lab, hostname }) => {
-                let file = crate::netns::uts::path(lab, ns.as_deref().unwrap_or(""));
-                let dir = file.parent().expect("a directory").display().to_string();
-                let file = file.display().to_string();
+                let (file, dir) = uts_file_and_dir(lab, ns);
                 // unshare(1) with a file makes the namespace persistent by a bind mount.
                 write!(
                     f,
@@ -191,9 +196,7 @@ impl fmt::Display for Op {
                 )
             }
             (None, Op::DelUts { ns, lab }) => {
-                let file = crate::netns::uts::path(lab, ns.as_deref().unwrap_or(""));
-                let dir = file.parent().expect("a directory").display().to_string();
-                let file = file.display().to_string();
+                let (file, dir) = uts_file_and_dir(lab, ns);
                 write!(
                     f,
                     "umount -l {0} 2>/dev/null; rm -f {0}; rmdir {1} 2>/dev/null",

@@ -172,14 +172,18 @@ pub fn supervise(status_path: &Path, on_failure: bool, argv: &[String]) -> Resul
     }
 }
 
-/// The last non-empty line of a log, for an error message.
-fn last_line(log: &Path) -> Option<String> {
-    let text = std::fs::read(log).ok()?;
+/// `; log: LINE`, the last non-empty line of a log, for an error message (or nothing).
+fn log_tail(log: &Path) -> String {
+    let Ok(text) = std::fs::read(log) else {
+        return String::new();
+    };
     let text = String::from_utf8_lossy(&text);
     text.lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .map(|l| crate::error::escape_controls(l.trim()).to_string())
+        .map_or(String::new(), |l| {
+            format!("; log: {}", crate::error::escape_controls(l.trim()))
+        })
 }
 
 /// Start a service in host `ns` (the `Start` Op) and wait until it is ready: its supervisor
@@ -217,7 +221,7 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
     let mut pause = Duration::from_millis(5);
     loop {
         let ended = |how: String| {
-            let tail = last_line(log).map_or(String::new(), |l| format!("; log: {l}"));
+            let tail = log_tail(log);
             Error::Service {
                 message: format!("{who} {how} before it was ready{tail}"),
             }
@@ -233,7 +237,7 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
                 }),
                 _,
             ) => {
-                let tail = last_line(log).map_or(String::new(), |l| format!("; log: {l}"));
+                let tail = log_tail(log);
                 return Err(Error::Service {
                     message: format!("{who} could not be started ({how}){tail}"),
                 });
@@ -262,7 +266,7 @@ pub fn start(ns: &str, s: &ServiceSpec) -> Result<()> {
             (None, _) => {}
         }
         if start.elapsed() >= timeout {
-            let tail = last_line(log).map_or(String::new(), |l| format!("; log: {l}"));
+            let tail = log_tail(log);
             let probe = match &s.ready {
                 Some(Readiness::Tcp(a)) => format!("tcp {a}"),
                 Some(Readiness::Command(c)) => format!("`{}`", c.join(" ")),
