@@ -17,7 +17,7 @@ use std::fmt;
 
 /// A number or a string, as a lab file (TOML or JSON) or a command line gives a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number or a string")]
 pub enum Scalar {
     Int(i64),
     Float(f64),
@@ -37,7 +37,10 @@ impl fmt::Display for Scalar {
 /// Shaping as written: in a lab file on a link (both directions) or on one end (that end's
 /// egress, overriding the link's values key by key), or from `nslab shape`'s options.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a shaping table such as { rate = \"10mbit\", delay = \"20ms\" }"
+)]
 pub struct ShapeDecl {
     /// `"10mbit"`: bit, kbit, mbit, gbit, tbit (powers of 1000) or bps, kbps, mbps, gbps
     /// (bytes per second).

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod measure;
 pub mod neigh;
 pub mod plan;
+pub mod service;
 pub mod shaping;
 
 pub use file::Lab;
