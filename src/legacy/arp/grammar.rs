@@ -13,6 +13,7 @@ use super::super::getopt::{getopt_long, Item, LongOpt};
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::dialect::Dialect;
 use crate::op::{Ns, Op};
 use std::net::Ipv4Addr;
 
@@ -180,8 +181,39 @@ fn die(stderr: String, code: i32) -> Cmd {
     })
 }
 
+/// The usage with its hardware list, as `d` prints it after a usage error (stderr).
+pub fn usage_text(d: Dialect) -> String {
+    match d {
+        Dialect::Modern => format!("{}{}", text::USAGE, text::HW_LIST),
+        Dialect::Classic => format!("{}{}", text::CLASSIC_USAGE, text::CLASSIC_HW_LIST),
+    }
+}
+
+/// The exit code of a usage error: 2.10's `E_OPTERR`, the classic's `E_USAGE`.
+pub fn usage_code(d: Dialect) -> i32 {
+    match d {
+        Dialect::Modern => 3,
+        Dialect::Classic => 4,
+    }
+}
+
+/// The hardware type `-H NAME` names in `d`: its ARPHRD type and whether it can do ARP (the
+/// classic build has InfiniBand and no EUI-64).
+fn hw_type_named(d: Dialect, name: &str) -> Option<(u16, bool)> {
+    match (d, name) {
+        (Dialect::Classic, "infiniband") => Some((32, true)),
+        (Dialect::Classic, "eui64") => None,
+        _ => HW_TYPES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, t, a)| (*t, *a)),
+    }
+}
+
 /// Parse argv (without argv[0]) as `arp.c`'s `main` does. `prog` is argv[0] as called.
-pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
+/// The classic 1.60 prints its usage (for `-h` too) and `-V` on stderr, exits 4 and 5.
+pub fn parse_cmd(d: Dialect, prog: &str, args: &[String]) -> Cmd {
+    let classic = d == Dialect::Classic;
     let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG);
     let mut o = Opts::default();
     let mut what = 0;
@@ -190,7 +222,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
     for item in &p.items {
         match item {
             Item::Error(m) => {
-                return die(format!("{warn}{m}{}{}", text::USAGE, text::HW_LIST), 3);
+                return die(format!("{warn}{m}{}", usage_text(d)), usage_code(d));
             }
             Item::Long(..) => {}
             Item::Opt(c, arg) => match c {
@@ -216,14 +248,14 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                 }
                 'H' | 't' => {
                     let a = arg.clone().unwrap_or_default();
-                    match HW_TYPES.iter().find(|(n, _, _)| *n == a) {
-                        Some((_, t, arpable)) => {
+                    match hw_type_named(d, &a) {
+                        Some((t, arpable)) => {
                             if !arpable {
                                 // Checked after all options, but nothing else can fail first.
                                 o.hw_type = Some(u16::MAX);
                                 family = format!("\0hw:{a}");
                             } else {
-                                o.hw_type = Some(*t);
+                                o.hw_type = Some(t);
                             }
                         }
                         None => {
@@ -239,6 +271,8 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         d
                     });
                 }
+                'V' if classic => return die(warn + text::CLASSIC_VERSION, 5),
+                'h' if classic => return die(warn + &usage_text(d), 4),
                 'V' => {
                     return Cmd::Fixed(Outcome {
                         stdout: text::VERSION.into(),
@@ -253,7 +287,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         code: 0,
                     })
                 }
-                _ => return die(format!("{warn}{}{}", text::USAGE, text::HW_LIST), 3),
+                _ => return die(warn + &usage_text(d), usage_code(d)),
             },
         }
     }
@@ -579,7 +613,7 @@ fn first_line(o: &Outcome) -> String {
 /// Parse argv (without argv[0]) into the flat view, with numeric names only.
 pub fn parse(args: &[String]) -> Invocation {
     let names = Names::default();
-    match parse_cmd("arp", args) {
+    match parse_cmd(Dialect::Modern, "arp", args) {
         Cmd::Fixed(o) => Invocation::Refused(first_line(&o)),
         Cmd::Show { .. } => Invocation::Show,
         Cmd::File { .. } => Invocation::Refused("arp: -f reads a file at run time".into()),

@@ -1,11 +1,16 @@
-//! Drop-in `arp` (net-tools 2.10). The grammar ([`grammar`]) turns argv into a display, a
+//! Drop-in `arp` (net-tools 2.10, or the classic 1.60 in its [`Dialect`]). The grammar ([`grammar`]) turns argv into a display, a
 //! set (`-s`), a delete (`-d`) or an ethers file (`-f`). A display reads `ip -4 -j neigh
 //! show` and `neigh show proxy` (what /proc/net/arp lists, in the same order) plus the links
 //! for their hardware types, and prints through [`render`] (or [`json`] for `--json`). A
 //! change is decided the way the kernel's SIOCSARP/SIOCDARP decide it (device by name, by
 //! hardware address for `pub`, or by a link-scope route lookup), then applied as one Op;
-//! a refusal prints `SIOCSARP: <strerror>`. The offline tests use [`offline`] on the
-//! recordings in `compat/arp/`.
+//! a refusal prints `SIOCSARP: <strerror>`. The offline tests use [`offline`] (displays) and
+//! [`run`] on a recorded state (changes) for the classic build's recordings in
+//! `compat/classic/arp/`.
+//!
+//! The classic `arp -d` counts only ENXIO as "no entry": a missing proxy entry (ENOENT) is
+//! `SIOCDARP(pub): No such file or directory`, which is what `arp -d` of an address without
+//! an entry ends in; its other texts are `SIOCDARP(priv)` and `arp: SIOCDARP(nopub)`.
 
 pub mod grammar;
 pub mod json;
@@ -38,12 +43,12 @@ pub struct State {
     pub names: Names,
 }
 
-/// The pure display path of the offline tests; `None` for changes.
-pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
-    match parse_cmd("arp", args) {
+/// The pure display path of the offline tests, in `dialect`; `None` for changes.
+pub fn offline(dialect: Dialect, args: &[String], st: &State) -> Option<Outcome> {
+    match parse_cmd(dialect, "arp", args) {
         Cmd::Fixed(o) => Some(o),
         Cmd::Show { opts, host, warn } => {
-            let mut o = render::show(Dialect::Modern, &opts, host.as_deref(), st);
+            let mut o = render::show(dialect, &opts, host.as_deref(), st);
             o.stderr.insert_str(0, &warn);
             Some(o)
         }
@@ -283,7 +288,13 @@ fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
 }
 
 /// `arp_del`: 0 or -1.
-fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
+fn del(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32> {
+    let classic = d == Dialect::Classic;
+    let (nopub, priv_) = if classic {
+        ("nopub", "priv")
+    } else {
+        ("dontpub", "dontpub")
+    };
     if o.verbose {
         for w in words.iter().skip(1) {
             say(ctx.err, &format!("args={w}\n"))?;
@@ -299,11 +310,11 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
     };
     let snap = ctx.backend.snapshot(None)?;
     let neigh = ctx.backend.neighbours(None)?;
-    let missing = |m: &str| m == ENXIO || m == ENOENT;
+    let missing = |m: &str| m == ENXIO || (m == ENOENT && !classic);
     let mut try_pub = r.which & 1 != 0;
     if r.which & 2 != 0 {
         if o.verbose {
-            say(ctx.err, "arp: SIOCDARP(dontpub)\n")?;
+            say(ctx.err, &format!("arp: SIOCDARP({nopub})\n"))?;
         }
         match apply(ctx, plan_del(&r, false, &snap, &neigh)) {
             Ok(()) => try_pub = false,
@@ -313,7 +324,7 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
                 return Ok(-1);
             }
             Err(m) => {
-                perror(ctx, "SIOCDARP(dontpub)", &m)?;
+                perror(ctx, &format!("SIOCDARP({priv_})"), &m)?;
                 return Ok(-1);
             }
         }
@@ -374,9 +385,9 @@ fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// Run `arp ARGS`; returns the exit code.
-pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
-    let (code, warn) = match parse_cmd(prog, args) {
+/// Run `arp ARGS` in `dialect`; returns the exit code.
+pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> Result<i32> {
+    let (code, warn) = match parse_cmd(dialect, prog, args) {
         Cmd::Fixed(o) => {
             say(ctx.out, &o.stdout)?;
             say(ctx.err, &o.stderr)?;
@@ -389,12 +400,7 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
                 neigh: ctx.backend.neighbours(None)?,
                 names: ctx.names.clone(),
             };
-            let o = render::show(
-                Dialect::current(std::ffi::OsStr::new(prog))?,
-                &opts,
-                host.as_deref(),
-                &st,
-            );
+            let o = render::show(dialect, &opts, host.as_deref(), &st);
             say(ctx.out, &o.stdout)?;
             say(ctx.err, &o.stderr)?;
             return Ok(o.code);
@@ -405,7 +411,7 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
         }
         Cmd::Del { opts, words, warn } => {
             say(ctx.err, &warn)?;
-            (del(ctx, &opts, &words), warn)
+            (del(ctx, dialect, &opts, &words), warn)
         }
         Cmd::File { opts, path, warn } => {
             say(ctx.err, &warn)?;
@@ -415,10 +421,10 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
     let _ = warn;
     match code {
         Ok(c) => Ok(c & 0xff),
-        Err(Error::Legacy { code }) => {
-            // A usage error inside an action: the usage goes to stderr, exit 3.
-            say(ctx.err, &format!("{}{}", text::USAGE, text::HW_LIST))?;
-            Ok(code)
+        Err(Error::Legacy { .. }) => {
+            // A usage error inside an action: the usage goes to stderr, exit 3 (classic 4).
+            say(ctx.err, &grammar::usage_text(dialect))?;
+            Ok(grammar::usage_code(dialect))
         }
         Err(e) => Err(e),
     }
@@ -430,6 +436,7 @@ fn stdio(e: std::io::Error) -> Error {
 
 /// The `arp` personality (`args[0]`: the name it was called by).
 pub fn main(args: Vec<OsString>) -> Result<()> {
+    let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
     let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
         Some(p) if !p.ends_with("nslab") => p,
         _ => "arp".to_string(),
@@ -450,7 +457,7 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
         out: &mut out,
         err: &mut err,
     };
-    let code = run(&mut ctx, &prog, &args)?;
+    let code = run(&mut ctx, dialect, &prog, &args)?;
     ctx.out.flush().map_err(stdio)?;
     match code {
         0 => Ok(()),
