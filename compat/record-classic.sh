@@ -7,7 +7,8 @@
 # Usage (root): compat/record-classic.sh DIR [SCENARIO...]
 #   DIR        a directory holding the classic `ifconfig` (and, for route/arp, `route`, `arp`)
 #   SCENARIO   ifconfig scenarios of record-ifconfig.sh (default: all of them plus `counters`,
-#              then route and arp), or `routearp` for route and arp only
+#              then route and arp), or `routearp` for route and arp only (`corners`: only
+#              their second state)
 # The case layout is the one of compat/ifconfig (see compat/ifconfig/README.md).
 set -euo pipefail
 
@@ -153,6 +154,64 @@ build_routearp() {
     $n neigh add 10.0.0.254 dev crv0 nud incomplete 2>/dev/null || true
     $n neigh add proxy 10.0.0.77 dev crv0
     sleep 1
+}
+
+# A second state for the corners: an all-zero destination that is not the default route, a
+# host route whose address /etc/hosts names, a 15-byte device name, IPv6 routes through a
+# named gateway, neighbours that failed, are being probed or need no ARP.
+build_corners() {
+    cleanup
+    ip netns add "$NS"
+    ip netns add "$PEER"
+    mkdir -p "/etc/netns/$NS"
+    : >"/etc/netns/$NS/resolv.conf"
+    printf '127.0.0.1 localhost\n10.0.0.2 peertwo\n10.7.0.1 farhost\n2001:db8:1::2 six2\n2001:db8:1::1 sixme\n' \
+        >"/etc/netns/$NS/hosts"
+    printf 'loopback 127.0.0.0\nlongnet 10.8.0.0\n' >"/etc/netns/$NS/networks"
+    ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.router_solicitations=0
+    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.router_solicitations=0
+    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    local n="ip -n $NS" l=crvlongname0123
+    $n link set lo up
+    ip link add crv0 netns "$NS" address 02:00:00:00:00:81 type veth peer name crv0p netns "$PEER"
+    ip link add $l netns "$NS" address 02:00:00:00:00:82 type veth peer name crv1p netns "$PEER"
+    $n addr add 10.0.0.1/24 dev crv0
+    $n addr add 10.8.0.1/16 dev $l
+    $n addr add 2001:db8:1::1/64 dev crv0
+    $n link set crv0 up
+    $n link set $l up
+    ip -n "$PEER" link set crv0p up
+    ip -n "$PEER" link set crv1p up
+    $n route add 0.0.0.0/1 via 10.0.0.2
+    $n route add 10.7.0.1 via 10.8.0.9 metric 7
+    $n route add 10.6.0.0/16 dev $l metric 100 advmss 1200
+    $n route add prohibit 10.5.0.0/16
+    $n route add blackhole 10.4.0.0/16
+    $n route add 2001:db8:3::/48 via 2001:db8:1::2 metric 5
+    $n route add 2001:db8:4::1 dev $l
+    $n neigh add 10.0.0.2 lladdr aa:bb:cc:dd:ee:02 dev crv0 nud permanent
+    $n neigh add 10.0.0.5 lladdr aa:bb:cc:dd:ee:05 dev crv0 nud failed 2>/dev/null || true
+    $n neigh add 10.0.0.6 lladdr aa:bb:cc:dd:ee:06 dev crv0 nud delay
+    $n neigh add 10.0.0.8 lladdr aa:bb:cc:dd:ee:08 dev crv0 nud noarp
+    $n neigh add 10.8.0.7 lladdr 02:00:00:00:00:97 dev $l nud permanent
+    $n neigh add proxy 10.8.0.77 dev $l
+    sleep 1
+}
+
+scenario_corners() {
+    build_corners
+    record_tool route x-n -n
+    record_tool route x-plain
+    record_tool route x-e -e
+    record_tool route x-ee -ee
+    record_tool route x-ee-n -n -ee
+    record_tool route x-inet6 -n -A inet6
+    record_tool route x-inet6-names -A inet6
+    record_tool arp x-n -n
+    record_tool arp x-plain
+    record_tool arp x-a -a
+    record_tool arp x-i -a -i crvlongname0123
+    record_tool arp x-v -n -v
 }
 
 scenario_routearp() {
@@ -304,12 +363,13 @@ scenario_routearp() {
     record_change arp d-incomplete -d 10.0.0.254
     record_change arp d-i -i crv1 -d 10.1.0.9
     record_change arp d-i-wrong -i crv1 -d 10.0.0.2
+    scenario_corners
 }
 
-if [ "${1:-}" = routearp ]; then
-    scenario_routearp
-    exit 0
-fi
+case "${1:-}" in
+routearp) scenario_routearp; exit 0 ;;
+corners) scenario_corners; exit 0 ;;
+esac
 IFCONFIG=$dir/ifconfig IFCONFIG_DEST=$here/classic/ifconfig NETTOOLS_META=$meta \
     EXTRA_SCENARIOS=counters "$here/record-ifconfig.sh" "$@"
 scenario_routearp

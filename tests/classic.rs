@@ -141,7 +141,10 @@ fn kernel_inet(ns: &Netns, dev: &str, label: &str) -> (String, String, String) {
 /// What the classic build printed and returned for one recorded case (stderr then `rc=N`,
 /// as the script below prints a failing command).
 fn recorded_failure(tool: &str, case: &str) -> String {
-    let dir = format!("{}/compat/classic/{tool}/{case}", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!(
+        "{}/compat/classic/{tool}/{case}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
     format!("{}rc={}", read("stderr"), read("status").trim())
 }
