@@ -675,6 +675,7 @@ fn classic_changes_apply_what_the_classic_build_applied() {
             checked += 1;
         }
     }
+    eprintln!("{checked} successful changes checked");
     assert!(checked >= 30, "only {checked} successful changes checked");
 }
 
@@ -703,5 +704,6 @@ fn json_is_the_same_in_both_dialects() {
             }
         }
     }
+    eprintln!("{compared} JSON outputs compared");
     assert!(compared >= 20, "only {compared} JSON outputs compared");
 }
