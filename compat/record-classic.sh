@@ -112,22 +112,28 @@ record_change() {
     dump_state "$here/classic/$1/$2" after_
 }
 
-build_routearp() {
+# fresh_netns HOSTS NETWORKS: new namespaces $NS and $PEER; $NS gets these /etc/hosts and
+# /etc/networks texts, an empty resolv.conf, no router solicitations and no duplicate address
+# detection (link-local addresses and their routes are there at once), and lo up.
+fresh_netns() {
     cleanup
     ip netns add "$NS"
     ip netns add "$PEER"
     mkdir -p "/etc/netns/$NS"
     : >"/etc/netns/$NS/resolv.conf"
-    printf '127.0.0.1 localhost\n10.0.0.2 peertwo\n10.0.0.254 gwbox\n2001:db8:1::fe gw6\n' \
-        >"/etc/netns/$NS/hosts"
-    printf 'loopback 127.0.0.0\nlabnet 10.1.0.0\nfar 10.2.0.0\n' >"/etc/netns/$NS/networks"
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.router_solicitations=0
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.router_solicitations=0
-    # No duplicate address detection: link-local addresses (and their routes) are there at
-    # once, not a second or two after the links come up.
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    printf '%b' "$1" >"/etc/netns/$NS/hosts"
+    printf '%b' "$2" >"/etc/netns/$NS/networks"
+    local k
+    for k in all.router_solicitations=0 default.router_solicitations=0 default.accept_dad=0; do
+        ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$k"
+    done
+    ip -n "$NS" link set lo up
+}
+
+build_routearp() {
+    fresh_netns '127.0.0.1 localhost\n10.0.0.2 peertwo\n10.0.0.254 gwbox\n2001:db8:1::fe gw6\n' \
+        'loopback 127.0.0.0\nlabnet 10.1.0.0\nfar 10.2.0.0\n'
     local n="ip -n $NS"
-    $n link set lo up
     ip link add crv0 netns "$NS" address 02:00:00:00:00:71 type veth peer name crv0p netns "$PEER"
     ip link add crv1 netns "$NS" address 02:00:00:00:00:72 type veth peer name crv1p netns "$PEER"
     ip link add crv2 netns "$NS" address 02:00:00:00:00:73 type veth peer name crv2p netns "$PEER"
@@ -160,19 +166,9 @@ build_routearp() {
 # host route whose address /etc/hosts names, a 15-byte device name, IPv6 routes through a
 # named gateway, neighbours that failed, are being probed or need no ARP.
 build_corners() {
-    cleanup
-    ip netns add "$NS"
-    ip netns add "$PEER"
-    mkdir -p "/etc/netns/$NS"
-    : >"/etc/netns/$NS/resolv.conf"
-    printf '127.0.0.1 localhost\n10.0.0.2 peertwo\n10.7.0.1 farhost\n2001:db8:1::2 six2\n2001:db8:1::1 sixme\n' \
-        >"/etc/netns/$NS/hosts"
-    printf 'loopback 127.0.0.0\nlongnet 10.8.0.0\n' >"/etc/netns/$NS/networks"
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.router_solicitations=0
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.router_solicitations=0
-    ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0
+    fresh_netns '127.0.0.1 localhost\n10.0.0.2 peertwo\n10.7.0.1 farhost\n2001:db8:1::2 six2\n2001:db8:1::1 sixme\n' \
+        'loopback 127.0.0.0\nlongnet 10.8.0.0\n'
     local n="ip -n $NS" l=crvlongname0123
-    $n link set lo up
     ip link add crv0 netns "$NS" address 02:00:00:00:00:81 type veth peer name crv0p netns "$PEER"
     ip link add $l netns "$NS" address 02:00:00:00:00:82 type veth peer name crv1p netns "$PEER"
     $n addr add 10.0.0.1/24 dev crv0
