@@ -302,6 +302,16 @@ scenario_routearp() {
     record_change route add6-len -A inet6 add 2001:db8:7::/200 dev crv0
     record_change route del6 -A inet6 del 2001:db8:2::/64
     record_change route del6-missing -A inet6 del 2001:db8:99::/64
+    record_change route add-mcast add -net 224.0.0.0 netmask 240.0.0.0 dev crv0
+    record_change route add-default-dev add default dev crv1
+    record_change route add-host-dev add -host 10.0.0.99 dev crv0
+    record_change route add-metric0 add -net 10.40.0.0/16 gw 10.0.0.254 metric 0
+    record_change route del-host-gw del -host 10.3.0.7 gw 10.0.0.254
+    record_change route del-wronggw del -net 10.2.0.0/16 gw 10.0.0.254
+    record_change route add6-default -A inet6 add default gw 2001:db8:1::fe
+    record_change route add6-metric0 -A inet6 add 2001:db8:8::/64 gw 2001:db8:1::fe metric 0
+    record_change route add6-names -A inet6 add 2001:db8:8::/64 gw gw6 dev crv0
+    record_change route del6-gw -A inet6 del 2001:db8:2::/64 gw 2001:db8:1::fe
     build_routearp
     record_tool arp n -n
     record_tool arp plain
@@ -311,6 +321,7 @@ scenario_routearp() {
     record_tool arp e-names -e
     record_tool arp v -n -v
     record_tool arp av -a -n -v
+    record_tool arp ev -e -v
     record_tool arp i -n -i crv1
     record_tool arp i-a -a -n -i crv0
     record_tool arp i-nodev -n -i nodev
@@ -359,6 +370,11 @@ scenario_routearp() {
     record_change arp d-incomplete -d 10.0.0.254
     record_change arp d-i -i crv1 -d 10.1.0.9
     record_change arp d-i-wrong -i crv1 -d 10.0.0.2
+    record_change arp d-priv-missing -d 10.0.0.99 priv
+    record_change arp d-pub-missing -d 10.0.0.99 pub
+    record_change arp d-priv -d 10.0.0.3 priv
+    record_change arp s-dev-word -s 10.1.0.31 aa:bb:cc:dd:ee:31 dev crv1
+    record_change arp s-temp-pub -s 10.0.0.32 02:00:00:00:00:71 temp pub
     scenario_corners
 }
 
