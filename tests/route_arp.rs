@@ -658,9 +658,13 @@ fn classic_changes_apply_what_the_classic_build_applied() {
                     Op::DelRoute { route, .. } => !after(&route.dst)
                         .iter()
                         .any(|r| same_route(r, route, route.dst.contains(':'))),
-                    Op::SetNeigh { addr, dev, .. } => neigh
-                        .iter()
-                        .any(|n| &n.dst == addr && n.dev.as_ref() == Some(dev)),
+                    Op::SetNeigh {
+                        addr, dev, lladdr, ..
+                    } => neigh.iter().any(|n| {
+                        &n.dst == addr
+                            && n.dev.as_ref() == Some(dev)
+                            && (lladdr.is_none() || n.lladdr == *lladdr)
+                    }),
                     Op::DelNeigh { addr, proxy, .. } => {
                         !neigh.iter().any(|n| &n.dst == addr && n.proxy == *proxy)
                     }

@@ -407,6 +407,8 @@ pub struct SetReq {
     pub dev: Option<String>,
     /// `netmask M` other than 255.255.255.255.
     pub netmask: Option<Ipv4Addr>,
+    /// What parsing printed on stderr (the classic's `feature … not supported` lines).
+    pub trace: String,
 }
 
 /// The SIOCDARP request(s) `arp -d` makes.
@@ -420,14 +422,31 @@ pub struct DelReq {
     pub flags: u32,
     pub dev: Option<String>,
     pub netmask: Option<Ipv4Addr>,
+    /// What parsing printed on stderr (`-v`: `args=WORD` per keyword; the classic's
+    /// `feature … not supported` lines).
+    pub trace: String,
 }
 
-fn usage_err() -> Outcome {
+/// A usage error in an action's words: what parsing printed, then the usage.
+fn usage_err(d: Dialect, trace: &str) -> Outcome {
     Outcome {
         stdout: String::new(),
-        stderr: format!("{}{}", text::USAGE, text::HW_LIST),
-        code: 3,
+        stderr: format!("{trace}{}", usage_text(d)),
+        code: usage_code(d),
     }
+}
+
+/// `dontpub` and `auto` in the classic build: its configuration has neither ATF_DONTPUB nor
+/// ATF_MAGIC, so it says so and goes on without the flag. `None`: the flag (2.10).
+fn classic_unsupported(d: Dialect, word: &str) -> Option<String> {
+    let feature = match (d, word) {
+        (Dialect::Classic, "dontpub") => "ATF_DONTPUB",
+        (Dialect::Classic, "auto") => "ATF_MAGIC",
+        _ => return None,
+    };
+    Some(format!(
+        "arp: feature `{feature}' not supported.\nPlease recompile `net-tools' with newer kernel source or full configuration.\n"
+    ))
 }
 
 fn fail(stderr: String) -> Outcome {
@@ -447,7 +466,7 @@ fn cut15(d: &str) -> String {
 }
 
 /// `arp_set` up to the ioctl.
-pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outcome> {
+pub fn set_req(d: Dialect, o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outcome> {
     let mut w = words.iter();
     let Some(host) = w.next() else {
         return Err(fail("arp: need host name\n".into()));
@@ -461,7 +480,13 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
             "\0nslab arp: -D (the hardware address of a device) is not supported\n".into(),
         ));
     }
-    let Some(mac) = in_ether(hw, addr) else {
+    // 2.10 parses into the buffer that held the host's address, the classic into the zeroed
+    // request: what a short address leaves out is that address's bytes, or zeros.
+    let under = match d {
+        Dialect::Modern => addr,
+        Dialect::Classic => Ipv4Addr::UNSPECIFIED,
+    };
+    let Some(mac) = in_ether(hw, under) else {
         return Err(fail("arp: invalid hardware address\n".into()));
     };
     let mut r = SetReq {
@@ -470,8 +495,13 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
         flags: ATF_PERM | ATF_COM,
         dev: o.device.clone(),
         netmask: None,
+        trace: String::new(),
     };
     while let Some(x) = w.next() {
+        if let Some(t) = classic_unsupported(d, x) {
+            r.trace.push_str(&t);
+            continue;
+        }
         match x.as_str() {
             "temp" => r.flags &= !ATF_PERM,
             "pub" => r.flags |= ATF_PUBL,
@@ -480,25 +510,25 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
             "dontpub" => r.flags |= ATF_DONTPUB,
             "auto" => r.flags |= ATF_MAGIC,
             "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
+                Some(dev) => r.dev = Some(cut15(dev)),
+                None => return Err(usage_err(d, &r.trace)),
             },
             "netmask" => match w.next() {
                 Some(m) if m == "255.255.255.255" => {}
                 Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
+                    r.netmask = Some(resolve(m, names).map_err(|e| fail(r.trace.clone() + &e))?);
                     r.flags |= ATF_NETMASK;
                 }
-                None => return Err(usage_err()),
+                None => return Err(usage_err(d, &r.trace)),
             },
-            _ => return Err(usage_err()),
+            _ => return Err(usage_err(d, &r.trace)),
         }
     }
     Ok(r)
 }
 
 /// `arp_del` up to the ioctl.
-pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outcome> {
+pub fn del_req(d: Dialect, o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outcome> {
     let mut w = words.iter();
     let Some(host) = w.next() else {
         return Err(fail("arp: need host name\n".into()));
@@ -511,8 +541,16 @@ pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outc
         flags: ATF_PERM,
         dev: o.device.clone(),
         netmask: None,
+        trace: String::new(),
     };
     while let Some(x) = w.next() {
+        if o.verbose {
+            r.trace.push_str(&format!("args={x}\n"));
+        }
+        if let Some(t) = classic_unsupported(d, x) {
+            r.trace.push_str(&t);
+            continue;
+        }
         match x.as_str() {
             "pub" => r.which |= 1,
             "priv" => r.which |= 2,
@@ -521,18 +559,18 @@ pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outc
             "dontpub" => r.flags |= ATF_DONTPUB,
             "auto" => r.flags |= ATF_MAGIC,
             "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
+                Some(dev) => r.dev = Some(cut15(dev)),
+                None => return Err(usage_err(d, &r.trace)),
             },
             "netmask" => match w.next() {
                 Some(m) if m == "255.255.255.255" => {}
                 Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
+                    r.netmask = Some(resolve(m, names).map_err(|e| fail(r.trace.clone() + &e))?);
                     r.flags |= ATF_NETMASK;
                 }
-                None => return Err(usage_err()),
+                None => return Err(usage_err(d, &r.trace)),
             },
-            _ => return Err(usage_err()),
+            _ => return Err(usage_err(d, &r.trace)),
         }
     }
     if r.which == 0 {
@@ -617,7 +655,7 @@ pub fn parse(args: &[String]) -> Invocation {
         Cmd::Fixed(o) => Invocation::Refused(first_line(&o)),
         Cmd::Show { .. } => Invocation::Show,
         Cmd::File { .. } => Invocation::Refused("arp: -f reads a file at run time".into()),
-        Cmd::Set { opts, words, .. } => match set_req(&opts, &words, &names) {
+        Cmd::Set { opts, words, .. } => match set_req(Dialect::Modern, &opts, &words, &names) {
             Err(o) => Invocation::Refused(first_line(&o)),
             Ok(r) if r.flags & (ATF_NETMASK | ATF_DONTPUB) != 0 => {
                 Invocation::Refused("SIOCSARP: Invalid argument".into())
@@ -635,7 +673,7 @@ pub fn parse(args: &[String]) -> Invocation {
                 dev: r.dev,
             },
         },
-        Cmd::Del { opts, words, .. } => match del_req(&opts, &words, &names) {
+        Cmd::Del { opts, words, .. } => match del_req(Dialect::Modern, &opts, &words, &names) {
             Err(o) => Invocation::Refused(first_line(&o)),
             Ok(r) => Invocation::Del {
                 addr: r.addr,

@@ -264,16 +264,25 @@ fn perror(ctx: &mut Ctx<'_>, what: &str, msg: &str) -> Result<()> {
     }
 }
 
-/// `arp_set`: 0 or -1.
-fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
-    let r = match grammar::set_req(o, words, &ctx.names) {
+/// A refusal of an action's words (already printed): -1, or for a usage error (`usage()`
+/// exits) the run's end with its code.
+fn usage_exit(code: i32) -> Result<i32> {
+    match code {
+        255 => Ok(-1),
+        code => Err(Error::Legacy { code }),
+    }
+}
+
+/// `arp_set`: 0 or -1; a usage error (printed) ends the whole run with its code.
+fn set(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32> {
+    let r = match grammar::set_req(d, o, words, &ctx.names) {
         Ok(r) => r,
-        Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
-            say(ctx.err, out.stderr.trim_start_matches('\0'))?;
-            return Ok(-1);
+            say(ctx.err, &out.stderr.replace('\0', ""))?;
+            return usage_exit(out.code);
         }
     };
+    say(ctx.err, &r.trace)?;
     if o.verbose {
         say(ctx.err, "arp: SIOCSARP()\n")?;
     }
@@ -295,19 +304,14 @@ fn del(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32>
     } else {
         ("dontpub", "dontpub")
     };
-    if o.verbose {
-        for w in words.iter().skip(1) {
-            say(ctx.err, &format!("args={w}\n"))?;
-        }
-    }
-    let r = match grammar::del_req(o, words, &ctx.names) {
+    let r = match grammar::del_req(d, o, words, &ctx.names) {
         Ok(r) => r,
-        Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
             say(ctx.err, &out.stderr)?;
-            return Ok(-1);
+            return usage_exit(out.code);
         }
     };
+    say(ctx.err, &r.trace)?;
     let snap = ctx.backend.snapshot(None)?;
     let neigh = ctx.backend.neighbours(None)?;
     let missing = |m: &str| m == ENXIO || (m == ENOENT && !classic);
@@ -349,7 +353,7 @@ fn del(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32>
 }
 
 /// `arp_file`: each line of an ethers file as `arp -s`.
-fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
+fn file(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, path: &str) -> Result<i32> {
     let Ok(text) = std::fs::read(path) else {
         say(ctx.err, &format!("arp: cannot open etherfile {path} !\n"))?;
         return Ok(-1);
@@ -375,7 +379,7 @@ fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
         if args[0].contains(':') {
             args.swap(0, 1);
         }
-        if set(ctx, o, &args)? != 0 {
+        if set(ctx, d, o, &args)? != 0 {
             say(
                 ctx.err,
                 &format!("arp: cannot set entry on line {n} of etherfile {path} !\n"),
@@ -407,7 +411,7 @@ pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> 
         }
         Cmd::Set { opts, words, warn } => {
             say(ctx.err, &warn)?;
-            (set(ctx, &opts, &words), warn)
+            (set(ctx, dialect, &opts, &words), warn)
         }
         Cmd::Del { opts, words, warn } => {
             say(ctx.err, &warn)?;
@@ -415,17 +419,14 @@ pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> 
         }
         Cmd::File { opts, path, warn } => {
             say(ctx.err, &warn)?;
-            (file(ctx, &opts, &path), warn)
+            (file(ctx, dialect, &opts, &path), warn)
         }
     };
     let _ = warn;
     match code {
         Ok(c) => Ok(c & 0xff),
-        Err(Error::Legacy { .. }) => {
-            // A usage error inside an action: the usage goes to stderr, exit 3 (classic 4).
-            say(ctx.err, &grammar::usage_text(dialect))?;
-            Ok(grammar::usage_code(dialect))
-        }
+        // A usage error inside an action (its usage is printed): exit 3 (classic 4).
+        Err(Error::Legacy { code }) => Ok(code),
         Err(e) => Err(e),
     }
 }
