@@ -375,6 +375,9 @@ scenario_routearp() {
     record_change arp d-priv -d 10.0.0.3 priv
     record_change arp s-dev-word -s 10.1.0.31 aa:bb:cc:dd:ee:31 dev crv1
     record_change arp s-temp-pub -s 10.0.0.32 02:00:00:00:00:71 temp pub
+    # Relative to the repository, as the offline test runs there.
+    (cd "$here/.." && record_change arp f -f compat/classic/ethers)
+    (cd "$here/.." && record_change arp f-v -v -f compat/classic/ethers)
     record_change arp s-dontpub -s 10.0.0.42 02:00:00:00:00:42 dontpub
     record_change arp d-v-dontpub -v -d 10.0.0.3 dontpub auto
     record_change arp d-v-dev -v -d 10.0.0.3 dev crv0
