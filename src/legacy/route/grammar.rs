@@ -1115,6 +1115,40 @@ mod tests {
     }
 
     #[test]
+    fn the_classic_has_no_4_or_6_and_ends_refusals_in_the_usage() {
+        let args = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let Cmd::Fixed(f) = parse_cmd(Dialect::Classic, "route", &args("-6 -n")) else {
+            panic!()
+        };
+        assert!(f
+            .stderr
+            .starts_with("route: invalid option -- '6'\nUsage: route"));
+        assert!(f
+            .stderr
+            .contains("<AF>=Use '-A <af>' or '--<af>'; default: inet"));
+        assert_eq!((f.stdout.as_str(), f.code), ("", text::E_USAGE));
+        let Cmd::Edit { opts, verb, words } = parse_cmd(
+            Dialect::Classic,
+            "route",
+            &args("add -net 10.0.0.0 netmask 255.0.255.0"),
+        ) else {
+            panic!()
+        };
+        let o = finish(
+            Dialect::Classic,
+            edit(Dialect::Classic, &opts, verb, &words, &Names::default()).unwrap_err(),
+        );
+        assert!(o
+            .stderr
+            .starts_with("route: bogus netmask 255.0.255.0\nUsage: route"));
+        assert_eq!(o.code, text::E_USAGE);
+        // 2.10 follows the same refusal with the inet_route usage, exit 3.
+        let o = edit(Dialect::Modern, &opts, verb, &words, &Names::default()).unwrap_err();
+        assert!(o.stderr.ends_with(text::INET_USAGE));
+        assert_eq!(finish(Dialect::Modern, o.clone()), o);
+    }
+
+    #[test]
     fn c_number_parsing() {
         assert_eq!(atoi("12abc"), 12);
         assert_eq!(atoi("-3"), -3);
