@@ -13,14 +13,14 @@ pub mod sockets;
 pub mod stats;
 
 use crate::error::{Error, Result};
+use crate::legacy::dialect::Dialect;
 use crate::legacy::ifconfig::render as ifrender;
 use crate::legacy::ifconfig::{Outcome, ShowArgs};
-use crate::legacy::dialect::Dialect;
 use crate::legacy::linux;
-use crate::legacy::names::Names as HostNames;
-use crate::legacy::route;
 use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::legacy::linux::nss::Names;
+use crate::legacy::names::Names as HostNames;
+use crate::legacy::route;
 use crate::model::Snapshot;
 use std::collections::HashMap;
 use std::ffi::OsString;
