@@ -362,3 +362,82 @@ fn non_root_up_down_demo_say_root_is_needed() {
     }
     let _ = std::fs::remove_file(&bin);
 }
+
+/// Run a program inside a namespace: (stdout, stderr, status), bytes kept as they are.
+fn inside(ns: &str, program: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>, Option<i32>) {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .output()
+        .expect("spawn");
+    (out.stdout, out.stderr, out.status.code())
+}
+
+/// Issue 14, item 5: a device whose name has a control character (iproute2 before 7.0 puts
+/// it raw into its JSON) breaks no JSON read of that namespace: `ifconfig -a` prints what the
+/// real ifconfig prints, `show` and `show --json` list it, `ifconfig lo up` succeeds quietly;
+/// `brctl addbr` with such names does what the real brctl does (messages, status, result).
+#[test]
+fn a_device_name_with_a_control_character_breaks_nothing() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let ifconfig = common::real_tool("ifconfig");
+    let brctl = common::real_tool("brctl");
+    let nslab = env!("CARGO_BIN_EXE_nslab");
+    let ns = common::Netns::new("rc");
+    ns.ip(&["link", "add", "zq\u{1}", "type", "bridge"]);
+    let real = inside(&ns.name, &ifconfig, &["-a"]);
+    let ours = inside(&ns.name, nslab, &["ifconfig", "-a"]);
+    assert_eq!(ours.2, Some(0), "{}", text(&ours.1));
+    assert!(
+        text(&ours.0).contains("zq\u{1}: flags="),
+        "{}",
+        text(&ours.0)
+    );
+    assert_eq!(ours, real, "nslab ifconfig -a against the real one");
+
+    let show = nslab_run(&["show", &ns.name]);
+    assert!(show.status.success(), "{}", text(&show.stderr));
+    assert!(
+        text(&show.stdout).contains("zq\u{1}"),
+        "{}",
+        text(&show.stdout)
+    );
+    let json = nslab_run(&["show", &ns.name, "--json"]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("show --json");
+    let names: Vec<&str> = v["namespaces"][0]["interfaces"]
+        .as_array()
+        .expect("interfaces")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert!(names.contains(&"zq\u{1}"), "{names:?}");
+
+    let up = inside(&ns.name, nslab, &["ifconfig", "lo", "up"]);
+    assert_eq!(up.2, Some(0), "ifconfig lo up: {}", text(&up.1));
+    assert!(up.1.is_empty(), "ifconfig lo up: {}", text(&up.1));
+    let lo = ns.ip(&["-o", "link", "show", "lo"]);
+    assert!(lo.contains(",UP"), "{lo}");
+
+    // brctl, twice each (create, then "already exists"), then delbr, in twin namespaces.
+    let twin = common::Netns::new("rc");
+    for name in ["\u{1}b", "\u{1b}]0;x\u{7}", "a\nb", "\u{7f}", "a b"] {
+        for args in [["addbr", name], ["addbr", name], ["delbr", name]] {
+            let real = inside(&twin.name, &brctl, &args);
+            let ours = inside(&ns.name, nslab, &["brctl", args[0], args[1]]);
+            assert_eq!(ours, real, "brctl {args:?}");
+        }
+    }
+    // Both list the bridge with the control character as the real brctl does (raw).
+    twin.ip(&["link", "add", "zq\u{1}", "type", "bridge"]);
+    let real = inside(&twin.name, &brctl, &["show"]);
+    let ours = inside(&ns.name, nslab, &["brctl", "show"]);
+    assert!(
+        real.0.windows(3).any(|w| w == b"zq\x01"),
+        "{}",
+        text(&real.0)
+    );
+    assert_eq!(ours, real, "brctl show");
+}
