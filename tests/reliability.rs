@@ -441,3 +441,217 @@ fn a_device_name_with_a_control_character_breaks_nothing() {
     );
     assert_eq!(ours, real, "brctl show");
 }
+
+/// A lab of `n` hosts in a line (`h0 — h1 — … `), veths only: nothing in the root namespace.
+fn line_lab(name: &str, n: usize) -> String {
+    let mut t = format!("name = \"{name}\"\n");
+    for i in 0..n {
+        t.push_str(&format!("[[hosts]]\nname = \"h{i}\"\n"));
+    }
+    for i in 0..n.saturating_sub(1) {
+        t.push_str(&format!(
+            "[[links]]\na = {{ host = \"h{i}\", name = \"r\", addrs = [\"10.{}.{}.1/30\"] }}\nb = {{ host = \"h{}\", name = \"l\", addrs = [\"10.{}.{}.2/30\"] }}\n",
+            i / 250,
+            i % 250,
+            i + 1,
+            i / 250,
+            i % 250
+        ));
+    }
+    t
+}
+
+/// What a lab `lab` with namespace prefix `p` could leave: namespaces, the state file, its
+/// temporary file, /etc/netns directories.
+fn leftovers(p: &str, lab: &str) -> Vec<String> {
+    let mut left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|n| n.starts_with(p))
+        .collect();
+    let state = std::path::Path::new("/run/nslab").join(format!("{p}{lab}.json"));
+    for f in [state.clone(), state.with_extension("json.tmp")] {
+        if f.exists() {
+            left.push(f.display().to_string());
+        }
+    }
+    if let Ok(d) = std::fs::read_dir("/etc/netns") {
+        for e in d.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(p) {
+                left.push(format!("/etc/netns/{n}"));
+            }
+        }
+    }
+    left
+}
+
+/// Start `nslab ARGS`, SIGKILL it (by its pid) after `delay`; whether it had finished.
+fn kill_after(args: &[&str], delay: std::time::Duration) -> bool {
+    let mut child = common::nslab()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    child.wait().unwrap().success()
+}
+
+/// The wall time of one `nslab ARGS` that must succeed.
+fn timed(args: &[&str]) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let out = nslab_run(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    t.elapsed()
+}
+
+/// SIGKILL during `up` of a 50-host lab, at moments spread over the whole `up`: a `down`
+/// afterwards succeeds and leaves nothing (20 trials, each killed before `up` finished).
+#[test]
+fn sigkill_during_up_of_a_50_host_lab_then_down_leaves_nothing() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let f = write_lab(&line_lab("big", 50));
+    let p = format!("{}-", unique("ku"));
+    let _g = LabGuard::new(&["big", "--prefix", &p]);
+    // One full up/down first: how long `up` takes here, to spread the kills over it.
+    let full = timed(&["up", f.path(), "--prefix", &p]);
+    timed(&["down", "big", "--prefix", &p]);
+    let mut rng = Rng(common::seed_from_env("NSLAB_KILL_SEED"));
+    let (mut trials, mut killed) = (0, 0);
+    while killed < 20 {
+        trials += 1;
+        assert!(
+            trials <= 40,
+            "only {killed} of {trials} kills landed during up"
+        );
+        let delay = full.mul_f64(rng.range(0, 95) as f64 / 100.0);
+        if !kill_after(&["up", f.path(), "--prefix", &p], delay) {
+            killed += 1;
+        }
+        let out = nslab_run(&["down", "big", "--prefix", &p]);
+        assert!(
+            out.status.success(),
+            "trial {trials} ({delay:?}): {}",
+            text(&out.stderr)
+        );
+        let left = leftovers(&p, "big");
+        assert!(left.is_empty(), "trial {trials} ({delay:?}): left {left:?}");
+    }
+    eprintln!(
+        "{killed} of {trials} up runs of 50 hosts killed midway (full up {full:?}), nothing left"
+    );
+}
+
+/// SIGKILL during `down` of a 50-host lab that is up: a second `down` succeeds and leaves
+/// nothing, and never says "is down" while a namespace of the lab is left (20 trials).
+#[test]
+fn sigkill_during_down_of_a_50_host_lab_then_down_leaves_nothing() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let f = write_lab(&line_lab("big", 50));
+    let p = format!("{}-", unique("kd"));
+    let _g = LabGuard::new(&["big", "--prefix", &p]);
+    timed(&["up", f.path(), "--prefix", &p]);
+    let full = timed(&["down", "big", "--prefix", &p]);
+    let mut rng = Rng(common::seed_from_env("NSLAB_KILL_SEED"));
+    let (mut trials, mut killed) = (0, 0);
+    while killed < 20 {
+        trials += 1;
+        assert!(
+            trials <= 40,
+            "only {killed} of {trials} kills landed during down"
+        );
+        timed(&["up", f.path(), "--prefix", &p]);
+        let delay = full.mul_f64(rng.range(0, 95) as f64 / 100.0);
+        if !kill_after(&["down", "big", "--prefix", &p], delay) {
+            killed += 1;
+        }
+        let out = nslab_run(&["down", "big", "--prefix", &p]);
+        assert!(
+            out.status.success(),
+            "trial {trials} ({delay:?}): {}",
+            text(&out.stderr)
+        );
+        let left = leftovers(&p, "big");
+        assert!(left.is_empty(), "trial {trials} ({delay:?}): left {left:?}");
+    }
+    eprintln!("{killed} of {trials} down runs of 50 hosts killed midway (full down {full:?}), nothing left");
+}
+
+/// Concurrent ups: 8 distinct labs started at once all come up; 4 ups of one lab at once
+/// have exactly one winner, the others are refused with one line and the lab stays whole.
+#[test]
+fn concurrent_ups_distinct_labs_all_succeed_and_one_lab_has_one_winner() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let f = write_lab(&line_lab("cc", 3));
+    let prefixes: Vec<String> = (0..8).map(|_| format!("{}-", unique("cu"))).collect();
+    let _guards: Vec<LabGuard> = prefixes
+        .iter()
+        .map(|p| LabGuard::new(&["cc", "--prefix", p]))
+        .collect();
+    let start = |p: &str| {
+        common::nslab()
+            .args(["up", f.path(), "--prefix", p])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = prefixes.iter().map(|p| start(p)).collect();
+    for (p, c) in prefixes.iter().zip(children) {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{p}: {}", text(&out.stderr));
+        assert_eq!(
+            netns_list()
+                .iter()
+                .filter(|n| n.starts_with(p.as_str()))
+                .count(),
+            3
+        );
+    }
+    for p in &prefixes {
+        timed(&["down", "cc", "--prefix", p]);
+        assert!(leftovers(p, "cc").is_empty(), "{:?}", leftovers(p, "cc"));
+    }
+
+    let p = format!("{}-", unique("cs"));
+    let _g = LabGuard::new(&["cc", "--prefix", &p]);
+    let children: Vec<_> = (0..4).map(|_| start(&p)).collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let winners = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(
+        winners,
+        1,
+        "{:?}",
+        outs.iter().map(|o| text(&o.stderr)).collect::<Vec<_>>()
+    );
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        let e = text(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(e.contains("is already up") || e.contains("exists"), "{e}");
+    }
+    assert_eq!(
+        netns_list()
+            .iter()
+            .filter(|n| n.starts_with(p.as_str()))
+            .count(),
+        3
+    );
+    let st = nslab_run(&["status", "--json"]);
+    assert!(
+        text(&st.stdout).contains(&format!("{p}cc")),
+        "{}",
+        text(&st.stdout)
+    );
+    timed(&["down", "cc", "--prefix", &p]);
+    assert!(leftovers(&p, "cc").is_empty());
+}
