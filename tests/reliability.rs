@@ -655,3 +655,104 @@ fn concurrent_ups_distinct_labs_all_succeed_and_one_lab_has_one_winner() {
     timed(&["down", "cc", "--prefix", &p]);
     assert!(leftovers(&p, "cc").is_empty());
 }
+
+/// Issue 14, item 6, as the binary prints it: a file ending right after `=`, hostile names
+/// (ESC/BEL sequences, a newline) and a value of the wrong type each give one line that names
+/// the place and says what is wrong, control characters escaped, exit 2, nothing created.
+#[test]
+fn rejections_from_the_binary_are_one_escaped_line() {
+    let cases = [
+        ("name = ", "e.toml:1: a value was expected here"),
+        (
+            "name = \"a\\u001b]0;pwned\\u0007\"\n",
+            "name: `a\\u{1b}]0;pwned\\u{7}` contains '\\u{1b}'",
+        ),
+        (
+            "name = \"x\"\n[[hosts]]\nname = \"a\\nb\"\n",
+            "hosts[0].name: `a\\nb` contains '\\n'",
+        ),
+        (
+            "name = \"x\"\n[[hosts]]\nname = \"a\"\nsysctl = { \"x\" = [1] }\n",
+            "hosts[0].sysctl.x: expected a sysctl value: an integer, true/false or a string",
+        ),
+    ];
+    for (lab, want) in cases {
+        let dir = common::TempDir::new("rj");
+        let f = dir.0.join("e.toml");
+        std::fs::write(&f, lab).unwrap();
+        let out = nslab_run(&["up", f.to_str().unwrap(), "--dry-run"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{lab:?}: {err}");
+        assert!(out.stdout.is_empty(), "{lab:?}: printed a plan");
+        assert_eq!(err.matches('\n').count(), 1, "{lab:?}: {err:?}");
+        assert!(
+            !err.trim_end().chars().any(char::is_control),
+            "{lab:?}: raw control character in {err:?}"
+        );
+        assert!(
+            err.starts_with("nslab: ") && err.trim_end().ends_with(want),
+            "{lab:?}: {err:?}"
+        );
+    }
+}
+
+/// Issue 14, item 2, through the drop-ins: names that `ip -batch` would re-read (a trailing
+/// `\`, a leading quote, `#`) reach the kernel as themselves: `brctl addbr/addif/delif/delbr`
+/// do what the real brctl does to the same names (output, status, and the resulting links).
+#[test]
+fn brctl_names_that_ip_batch_rereads_act_on_themselves() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let brctl = common::real_tool("brctl");
+    let nslab = env!("CARGO_BIN_EXE_nslab");
+    let (real_ns, ours_ns) = (common::Netns::new("rb"), common::Netns::new("rb"));
+    let links = |ns: &common::Netns| -> Vec<String> {
+        let mut v: Vec<String> = ns
+            .ip(&["-o", "link", "show"])
+            .lines()
+            .map(|l| {
+                // "N: NAME[@PEER]: <FLAGS> … master M …": the name and the master.
+                let name = l.split(": ").nth(1).unwrap_or("");
+                let name = name.split('@').next().unwrap_or("");
+                let master = l
+                    .split(" master ")
+                    .nth(1)
+                    .map(|m| m.split(' ').next().unwrap_or(""));
+                format!("{name} {}", master.unwrap_or("-"))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for ns in [&real_ns, &ours_ns] {
+        ns.ip(&["link", "add", "w\\", "type", "veth", "peer", "name", "'p"]);
+        ns.ip(&["link", "add", "h#x", "type", "veth", "peer", "name", "h"]);
+    }
+    let steps: [&[&str]; 9] = [
+        &["addbr", "q\\"],
+        &["addbr", "'q'"],
+        &["addif", "q\\", "w\\"],
+        &["addif", "'q'", "h#x"],
+        &["addif", "'q'", "'p"],
+        &["delif", "q\\", "w\\"],
+        &["delbr", "q\\"],
+        &["delif", "'q'", "h#x"],
+        &["delbr", "'q'"],
+    ];
+    for step in steps {
+        let real = inside(&real_ns.name, &brctl, step);
+        let mut a = vec!["brctl"];
+        a.extend_from_slice(step);
+        let ours = inside(&ours_ns.name, nslab, &a);
+        assert_eq!(ours, real, "brctl {step:?}");
+        assert_eq!(links(&ours_ns), links(&real_ns), "after brctl {step:?}");
+        if step[0] == "addif" && step[2] != "'p" {
+            assert!(
+                links(&ours_ns).contains(&format!("{} {}", step[2], step[1])),
+                "{step:?}: {:?}",
+                links(&ours_ns)
+            );
+        }
+    }
+}
