@@ -275,6 +275,13 @@ mod tests {
     }
 
     #[test]
+    fn an_ip_option_missing_its_value_ends_the_words() {
+        // Found by the fuzz target: `ip -netns` at the end of a command sliced past the words.
+        let m = migrate("ip -netns\nifconfig eth0 up\n");
+        assert_eq!(m.text, "ip -netns\nip link set dev eth0 up\n");
+    }
+
+    #[test]
     fn unknown_state_gets_a_guard() {
         let m = migrate("ifconfig eth0 10.1.2.3\n");
         assert_eq!(
