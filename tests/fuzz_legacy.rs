@@ -14,7 +14,7 @@
 mod common;
 
 use common::Rng;
-use nslab::backend::{ipjson, Memory};
+use nslab::backend::{ipjson, Backend, Memory};
 use nslab::legacy::dialect::Dialect;
 use nslab::model::Snapshot;
 use std::path::{Path, PathBuf};
@@ -394,45 +394,56 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// One drop-in run on a fresh memory backend over `snap`: `f` gets the backend and the two
+/// output buffers; an `Err` is printed as nslab prints it.
+fn on_memory(
+    snap: &Snapshot,
+    f: impl FnOnce(&mut dyn Backend, &mut Vec<u8>, &mut Vec<u8>) -> nslab::error::Result<i32>,
+) -> Run {
+    let mut backend = Memory::new(snap.clone());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = match f(&mut backend, &mut out, &mut err) {
+        Ok(c) => c,
+        Err(e) => {
+            err.extend_from_slice(format!("nslab: {e}\n").as_bytes());
+            e.exit_code()
+        }
+    };
+    Run {
+        code,
+        stdout: text(&out),
+        stderr: text(&err),
+    }
+}
+
+/// Arguments of a drop-in: random words, sometimes after one of `first`.
+fn with_first(rng: &mut Rng, own: &[&str], first: &[&str], percent: u64) -> Vec<String> {
+    let mut a = argv(rng, own);
+    if rng.chance(percent) {
+        a.insert(0, rng.pick_str(first).into());
+    }
+    a
+}
+
 #[test]
 fn fuzz_ifconfig_arguments() {
     let snap = snapshot();
+    let ifaces = ["lo", "nsrv0", "nsrv0:1", "nsrv1", "nope"];
     fuzz(
         "ifconfig",
-        |rng| {
-            let mut a = argv(rng, IFCONFIG);
-            if rng.chance(60) {
-                a.insert(
-                    0,
-                    rng.pick_str(&["lo", "nsrv0", "nsrv0:1", "nsrv1", "nope"])
-                        .into(),
-                );
-            }
-            a
-        },
+        |rng| with_first(rng, IFCONFIG, &ifaces, 60),
         |args| {
-            let mut backend = Memory::new(snap.clone());
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let inv = nslab::legacy::ifconfig::parse(args);
-            let mut ctx = nslab::legacy::ifconfig::Ctx {
-                backend: &mut backend,
-                out: &mut out,
-                err: &mut err,
-                verbose: false,
-                dialect: Dialect::Modern,
-            };
-            let code = match nslab::legacy::ifconfig::run(&mut ctx, &inv) {
-                Ok(c) => c,
-                Err(e) => {
-                    err.extend_from_slice(format!("nslab: {e}\n").as_bytes());
-                    e.exit_code()
-                }
-            };
-            Run {
-                code,
-                stdout: text(&out),
-                stderr: text(&err),
-            }
+            on_memory(&snap, |backend, out, err| {
+                let inv = nslab::legacy::ifconfig::parse(args);
+                let mut ctx = nslab::legacy::ifconfig::Ctx {
+                    backend,
+                    out,
+                    err,
+                    verbose: false,
+                    dialect: Dialect::Modern,
+                };
+                nslab::legacy::ifconfig::run(&mut ctx, &inv)
+            })
         },
     );
 }
@@ -443,13 +454,7 @@ fn fuzz_brctl_arguments() {
     assert!(sys.is_dir(), "{}", sys.display());
     fuzz(
         "brctl",
-        |rng| {
-            let mut a = argv(rng, BRCTL);
-            if rng.chance(70) {
-                a.insert(0, rng.pick_str(BRCTL).into());
-            }
-            a
-        },
+        |rng| with_first(rng, BRCTL, BRCTL, 70),
         |args| {
             let r = nslab::legacy::brctl::run_offline(&sys, args);
             Run {
@@ -466,34 +471,18 @@ fn fuzz_route_arguments() {
     let snap = snapshot();
     fuzz(
         "route",
-        |rng| {
-            let mut a = argv(rng, ROUTE);
-            if rng.chance(50) {
-                a.insert(0, rng.pick_str(&["add", "del", "-n", "-6"]).into());
-            }
-            a
-        },
+        |rng| with_first(rng, ROUTE, &["add", "del", "-n", "-6"], 50),
         |args| {
-            let mut backend = Memory::new(snap.clone());
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let mut ctx = nslab::legacy::route::Ctx {
-                backend: &mut backend,
-                names: nslab::legacy::names::Names::default(),
-                out: &mut out,
-                err: &mut err,
-            };
-            let code = match nslab::legacy::route::run(&mut ctx, "route", args) {
-                Ok(c) => c,
-                Err(e) => {
-                    err.extend_from_slice(format!("nslab: {e}\n").as_bytes());
-                    e.exit_code()
-                }
-            };
-            Run {
-                code,
-                stdout: text(&out),
-                stderr: text(&err),
-            }
+            on_memory(&snap, |backend, out, err| {
+                let names = nslab::legacy::names::Names::default();
+                let mut ctx = nslab::legacy::route::Ctx {
+                    backend,
+                    names,
+                    out,
+                    err,
+                };
+                nslab::legacy::route::run(&mut ctx, "route", args)
+            })
         },
     );
 }
@@ -503,34 +492,18 @@ fn fuzz_arp_arguments() {
     let snap = snapshot();
     fuzz(
         "arp",
-        |rng| {
-            let mut a = argv(rng, ARP);
-            if rng.chance(50) {
-                a.insert(0, rng.pick_str(&["-s", "-d", "-n", "-a", "-i"]).into());
-            }
-            a
-        },
+        |rng| with_first(rng, ARP, &["-s", "-d", "-n", "-a", "-i"], 50),
         |args| {
-            let mut backend = Memory::new(snap.clone());
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let mut ctx = nslab::legacy::arp::Ctx {
-                backend: &mut backend,
-                names: nslab::legacy::names::Names::default(),
-                out: &mut out,
-                err: &mut err,
-            };
-            let code = match nslab::legacy::arp::run(&mut ctx, "arp", args) {
-                Ok(c) => c,
-                Err(e) => {
-                    err.extend_from_slice(format!("nslab: {e}\n").as_bytes());
-                    e.exit_code()
-                }
-            };
-            Run {
-                code,
-                stdout: text(&out),
-                stderr: text(&err),
-            }
+            on_memory(&snap, |backend, out, err| {
+                let names = nslab::legacy::names::Names::default();
+                let mut ctx = nslab::legacy::arp::Ctx {
+                    backend,
+                    names,
+                    out,
+                    err,
+                };
+                nslab::legacy::arp::run(&mut ctx, "arp", args)
+            })
         },
     );
 }

@@ -506,32 +506,39 @@ fn timed(args: &[&str]) -> std::time::Duration {
     t.elapsed()
 }
 
-/// SIGKILL during `up` of a 50-host lab, at moments spread over the whole `up`: a `down`
-/// afterwards succeeds and leaves nothing (20 trials, each killed before `up` finished).
-#[test]
-fn sigkill_during_up_of_a_50_host_lab_then_down_leaves_nothing() {
-    if !kernel_tests_allowed() {
-        return;
-    }
+/// 20 SIGKILLs of `up` (or of `down`, when `during_down`) of a 50-host lab, each before the
+/// command finished, at moments spread over how long it takes here; after each, a `down`
+/// succeeds and leaves nothing. `down` trials kill the `down` of a lab that is fully up.
+fn sigkill_trials(tag: &str, during_down: bool) {
     let f = write_lab(&line_lab("big", 50));
-    let p = format!("{}-", unique("ku"));
+    let p = format!("{}-", unique(tag));
     let _g = LabGuard::new(&["big", "--prefix", &p]);
-    // One full up/down first: how long `up` takes here, to spread the kills over it.
-    let full = timed(&["up", f.path(), "--prefix", &p]);
-    timed(&["down", "big", "--prefix", &p]);
+    let up: [&str; 4] = ["up", f.path(), "--prefix", &p];
+    let down: [&str; 4] = ["down", "big", "--prefix", &p];
+    // One full up/down first: how long each takes here, to spread the kills over it.
+    let (t_up, t_down) = (timed(&up), timed(&down));
+    let (killed_cmd, full) = if during_down {
+        (&down, t_down)
+    } else {
+        (&up, t_up)
+    };
     let mut rng = Rng(common::seed_from_env("NSLAB_KILL_SEED"));
     let (mut trials, mut killed) = (0, 0);
     while killed < 20 {
         trials += 1;
         assert!(
             trials <= 40,
-            "only {killed} of {trials} kills landed during up"
+            "only {killed} of {trials} kills landed during {}",
+            killed_cmd[0]
         );
+        if during_down {
+            timed(&up);
+        }
         let delay = full.mul_f64(rng.range(0, 95) as f64 / 100.0);
-        if !kill_after(&["up", f.path(), "--prefix", &p], delay) {
+        if !kill_after(killed_cmd, delay) {
             killed += 1;
         }
-        let out = nslab_run(&["down", "big", "--prefix", &p]);
+        let out = nslab_run(&down);
         assert!(
             out.status.success(),
             "trial {trials} ({delay:?}): {}",
@@ -541,45 +548,23 @@ fn sigkill_during_up_of_a_50_host_lab_then_down_leaves_nothing() {
         assert!(left.is_empty(), "trial {trials} ({delay:?}): left {left:?}");
     }
     eprintln!(
-        "{killed} of {trials} up runs of 50 hosts killed midway (full up {full:?}), nothing left"
+        "{killed} of {trials} {} runs of 50 hosts killed midway (a full one takes {full:?}), nothing left",
+        killed_cmd[0]
     );
 }
 
-/// SIGKILL during `down` of a 50-host lab that is up: a second `down` succeeds and leaves
-/// nothing, and never says "is down" while a namespace of the lab is left (20 trials).
+#[test]
+fn sigkill_during_up_of_a_50_host_lab_then_down_leaves_nothing() {
+    if kernel_tests_allowed() {
+        sigkill_trials("ku", false);
+    }
+}
+
 #[test]
 fn sigkill_during_down_of_a_50_host_lab_then_down_leaves_nothing() {
-    if !kernel_tests_allowed() {
-        return;
+    if kernel_tests_allowed() {
+        sigkill_trials("kd", true);
     }
-    let f = write_lab(&line_lab("big", 50));
-    let p = format!("{}-", unique("kd"));
-    let _g = LabGuard::new(&["big", "--prefix", &p]);
-    timed(&["up", f.path(), "--prefix", &p]);
-    let full = timed(&["down", "big", "--prefix", &p]);
-    let mut rng = Rng(common::seed_from_env("NSLAB_KILL_SEED"));
-    let (mut trials, mut killed) = (0, 0);
-    while killed < 20 {
-        trials += 1;
-        assert!(
-            trials <= 40,
-            "only {killed} of {trials} kills landed during down"
-        );
-        timed(&["up", f.path(), "--prefix", &p]);
-        let delay = full.mul_f64(rng.range(0, 95) as f64 / 100.0);
-        if !kill_after(&["down", "big", "--prefix", &p], delay) {
-            killed += 1;
-        }
-        let out = nslab_run(&["down", "big", "--prefix", &p]);
-        assert!(
-            out.status.success(),
-            "trial {trials} ({delay:?}): {}",
-            text(&out.stderr)
-        );
-        let left = leftovers(&p, "big");
-        assert!(left.is_empty(), "trial {trials} ({delay:?}): left {left:?}");
-    }
-    eprintln!("{killed} of {trials} down runs of 50 hosts killed midway (full down {full:?}), nothing left");
 }
 
 /// Concurrent ups: 8 distinct labs started at once all come up; 4 ups of one lab at once
