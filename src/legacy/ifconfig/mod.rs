@@ -186,7 +186,8 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
+    let argv0 = crate::netns::process_args().into_iter().next();
+    let dialect = Dialect::current(&argv0.unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();
