@@ -3,7 +3,8 @@
 //! `unix` family, `-4`/`-6`/`-s` without a protocol mean every protocol, …); then one of the
 //! displays runs against a [`Source`] — the live system (`/proc/net/*` text tables and
 //! `/proc/PID/fd` for sockets and counters, `ip -j -s -s addr show` for `-i`, `ip -j maddr`
-//! for `-g`; all read in the network namespace nslab runs in), or a recording in
+//! for `-g`, and for `-r` what the `route` drop-in reads, printed by its own code; all read
+//! in the network namespace nslab runs in), or a recording in
 //! `compat/netstat/` for the offline tests. Rendering is pure: `sockets.rs` (socket rows),
 //! `stats.rs` (`-s`), `linux::nss` (service, host and user names from the files, never DNS),
 //! `json.rs` (`--json`, jc's schema).
