@@ -76,6 +76,9 @@ pub fn migrate(src: &str) -> Migration {
         match out {
             Outcome::NotLegacy => {}
             Outcome::Keep(reason) => {
+                // A reason quotes words of the script, which may span lines (an unclosed
+                // quote): one line, or the rest of the `#` comment would become commands.
+                let reason = crate::error::escape_controls(&reason).into_owned();
                 kept.push(Kept {
                     line: line_no,
                     command: original.to_string(),
@@ -251,6 +254,31 @@ mod tests {
             "#!/bin/sh\n# comment\nset -e\n\necho hi  # x\nip netns add a\nip netns exec a ip link add v0 type veth peer name v1\nip -n a addr add 10.0.0.1/24 broadcast 10.0.0.255 dev v0\nip -n a link set dev v0 up\n"
         );
         assert!(m.kept.is_empty());
+    }
+
+    #[test]
+    fn a_reason_quoting_a_word_over_several_lines_stays_one_comment_line() {
+        // The unclosed quote makes one word of the rest of the script, quoted in the reason.
+        let src = "ifconfig eth0 \"$X\nrm -rf /tmp/x\n\"\n";
+        let m = migrate(src);
+        assert_eq!(m.kept.len(), 1);
+        assert!(!m.kept[0].reason.contains('\n'), "{:?}", m.kept[0].reason);
+        let comment: Vec<&str> = m.text.lines().filter(|l| l.starts_with(MARK)).collect();
+        assert_eq!(comment.len(), 1, "{}", m.text);
+        assert!(comment[0].contains("$X\\nrm -rf"), "{}", comment[0]);
+        assert_eq!(
+            m.text.lines().count(),
+            src.lines().count() + 1,
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn an_ip_option_missing_its_value_ends_the_words() {
+        // Found by the fuzz target: `ip -netns` at the end of a command sliced past the words.
+        let m = migrate("ip -netns\nifconfig eth0 up\n");
+        assert_eq!(m.text, "ip -netns\nip link set dev eth0 up\n");
     }
 
     #[test]

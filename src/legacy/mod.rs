@@ -64,7 +64,8 @@ pub fn main_with(
     tool: &str,
     run: fn(&mut Ctx<'_>, dialect::Dialect, &str, &[String]) -> Result<i32>,
 ) -> Result<()> {
-    let dialect = dialect::Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
+    let argv0 = crate::netns::process_args().into_iter().next();
+    let dialect = dialect::Dialect::current(&argv0.unwrap_or_default())?;
     let (prog, args) = called(&args, tool);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();

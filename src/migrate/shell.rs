@@ -228,7 +228,8 @@ impl<'a> Lexer<'a> {
                         }
                         None => lit.push('\\'),
                     }
-                    self.i += 2;
+                    // A `\` ending the text ends the word there.
+                    self.i = (self.i + 2).min(b.len());
                 }
                 b'\'' => {
                     let end = self.src[self.i + 1..]
@@ -330,9 +331,11 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b';' | b'&' | b'|' | b'(' | b')' => {
-                    let two = &self.src[self.i..(self.i + 2).min(b.len())];
+                    // Bytes, not a str slice: the byte after the operator may begin a
+                    // multi-byte character (`;é`).
+                    let two = &b[self.i..(self.i + 2).min(b.len())];
                     let op = match two {
-                        ";;" | "&&" | "||" | "|&" => two,
+                        b";;" | b"&&" | b"||" | b"|&" => &self.src[self.i..self.i + 2],
                         _ if c == b'&' && self.peek(1) == Some(b'>') => {
                             let s = self.i;
                             self.i += 2;
@@ -666,6 +669,17 @@ mod tests {
             .iter()
             .map(|c| c.words.iter().map(|w| w.key()).collect())
             .collect()
+    }
+
+    #[test]
+    fn an_operator_before_a_multibyte_character_splits_there() {
+        // Found by the fuzz target: `;é` sliced the text inside `é`.
+        assert_eq!(
+            words("echo a;é\nx|é"),
+            vec![vec!["echo", "a"], vec!["é"], vec!["x"], vec!["é"]]
+        );
+        // And a `\` ending the text.
+        assert_eq!(words("if true; then \\"), vec![vec!["true"], vec!["\\"]]);
     }
 
     #[test]

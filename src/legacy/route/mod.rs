@@ -303,26 +303,31 @@ pub fn read_state(backend: &mut dyn Backend, names: Names) -> Result<State> {
     })
 }
 
+/// The state a display of `o` reads: `read` only when an inet or inet6 table is asked for
+/// (the other families print their fixed answers without the kernel's routes).
+pub fn state_for(o: &Opts, read: impl FnOnce() -> Result<State>) -> Result<State> {
+    if o.families.iter().any(|f| f == "inet" || f == "inet6") {
+        return read();
+    }
+    Ok(State {
+        snap: Snapshot {
+            netns: None,
+            links: vec![],
+            routes: vec![],
+            nsids: Default::default(),
+        },
+        ipv6_route: String::new(),
+        names: Names::default(),
+    })
+}
+
 /// Run `route ARGS` in `dialect`; returns the exit code.
 pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> Result<i32> {
     let o = match parse_cmd(dialect, prog, args) {
         Cmd::Fixed(o) => o,
         Cmd::Show(opts) => {
-            let needs_state = opts.families.iter().any(|f| f == "inet" || f == "inet6");
-            let st = if needs_state {
-                read_state(ctx.backend, ctx.names.clone())?
-            } else {
-                State {
-                    snap: Snapshot {
-                        netns: None,
-                        links: vec![],
-                        routes: vec![],
-                        nsids: Default::default(),
-                    },
-                    ipv6_route: String::new(),
-                    names: Names::default(),
-                }
-            };
+            let names = ctx.names.clone();
+            let st = state_for(&opts, || read_state(ctx.backend, names))?;
             show(dialect, &opts, &st)
         }
         Cmd::Edit { opts, verb, words } => {
