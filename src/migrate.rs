@@ -16,6 +16,7 @@ pub mod known;
 pub mod lab;
 mod observe;
 mod route_arp;
+pub mod runtime;
 pub mod shell;
 pub mod translate;
 mod words;
@@ -155,6 +156,16 @@ pub fn migrate(src: &str) -> Migration {
         pos = e;
     }
     out.push_str(&src[pos..]);
+    // The run-time helpers the translation calls, once, after the `#!` line.
+    let helpers = runtime::block(&out);
+    if !helpers.is_empty() {
+        let at = if out.starts_with("#!") {
+            out.find('\n').map(|i| i + 1).unwrap_or(out.len())
+        } else {
+            0
+        };
+        out.insert_str(at, &helpers);
+    }
     Migration {
         text: out,
         translated,

@@ -101,10 +101,7 @@ impl Tx {
         for (k, d) in dyn_at.iter().enumerate() {
             let after_name = k > 0 && args[k - 1] == "name" && k > lead;
             if *d && k != lead && !after_name {
-                return Err(format!(
-                    "the value of `{}` decides what ifconfig does, and it is only known at run time",
-                    args[k]
-                ));
+                return self.ifconfig_runtime(args, lead);
             }
         }
         let cmd = ifg::parse(&iface, &words, &ifg::NumericOnly);
@@ -593,6 +590,78 @@ impl Tx {
             });
         }
         Ok(note)
+    }
+
+    /// `ifconfig IF ADDR [netmask M] [broadcast B] [up|down]` where a value is held in a
+    /// variable: the helper `nslab_ifconfig_inet` decides at run time what the address, the
+    /// mask and the broadcast become, as the ioctls would ([`super::runtime`]).
+    fn ifconfig_runtime(&mut self, args: &[String], lead: usize) -> Res {
+        let dynamic = |w: &str| w.contains('@');
+        let decides = |w: &str| {
+            format!(
+                "the value of `{w}` decides what ifconfig does; migrate decides at run time only an address with `netmask`/`broadcast`"
+            )
+        };
+        let iface = &args[lead];
+        let dev = base(iface).to_string();
+        let mut addr: Option<&String> = None;
+        let mut mods: Vec<String> = Vec::new();
+        let mut after: Vec<String> = Vec::new();
+        let rest = &args[lead + 1..];
+        let mut i = 0;
+        while i < rest.len() {
+            let w = &rest[i];
+            match w.as_str() {
+                "netmask" | "broadcast" if addr.is_some() && i + 1 < rest.len() => {
+                    let v = &rest[i + 1];
+                    if !dynamic(v) && ifg::inet_aton(v).is_none() {
+                        return Err(decides(v));
+                    }
+                    mods.push(format!("{w} {}", shell_quote(v)));
+                    i += 2;
+                    continue;
+                }
+                // The helper brings a device (not an alias) up after its address.
+                "up" if addr.is_some() => {}
+                "down" if addr.is_some() && !iface.contains(':') && !dynamic(iface) => {
+                    after.push(format!(
+                        "{} link set dev {} down",
+                        self.ip(),
+                        shell_quote(&dev)
+                    ));
+                }
+                _ if addr.is_none()
+                    && (dynamic(w)
+                        || ifg::inet_aton(w.split('/').next().unwrap_or(w)).is_some()) =>
+                {
+                    addr = Some(w)
+                }
+                _ => return Err(decides(w)),
+            }
+            i += 1;
+        }
+        let Some(addr) = addr else {
+            return Err(decides(iface));
+        };
+        let ns = match &self.ns {
+            Some(n) => shell_quote(n),
+            None => "''".into(),
+        };
+        let mut line = format!(
+            "nslab_ifconfig_inet {ns} {} {} {}",
+            shell_quote(&dev),
+            shell_quote(iface),
+            shell_quote(addr)
+        );
+        for m in &mods {
+            line.push(' ');
+            line.push_str(m);
+        }
+        self.lines.push(line);
+        self.lines.extend(after);
+        self.known = None;
+        self.changed_unknown = true;
+        Ok(None)
     }
 
     fn modify_existing(&mut self, iface: &str) -> Result<(), String> {
