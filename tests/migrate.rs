@@ -24,6 +24,7 @@ const CORPUS: &[&str] = &[
     "flags_mtu",
     "arp",
     "field_shapes",
+    "vars_values",
 ];
 
 fn corpus_path(name: &str) -> String {
@@ -174,10 +175,21 @@ fn base36(mut n: usize) -> String {
 
 /// Run a script text with bash (argv `bash FILE`), `P` set to the prefix.
 fn run_script(text: &str, prefix: &str, tag: &str) -> std::process::Output {
+    run_script_with(text, prefix, tag, &[])
+}
+
+/// [`run_script`] with more environment variables (the values a script reads).
+fn run_script_with(
+    text: &str,
+    prefix: &str,
+    tag: &str,
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let path = std::env::temp_dir().join(format!("nslab-{prefix}{tag}.sh"));
     std::fs::write(&path, text).expect("write script");
     let out = Command::new("bash")
         .arg(&path)
+        .envs(env.iter().copied())
         .env("P", prefix)
         .env(
             "PATH",
@@ -448,12 +460,21 @@ fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 
 /// Run `legacy` and its migration in two sets of namespaces; the difference, if any.
 fn compare(legacy: &str, tag: char) -> Result<nslab::migrate::Migration, String> {
+    compare_with(legacy, tag, &[])
+}
+
+/// [`compare`] with values for the script's variables.
+fn compare_with(
+    legacy: &str,
+    tag: char,
+    env: &[(&str, &str)],
+) -> Result<nslab::migrate::Migration, String> {
     let m = migrate_text(legacy);
     let pa = Prefix::new(tag);
     let pb = Prefix::new(tag);
-    let ra = run_script(legacy, &pa.0, "a");
+    let ra = run_script_with(legacy, &pa.0, "a", env);
     let sa = state(&pa);
-    let rb = run_script(&m.text, &pb.0, "b");
+    let rb = run_script_with(&m.text, &pb.0, "b", env);
     let sb = state(&pb);
     if sa.is_empty() {
         return Err(format!(
@@ -493,6 +514,57 @@ fn corpus_scripts_and_their_migrations_reach_the_same_state() {
         Vec::<String>::new(),
         "namespaces left behind"
     );
+}
+
+/// The values `vars_values.sh` runs with besides its defaults: other classes, masks and
+/// broadcasts, a /32 (which ifconfig takes as /0), a gateway on another subnet (refused by
+/// the kernel), a mask that does not match the network (refused by route), a
+/// non-contiguous netmask (refused by the kernel), `default` as the network.
+const OTHER_VALUES: &[&[(&str, &str)]] = &[
+    &[
+        ("IP", "192.168.8.1"),
+        ("NETMASK", "255.255.255.128"),
+        ("BCAST", "192.168.8.127"),
+        ("PEER_IP", "10.3.3.3/32"),
+        ("NET", "172.20.0.0"),
+        ("MASK", "255.255.255.0"),
+        ("GW", "192.168.8.100"),
+        ("HOSTRT", "10.1.1.1"),
+        ("NEIGH", "192.168.8.9"),
+    ],
+    &[
+        ("IP", "172.16.1.1"),
+        ("NETMASK", "255.255.0.0"),
+        ("BCAST", "172.16.1.255"),
+        ("PEER_IP", "10.7.0.1/31"),
+        ("NET", "10.99.1.0"),
+        ("MASK", "255.255.0.0"),
+        ("GW", "10.200.0.1"),
+    ],
+    &[
+        ("IP", "10.20.0.1"),
+        ("NETMASK", "255.0.255.0"),
+        ("BCAST", "10.20.0.255"),
+        ("PEER_IP", "172.16.5.1"),
+        ("NET", "default"),
+        ("MASK", "0.0.0.0"),
+    ],
+];
+
+#[test]
+fn values_in_variables_are_decided_at_run_time_like_the_legacy_tools() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let text = std::fs::read_to_string(corpus_path("vars_values")).unwrap();
+    let mut failures = Vec::new();
+    for (i, env) in OTHER_VALUES.iter().enumerate() {
+        if let Err(e) = compare_with(&text, 'v', env) {
+            failures.push(format!("value set {i} {env:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(ours_left('v'), Vec::<String>::new(), "namespaces left behind");
 }
 
 // ------------------------------------------------------------------ random sequences
