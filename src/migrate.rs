@@ -11,6 +11,7 @@
 //! ([`translate`]). `--to-lab` turns a script that builds a lab into a lab file ([`lab`]).
 
 mod brctl;
+mod idioms;
 mod ifconfig;
 pub mod known;
 pub mod lab;
@@ -69,11 +70,47 @@ pub fn migrate(src: &str) -> Migration {
     let mut edits: Vec<Edit> = Vec::new();
     let mut kept = Vec::new();
     let mut translated = 0;
-    for c in &cmds {
-        let uncond = !c.ctx.compound && !c.ctx.list;
-        let out = translate::translate(c, &mut known, uncond);
-        let original = &src[c.start..c.end];
+    let mut skip = 0;
+    for (i, c) in cmds.iter().enumerate() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
         let line_no = src[..c.start].matches('\n').count() + 1;
+        // An output-parsing idiom: the whole pipeline becomes its `ip` form.
+        if c.ctx.piped && translate::is_legacy(c) {
+            if let Some((text, n)) = idioms::rewrite(&cmds[i..], src) {
+                if !c.ctx.compound && !c.ctx.list {
+                    translate::translate(c, &mut known, true);
+                } else {
+                    known.forget_all();
+                }
+                translated += 1;
+                skip = n - 1;
+                edits.push(Edit {
+                    start: c.start,
+                    end: cmds[i + n - 1].end,
+                    text,
+                    line_start: c.line_start,
+                    comment: None,
+                });
+                continue;
+            }
+        }
+        let uncond = !c.ctx.compound && !c.ctx.list;
+        let mut out = translate::translate(c, &mut known, uncond);
+        // The same idioms inside `$(…)` and backquotes.
+        if matches!(out, Outcome::Keep(_) | Outcome::NotLegacy) {
+            let (subs, all) = substitution_idioms(c, src);
+            if !subs.is_empty() {
+                translated += subs.len();
+                if all && translate::translate_plain_is_not_legacy(c) {
+                    out = Outcome::NotLegacy;
+                }
+                edits.extend(subs);
+            }
+        }
+        let original = &src[c.start..c.end];
         match out {
             Outcome::NotLegacy => {}
             Outcome::Keep(reason) => {
@@ -171,6 +208,56 @@ pub fn migrate(src: &str) -> Migration {
         translated,
         kept,
     }
+}
+
+/// The edits that rewrite output-parsing idioms inside the command substitutions of `c`'s
+/// words, and whether every substitution running a legacy tool was rewritten.
+fn substitution_idioms(c: &shell::Command, src: &str) -> (Vec<Edit>, bool) {
+    let mut edits = Vec::new();
+    let mut all = true;
+    for w in &c.words {
+        let mut from = w.start;
+        for p in &w.parts {
+            let shell::Part::Dyn(d) = p else { continue };
+            let Some(at) = src[from..w.end].find(d.as_str()).map(|k| from + k) else {
+                continue;
+            };
+            from = at + d.len();
+            let inner = if let Some(x) = d.strip_prefix("$(").filter(|x| !x.starts_with('(')) {
+                x.strip_suffix(')').unwrap_or(x)
+            } else if let Some(x) = d.strip_prefix('`') {
+                x.strip_suffix('`').unwrap_or(x)
+            } else {
+                continue;
+            };
+            let cmds = shell::commands(inner);
+            if !cmds.iter().any(translate::is_legacy) {
+                continue;
+            }
+            let head = cmds.iter().position(translate::is_legacy).unwrap_or(0);
+            match idioms::rewrite(&cmds[head..], inner) {
+                Some((text, n))
+                    if cmds[head..].len() >= n
+                        && !cmds[head + n..].iter().any(translate::is_legacy) =>
+                {
+                    let new_inner = format!(
+                        "{}{text}{}",
+                        &inner[..cmds[head].start],
+                        &inner[cmds[head + n - 1].end..]
+                    );
+                    edits.push(Edit {
+                        start: at,
+                        end: at + d.len(),
+                        text: format!("$({new_inner})"),
+                        line_start: c.line_start,
+                        comment: None,
+                    });
+                }
+                _ => all = false,
+            }
+        }
+    }
+    (edits, all)
 }
 
 fn one_line(s: &str) -> String {

@@ -564,7 +564,11 @@ fn values_in_variables_are_decided_at_run_time_like_the_legacy_tools() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert_eq!(ours_left('v'), Vec::<String>::new(), "namespaces left behind");
+    assert_eq!(
+        ours_left('v'),
+        Vec::<String>::new(),
+        "namespaces left behind"
+    );
 }
 
 // ------------------------------------------------------------------ random sequences
@@ -876,4 +880,130 @@ fn slides_script_to_lab_builds_the_same_lab() {
         "script vs lab file:\n{}\n{lab_text}",
         d.join("\n")
     );
+}
+
+// ------------------------------------------------------------------ output-parsing idioms
+
+/// Pipelines that read a value out of net-tools' text, and the output shape each was
+/// written for: `true` for the classic 1.60 shape (run with nslab's classic dialect as
+/// `ifconfig`), `false` for today's 2.10 tools in /usr/sbin.
+const IDIOMS: &[(bool, &str)] = &[
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr' | awk -F: '{print $2}' | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | sed -n 's/.*inet addr:\\([0-9.]*\\).*/\\1/p'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0:1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v3 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep Mask: | cut -d: -f4"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep HWaddr | awk '{print $5}'"),
+    (true, "X=`ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'`; echo \"$X\""),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | awk '/inet /{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | sed -n 's/.*inet \\([0-9.]*\\).*/\\1/p'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $4}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v3 | grep 'inet ' | awk '{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig br0 | grep ether | awk '{print $2}'"),
+    (false, "A=$(ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $2}'); echo \"[$A]\""),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q v3; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q v0:1; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q nope7; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig | grep -q v3; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig | grep -q \"$IF\"; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q br0; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q v2; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q v1; echo $?"),
+    (false, "ip netns exec \"$NS\" route -n | awk '$1==\"0.0.0.0\"{print $2}'"),
+    (false, "ip netns exec \"$NS\" route -n | grep ^0.0.0.0 | awk '{print $8}'"),
+    (false, "G=$(ip netns exec \"$NS\" route -n | awk '/^0.0.0.0/ {print $2}'); echo \"$G\""),
+    (false, "ip netns exec \"$NS\" arp -an | grep -q 10.0.0.2; echo $?"),
+    (false, "ip netns exec \"$NS\" arp -an | grep -q 10.0.0.3; echo $?"),
+    (false, "ip netns exec \"$NS\" arp -an | grep 10.0.0.2 | awk '{print $4}'"),
+];
+
+#[test]
+fn output_parsing_idioms_print_what_the_legacy_pipelines_print() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let p = Prefix::new('i');
+    let ns = format!("{}i", p.0);
+    let setup = [
+        "ip netns add $NS",
+        "ip -n $NS link add v0 type veth peer name v1",
+        "ip -n $NS link add v2 type veth peer name v3",
+        "ip -n $NS link add br0 type bridge",
+        "ip -n $NS link set v2 master br0",
+        "ip -n $NS addr add 10.0.0.1/24 brd 10.0.0.255 dev v0",
+        "ip -n $NS addr add 10.0.0.5/24 brd 10.0.0.255 dev v0",
+        "ip -n $NS addr add 10.0.1.1/16 brd 10.0.255.255 dev v0 label v0:1",
+        "ip -n $NS link set v0 up",
+        "ip -n $NS link set v1 up",
+        "ip -n $NS link set br0 up",
+        "ip -n $NS route add default via 10.0.0.254",
+        "ip -n $NS neigh replace 10.0.0.2 lladdr 02:aa:00:00:00:02 nud permanent dev v0",
+    ]
+    .join(" && ");
+    let sh = |script: &str, path: &str| {
+        Command::new("bash")
+            .args(["-c", script])
+            .env("NS", &ns)
+            .env("IF", "v1")
+            .env("PATH", path)
+            .output()
+            .expect("bash")
+    };
+    let std_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    let out = sh(&setup, std_path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The classic dialect as `ifconfig`.
+    let dir = std::env::temp_dir().join(format!("nslab-mg-classic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrapper = dir.join("ifconfig");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nNSLAB_NETTOOLS=1.60 exec {} ifconfig \"$@\"\n",
+            env!("CARGO_BIN_EXE_nslab")
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let classic_path = format!("{}:{std_path}", dir.display());
+    let mut failures = Vec::new();
+    for (classic, line) in IDIOMS {
+        let m = migrate_text(&format!("{line}\n"));
+        if !m.kept.is_empty()
+            || m.translated == 0
+            || m.text.contains("ifconfig")
+            || m.text.contains("route -n")
+            || m.text.contains("arp -an")
+            || m.text.contains("brctl")
+        {
+            failures.push(format!("not rewritten: {line}\n{}", m.text));
+            continue;
+        }
+        let a = sh(line, if *classic { &classic_path } else { std_path });
+        let b = sh(&m.text, std_path);
+        let (oa, ob) = (
+            String::from_utf8_lossy(&a.stdout),
+            String::from_utf8_lossy(&b.stdout),
+        );
+        if oa != ob || a.status.code() != b.status.code() {
+            failures.push(format!(
+                "{line}\n  legacy:   {oa:?} ({:?})\n  migrated: {ob:?} ({:?})\n  {}",
+                a.status.code(),
+                b.status.code(),
+                m.text.trim_end()
+            ));
+        }
+        if oa.trim().is_empty() && !line.contains("v3") {
+            failures.push(format!("{line}: the legacy pipeline printed nothing"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

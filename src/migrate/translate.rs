@@ -90,6 +90,22 @@ fn behind_sudo(cmd: &Command) -> Option<(Command, String)> {
     Some((inner, sudo))
 }
 
+/// Whether the command runs a legacy tool itself (bare, behind `sudo` or `ip netns exec`).
+pub fn is_legacy(cmd: &Command) -> bool {
+    let c = behind_sudo(cmd).map(|(c, _)| c);
+    let c = c.as_ref().unwrap_or(cmd);
+    let (_, words) = split_netns(&c.words);
+    words
+        .first()
+        .and_then(Word::lit)
+        .is_some_and(|t| LEGACY.contains(&basename(&t)))
+}
+
+/// Whether the command, its substitutions aside, is no legacy command.
+pub fn translate_plain_is_not_legacy(cmd: &Command) -> bool {
+    !is_legacy(cmd)
+}
+
 /// A legacy tool run inside a `$(…)` or backquote substitution of the command's words.
 fn substituted_legacy(cmd: &Command) -> Option<String> {
     for w in &cmd.words {
