@@ -21,6 +21,8 @@ pub struct Known {
     /// Namespaces where routes or neighbour entries may exist: deleting a device's last IPv4
     /// address there flushes them, so every step of ifconfig is kept.
     pub routed: HashSet<String>,
+    /// Functions the script defines that run their arguments as a command (`"$@"`).
+    pub wrappers: HashSet<String>,
 }
 
 impl Known {
