@@ -66,8 +66,10 @@ fn plain(line: &str) -> bool {
 /// Rewrite a script.
 pub fn migrate(src: &str) -> Migration {
     let cmds = shell::commands(src);
-    let mut known = known::Known::default();
-    known.wrappers = shell::wrapper_functions(src).into_iter().collect();
+    let mut known = known::Known {
+        wrappers: shell::wrapper_functions(src).into_iter().collect(),
+        ..Default::default()
+    };
     let mut edits: Vec<Edit> = Vec::new();
     let mut kept = Vec::new();
     let mut translated = 0;

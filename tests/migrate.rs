@@ -1004,3 +1004,38 @@ fn output_parsing_idioms_print_what_the_legacy_pipelines_print() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The corpus's figures (legacy lines, translated, kept with reasons), printed for the
+/// README; every migration must pass `bash -n`.
+#[test]
+fn corpus_figures_and_every_output_parses() {
+    let (mut translated, mut kept) = (0, 0);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for name in CORPUS {
+        let text = std::fs::read_to_string(corpus_path(name)).unwrap();
+        let m = migrate_text(&text);
+        translated += m.translated;
+        kept += m.kept.len();
+        for k in &m.kept {
+            *reasons.entry(generic(&k.reason)).or_default() += 1;
+        }
+        let out = Command::new("bash")
+            .args(["-n", "-c", &m.text])
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    eprintln!(
+        "corpus: {} scripts, {} legacy lines: {translated} translated, {kept} kept",
+        CORPUS.len(),
+        translated + kept
+    );
+    for (r, n) in &reasons {
+        eprintln!("  {n:3}  {r}");
+    }
+    assert!(translated > 0);
+}
