@@ -26,6 +26,7 @@ const CORPUS: &[&str] = &[
     "field_shapes",
     "vars_values",
     "wrappers_idioms",
+    "lab_steps",
 ];
 
 fn corpus_path(name: &str) -> String {
@@ -828,27 +829,30 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
 
 // ------------------------------------------------------------------ --to-lab
 
-#[test]
-fn slides_script_to_lab_builds_the_same_lab() {
-    if !kernel_tests_allowed() {
-        return;
-    }
-    let out = nslab_run(&["migrate", "--to-lab", "--var", "P=", &corpus_path("slides")]);
+/// `--to-lab` of a corpus script, `up` of that lab under a unique prefix, the script under
+/// another: the same kernel state. Returns the lines `--to-lab` reported as left out.
+fn to_lab_reaches_the_scripts_state(name: &str, namespaces: usize) -> Vec<String> {
+    let out = nslab_run(&["migrate", "--to-lab", "--var", "P=", &corpus_path(name)]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let left: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| l.rsplit('/').next().unwrap_or(l).to_string())
+        .collect();
     let lab_text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(lab_text.contains("\nname = \"slides\"\n"), "{lab_text}");
+    let named = format!("\nname = \"{name}\"\n");
+    assert!(lab_text.contains(&named), "{lab_text}");
     // The lab name gets the run's prefix too; keep it within 15 bytes.
-    let lab_text = lab_text.replace("\nname = \"slides\"\n", "\nname = \"s\"\n");
+    let lab_text = lab_text.replace(&named, "\nname = \"s\"\n");
     let lab_path =
-        std::env::temp_dir().join(format!("nslab-mg-{}-slides.toml", std::process::id()));
+        std::env::temp_dir().join(format!("nslab-mg-{}-{name}.toml", std::process::id()));
     std::fs::write(&lab_path, &lab_text).unwrap();
     let pa = Prefix::new('l');
     let pb = Prefix::new('l');
-    let text = std::fs::read_to_string(corpus_path("slides")).unwrap();
+    let text = std::fs::read_to_string(corpus_path(name)).unwrap();
     let ra = run_script(&text, &pa.0, "a");
     assert!(
         ra.status.success(),
@@ -870,12 +874,38 @@ fn slides_script_to_lab_builds_the_same_lab() {
         "{}",
         String::from_utf8_lossy(&down.stderr)
     );
-    assert_eq!(sa.len(), 4);
+    assert_eq!(sa.len(), namespaces);
     let d = state_differences(&sa, &sb);
     assert!(
         d.is_empty(),
         "script vs lab file:\n{}\n{lab_text}",
         d.join("\n")
+    );
+    left
+}
+
+#[test]
+fn slides_script_to_lab_builds_the_same_lab() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    assert_eq!(
+        to_lab_reaches_the_scripts_state("slides", 4),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_real_shaped_script_to_lab_keeps_its_plain_steps_and_lists_the_rest() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let left = to_lab_reaches_the_scripts_state("lab_steps", 3);
+    assert_eq!(
+        left,
+        vec![
+            "lab_steps.sh:30: left out `ip netns exec \"$R\" ifconfig -a`: in a loop, a condition, a function or a list; a lab file holds only plain steps"
+        ]
     );
 }
 
