@@ -58,6 +58,17 @@ fn value(w: &Word, vars: &BTreeMap<String, String>) -> Result<String, String> {
                     .trim_start_matches('$')
                     .trim_start_matches('{')
                     .trim_end_matches('}');
+                // `${NAME%PAT}`, `${NAME%%PAT}`, `${NAME#PAT}`, `${NAME##PAT}` with a
+                // pattern of text and `*`.
+                if let Some(k) = inner.find(['%', '#']).filter(|_| d.starts_with("${")) {
+                    let (name, op) = inner.split_at(k);
+                    if let Some(v) = vars.get(name) {
+                        if let Some(cut) = trim_pattern(v, op) {
+                            s.push_str(&cut);
+                            continue;
+                        }
+                    }
+                }
                 // `${NAME:-DEFAULT}` / `${NAME-DEFAULT}`: the default when NAME has no value.
                 let (name, default) = match inner.split_once('-') {
                     Some((n, def)) if d.starts_with("${") => (n.trim_end_matches(':'), Some(def)),
@@ -81,6 +92,54 @@ pub struct LeftOut {
     pub line: usize,
     pub command: String,
     pub reason: String,
+}
+
+/// `%PAT`, `%%PAT`, `#PAT`, `##PAT` applied to `v` (PAT: text and `*`, no other glob).
+fn trim_pattern(v: &str, op: &str) -> Option<String> {
+    let (suffix, longest, pat) = if let Some(p) = op.strip_prefix("%%") {
+        (true, true, p)
+    } else if let Some(p) = op.strip_prefix('%') {
+        (true, false, p)
+    } else if let Some(p) = op.strip_prefix("##") {
+        (false, true, p)
+    } else {
+        (false, false, op.strip_prefix('#')?)
+    };
+    if pat.contains(['?', '[', '\\', '$']) {
+        return None;
+    }
+    let matches = |x: &str| glob(pat.as_bytes(), x.as_bytes());
+    let cuts: Vec<usize> = (0..=v.len()).filter(|&i| v.is_char_boundary(i)).collect();
+    let pick = |mut it: Box<dyn Iterator<Item = &usize>>| {
+        it.find(|&&i| {
+            if suffix {
+                matches(&v[i..])
+            } else {
+                matches(&v[..i])
+            }
+        })
+        .copied()
+    };
+    let at = match (suffix, longest) {
+        (true, true) => pick(Box::new(cuts.iter())),
+        (true, false) => pick(Box::new(cuts.iter().rev())),
+        (false, true) => pick(Box::new(cuts.iter().rev())),
+        (false, false) => pick(Box::new(cuts.iter())),
+    };
+    Some(match at {
+        Some(i) if suffix => v[..i].to_string(),
+        Some(i) => v[i..].to_string(),
+        None => v.to_string(),
+    })
+}
+
+/// Whether `s` matches the pattern `p` made of bytes and `*`.
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
 }
 
 /// Turn a script into a lab named `name`: its plain steps (namespaces, veths, bridges,
@@ -143,8 +202,13 @@ pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<
         ) {
             continue;
         }
+        // With every value known, the command is translated as if written with them.
+        let mut literal = c.clone();
+        for (w, v) in literal.words.iter_mut().zip(&words) {
+            w.parts = vec![Part::Lit(v.clone())];
+        }
         let before = (m.clone(), known.clone());
-        let steps: Vec<Vec<String>> = match translate(&c, &mut known, true) {
+        let steps: Vec<Vec<String>> = match translate(&literal, &mut known, true) {
             Outcome::NotLegacy => vec![words],
             Outcome::Keep(reason) => {
                 (m, known) = before;
