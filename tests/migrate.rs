@@ -573,6 +573,130 @@ fn values_in_variables_are_decided_at_run_time_like_the_legacy_tools() {
     );
 }
 
+/// A legacy script whose addresses, masks, broadcasts, destinations and gateways all come
+/// from variables, with random values (and a random state before), run as is and migrated:
+/// the run-time helpers must reach the kernel state the real tools reach.
+fn random_values_script(r: &mut Rng) -> (String, Vec<(&'static str, String)>) {
+    const IPS: &[&str] = &[
+        "10.1.0.1",
+        "10.1.0.2",
+        "172.16.4.4",
+        "192.168.9.1",
+        "10.3.3.3",
+        "0.0.0.0",
+        "224.0.0.9",
+        "240.0.0.7",
+        "10.1.0.1/24",
+        "10.1.0.9/16",
+        "10.3.3.3/32",
+        "10.4.0.1/31",
+        "192.168.9.2/28",
+        "172.16.4.5/0",
+    ];
+    const MASKS: &[&str] = &[
+        "255.255.255.0",
+        "255.255.0.0",
+        "255.0.0.0",
+        "255.255.255.252",
+        "255.255.255.255",
+        "0.0.0.0",
+        "255.0.255.0",
+    ];
+    const BRDS: &[&str] = &["10.1.0.255", "10.255.255.255", "0.0.0.0", "192.168.9.255"];
+    const NETS: &[&str] = &[
+        "10.50.0.0",
+        "10.51.0.0/16",
+        "default",
+        "10.52.1.0",
+        "192.168.200.0/24",
+        "10.9.9.9",
+    ];
+    const GWS: &[&str] = &[
+        "10.1.0.2",
+        "10.1.0.1",
+        "172.16.4.1",
+        "10.200.0.1",
+        "10.1.0.255",
+    ];
+    let mut s = String::from(
+        "N=\"${P}x\"\nip netns add \"$N\"\n\
+         ip netns exec \"$N\" ip link add v0 type veth peer name v1\n",
+    );
+    if r.chance(50) {
+        s.push_str(&format!(
+            "ip netns exec \"$N\" ip addr add {} dev v0\n",
+            r.pick_str(&["10.1.0.1/24", "10.1.0.7/24 brd 10.1.0.200", "172.16.4.4/16"])
+        ));
+        if r.chance(50) {
+            s.push_str("ip netns exec \"$N\" ip addr add 10.1.0.8/24 dev v0\n");
+        }
+    }
+    let mut env = vec![("IP", r.pick_str(IPS).to_string())];
+    let label = if r.chance(20) { "v0:1" } else { "v0" };
+    let mut line = format!("ip netns exec \"$N\" ifconfig {label} $IP");
+    if r.chance(50) {
+        env.push(("MASK", r.pick_str(MASKS).to_string()));
+        line.push_str(" netmask $MASK");
+    }
+    if r.chance(30) {
+        env.push(("BRD", r.pick_str(BRDS).to_string()));
+        line.push_str(" broadcast $BRD");
+    }
+    if r.chance(50) {
+        line.push_str(" up");
+    }
+    s.push_str(&line);
+    s.push('\n');
+    if r.chance(70) {
+        env.push(("NET", r.pick_str(NETS).to_string()));
+        env.push(("GW", r.pick_str(GWS).to_string()));
+        let mut route = format!(
+            "ip netns exec \"$N\" route add {} $NET",
+            r.pick_str(&["-net", "-host", ""])
+        );
+        if r.chance(40) {
+            env.push(("RMASK", r.pick_str(MASKS).to_string()));
+            route.push_str(" netmask $RMASK");
+        }
+        route.push_str(r.pick_str(&[" gw $GW", " dev v0", " gw $GW dev v0"]));
+        s.push_str(&route);
+        s.push('\n');
+    }
+    (s, env)
+}
+
+#[test]
+fn random_values_in_variables_reach_the_state_of_the_real_tools() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let count: usize = std::env::var("NSLAB_MIGRATE_VALUES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let seed: u64 = common::seed_from_env("NSLAB_MIGRATE_SEED");
+    eprintln!("random values: seed {seed} (NSLAB_MIGRATE_SEED), {count} scripts");
+    let mut failures = Vec::new();
+    for i in 0..count {
+        let mut r = Rng(seed ^ (i as u64 + 7).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let (script, env) = random_values_script(&mut r);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match compare_with(&script, 'w', &env) {
+            Ok(m) => assert!(m.kept.is_empty(), "{script}\n{:?}", m.kept),
+            Err(e) => failures.push(format!("script {i} (seed {seed}) {env:?}:\n{script}\n{e}")),
+        }
+        if failures.len() >= 3 {
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(
+        ours_left('w'),
+        Vec::<String>::new(),
+        "namespaces left behind"
+    );
+}
+
 // ------------------------------------------------------------------ random sequences
 
 const DEVS: &[&str] = &["v0", "v1", "v2", "v3"];

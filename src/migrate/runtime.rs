@@ -75,15 +75,7 @@ pub const HELPERS: &[Helper] = &[
     fi
     _nsl_bc=0
     nslab_ipn "$_nsl_n" -o link show dev "$_nsl_d" | grep -q '<[^>]*BROADCAST' && _nsl_bc=1
-    _nsl_cur=$(nslab_ipn "$_nsl_n" -o -4 addr show dev "$_nsl_d" label "$_nsl_lb" |
-        awk '{n = split($4, p, "/"); b = "-"; if ($5 == "brd") b = $6; print p[1], (n > 1 ? p[2] : 32), b; exit}')
-    _nsl_cl= _nsl_len= _nsl_cb=0
-    if [ -n "$_nsl_cur" ]; then
-        set -- $_nsl_cur "$@"
-        _nsl_cl=$(nslab_q2i "$1") _nsl_len=$2
-        [ "$3" = - ] || _nsl_cb=$(nslab_q2i "$3")
-        shift 3
-    fi
+    nslab_ifconfig_cur
     _nsl_fail=0
     _nsl_lbl=; [ "$_nsl_lb" = "$_nsl_d" ] || _nsl_lbl=$_nsl_lb
     # SIOCSIFADDR
@@ -108,6 +100,9 @@ pub const HELPERS: &[Helper] = &[
     [ -n "$_nsl_pl" ] && set -- "$@" /len "$_nsl_pl"
     while [ $# -ge 2 ]; do
         _nsl_k=$1 _nsl_v=$2; shift 2
+        # Each ioctl finds the label's first address again: a re-inserted address may have
+        # moved behind another one with the same label.
+        nslab_ifconfig_cur
         if [ -z "$_nsl_cl" ]; then
             echo "SIOCSIF$_nsl_k: Cannot assign requested address" >&2; _nsl_fail=1; continue
         fi
@@ -133,14 +128,30 @@ pub const HELPERS: &[Helper] = &[
                 if ! _nsl_b=$(nslab_q2i "$_nsl_v"); then
                     echo "ifconfig: $_nsl_v: not an IPv4 address (nslab migrate)" >&2; _nsl_fail=1; continue
                 fi
-                [ "$_nsl_b" -eq "$_nsl_cb" ] && continue
-                nslab_ipn "$_nsl_n" addr del "$(nslab_i2q "$_nsl_cl")/$_nsl_len" dev "$_nsl_d" ${_nsl_lbl:+label "$_nsl_lbl"}
-                _nsl_cb=$_nsl_b
-                nslab_ifconfig_put || _nsl_fail=1 ;;
+                if [ "$_nsl_b" -ne "$_nsl_cb" ]; then
+                    nslab_ipn "$_nsl_n" addr del "$(nslab_i2q "$_nsl_cl")/$_nsl_len" dev "$_nsl_d" ${_nsl_lbl:+label "$_nsl_lbl"}
+                    _nsl_cb=$_nsl_b
+                    nslab_ifconfig_put || _nsl_fail=1
+                fi
+                # ifconfig then sets IFF_BROADCAST: SIOCSIFFLAGS on an alias of a device
+                # that is down (flags without IFF_UP) deletes the alias's address.
+                if [ -n "$_nsl_lbl" ] && ! nslab_ipn "$_nsl_n" link show dev "$_nsl_d" up | grep -q .; then
+                    nslab_ifconfig_cur
+                    [ -n "$_nsl_cl" ] && nslab_ipn "$_nsl_n" addr del "$(nslab_i2q "$_nsl_cl")/$_nsl_len" dev "$_nsl_d" label "$_nsl_lbl"
+                fi ;;
         esac
     done
     [ -z "$_nsl_lbl" ] && nslab_ipn "$_nsl_n" link set dev "$_nsl_d" up
     return $_nsl_fail
+}
+nslab_ifconfig_cur() { # (nslab_ifconfig_inet's state) the label's first address, from the kernel
+    _nsl_cl= _nsl_len= _nsl_cb=0
+    _nsl_cur=$(nslab_ipn "$_nsl_n" -o -4 addr show dev "$_nsl_d" label "$_nsl_lb" |
+        awk '{n = split($4, p, "/"); b = "-"; if ($5 == "brd") b = $6; print p[1], (n > 1 ? p[2] : 32), b; exit}')
+    [ -n "$_nsl_cur" ] || return 0
+    set -- $_nsl_cur
+    _nsl_cl=$(nslab_q2i "$1") _nsl_len=$2
+    [ "$3" = - ] || _nsl_cb=$(nslab_q2i "$3")
 }
 nslab_ifconfig_put() { # (nslab_ifconfig_inet's state) add the label's address
     if [ "$_nsl_cb" -ne 0 ]; then
@@ -156,11 +167,11 @@ nslab_ifconfig_put() { # (nslab_ifconfig_inet's state) add the label's address
         text: r#"nslab_route_dst() { # -net|-host|'' TARGET[/LEN] [NETMASK]: route's destination for `ip`
     # As net-tools route decides it: `default` is a network, a bare address a host unless
     # -net; a network without a mask has mask 0, which the kernel refuses but for 0.0.0.0.
-    _nsl_x=$1 _nsl_t=$2 _nsl_nm=$3 _nsl_g=0 _nsl_hasm=0
+    _nsl_x=$1 _nsl_t=$2 _nsl_nm=$3 _nsl_g=0
     case $_nsl_t in */*)
         _nsl_v=${_nsl_t#*/}; _nsl_t=${_nsl_t%%/*}
         case $_nsl_v in ''|*[!0-9]*) echo "route: bad prefix /$_nsl_v (nslab migrate)" >&2; return 1 ;; esac
-        _nsl_g=$(( ~(0xffffffff >> (_nsl_v & 31)) & 0xffffffff )); _nsl_hasm=1 ;;
+        _nsl_g=$(( ~(0xffffffff >> (_nsl_v & 31)) & 0xffffffff )) ;;
     esac
     if [ "$_nsl_t" = default ]; then _nsl_a=0 _nsl_net=1
     elif _nsl_a=$(nslab_q2i "$_nsl_t"); then _nsl_net=0
@@ -168,10 +179,13 @@ nslab_ifconfig_put() { # (nslab_ifconfig_inet's state) add the label's address
     [ "$_nsl_x" = -net ] && _nsl_net=1
     [ "$_nsl_x" = -host ] && _nsl_net=0
     if [ -n "$_nsl_nm" ]; then
+        # A `netmask` after a `/LEN` that gave a mask is a usage error.
+        if [ "$_nsl_g" -ne 0 ]; then echo "route: netmask after /LEN: usage" >&2; return 1; fi
         if ! _nsl_g=$(nslab_q2i "$_nsl_nm"); then echo "$_nsl_nm: Unknown host" >&2; return 1; fi
     fi
     if [ "$_nsl_g" -ne 0 ]; then
-        if [ "$_nsl_net" = 0 ] && [ "$_nsl_g" -ne 4294967295 ]; then
+        # route's test compares the inverted mask with all ones: any mask refuses a host.
+        if [ "$_nsl_net" = 0 ]; then
             echo "route: netmask doesn't make sense with host route" >&2; return 1
         fi
         if ! nslab_mask2len "$_nsl_g" >/dev/null; then echo "route: bogus netmask $_nsl_nm" >&2; return 1; fi
