@@ -647,6 +647,47 @@ fn random_values_script(r: &mut Rng) -> (String, Vec<(&'static str, String)>) {
     }
     s.push_str(&line);
     s.push('\n');
+    if r.chance(60) {
+        // Device keywords with values: MAC, MTU, IPv6 address, in random order.
+        let mut line = String::from("ip netns exec \"$N\" ifconfig v1");
+        let mut parts = vec![];
+        if r.chance(60) {
+            env.push((
+                "MAC",
+                r.pick_str(&["02:aa:00:00:00:33", "2:aa:0:0:0:34", "zz:00"])
+                    .to_string(),
+            ));
+            parts.push(" hw ether $MAC");
+        }
+        if r.chance(60) {
+            env.push(("MTU", r.pick_str(&["1400", "9000", "68", "-1"]).to_string()));
+            parts.push(" mtu $MTU");
+        }
+        let v6 = r.chance(50);
+        if v6 {
+            env.push((
+                "V6",
+                r.pick_str(&["2001:db8::7", "2001:db8::8/64"]).to_string(),
+            ));
+        }
+        if r.chance(50) {
+            parts.push(" up");
+        }
+        if r.chance(50) {
+            parts.reverse();
+        }
+        if v6 {
+            // A family word counts only right after the interface.
+            parts.insert(0, " inet6 add $V6");
+        }
+        if !parts.is_empty() {
+            for p in parts {
+                line.push_str(p);
+            }
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
     if r.chance(70) {
         env.push(("NET", r.pick_str(NETS).to_string()));
         env.push(("GW", r.pick_str(GWS).to_string()));

@@ -599,66 +599,87 @@ impl Tx {
         let dynamic = |w: &str| w.contains('@');
         let decides = |w: &str| {
             format!(
-                "the value of `{w}` decides what ifconfig does; migrate decides at run time only an address with `netmask`/`broadcast`"
+                "the value of `{w}` decides what ifconfig does; migrate decides at run time only an address (with `netmask`/`broadcast`), `inet6 add|del`, `mtu`, `txqueuelen` and `hw ether` values"
             )
         };
         let iface = &args[lead];
         let dev = base(iface).to_string();
-        let mut addr: Option<&String> = None;
-        let mut mods: Vec<String> = Vec::new();
-        let mut after: Vec<String> = Vec::new();
+        let alias = iface.contains(':');
+        let ip = self.ip();
+        let ns = match &self.ns {
+            Some(n) => shell_quote(n),
+            None => "''".into(),
+        };
+        let d = shell_quote(&dev);
+        let mut lines: Vec<String> = Vec::new();
+        // The helper's line (index in `lines`), once the address is seen.
+        let mut helper: Option<usize> = None;
         let rest = &args[lead + 1..];
         let mut i = 0;
         while i < rest.len() {
             let w = &rest[i];
-            match w.as_str() {
-                "netmask" | "broadcast" if addr.is_some() && i + 1 < rest.len() => {
-                    let v = &rest[i + 1];
+            let v = rest.get(i + 1);
+            let hw = w == "hw" && v.map(String::as_str) == Some("ether");
+            match (w.as_str(), v) {
+                ("netmask" | "broadcast", Some(v)) if helper.is_some() => {
                     if !dynamic(v) && ifg::inet_aton(v).is_none() {
                         return Err(decides(v));
                     }
-                    mods.push(format!("{w} {}", shell_quote(v)));
+                    let h = helper.expect("helper line");
+                    lines[h] = format!("{} {w} {}", lines[h], shell_quote(v));
                     i += 2;
                     continue;
                 }
-                // The helper brings a device (not an alias) up after its address.
-                "up" if addr.is_some() => {}
-                "down" if addr.is_some() && !iface.contains(':') && !dynamic(iface) => {
-                    after.push(format!(
-                        "{} link set dev {} down",
-                        self.ip(),
-                        shell_quote(&dev)
-                    ));
+                ("mtu" | "txqueuelen", Some(v)) => {
+                    lines.push(format!("{ip} link set dev {d} {w} {}", shell_quote(v)));
+                    i += 2;
+                    continue;
                 }
-                _ if addr.is_none()
+                ("hw", Some(_)) if hw && i + 2 < rest.len() => {
+                    lines.push(format!(
+                        "{ip} link set dev {d} address {}",
+                        shell_quote(&rest[i + 2])
+                    ));
+                    i += 3;
+                    continue;
+                }
+                // A family word counts only right after the interface.
+                ("inet6", Some(op))
+                    if i == 0 && matches!(op.as_str(), "add" | "del") && i + 2 < rest.len() =>
+                {
+                    lines.push(format!(
+                        "nslab_ifconfig_inet6 {ns} {d} {op} {}",
+                        shell_quote(&rest[i + 2])
+                    ));
+                    i += 3;
+                    continue;
+                }
+                // The family word before an IPv4 address.
+                ("inet", _) if helper.is_none() => {}
+                // The helper brings a device (not an alias) up after its address.
+                ("up", _) if helper.is_some() => {}
+                ("up" | "down", _) if !alias => {
+                    lines.push(format!("{ip} link set dev {d} {w}"));
+                }
+                _ if helper.is_none()
                     && (dynamic(w)
                         || ifg::inet_aton(w.split('/').next().unwrap_or(w)).is_some()) =>
                 {
-                    addr = Some(w)
+                    helper = Some(lines.len());
+                    lines.push(format!(
+                        "nslab_ifconfig_inet {ns} {d} {} {}",
+                        shell_quote(iface),
+                        shell_quote(w)
+                    ));
                 }
                 _ => return Err(decides(w)),
             }
             i += 1;
         }
-        let Some(addr) = addr else {
+        if lines.is_empty() {
             return Err(decides(iface));
-        };
-        let ns = match &self.ns {
-            Some(n) => shell_quote(n),
-            None => "''".into(),
-        };
-        let mut line = format!(
-            "nslab_ifconfig_inet {ns} {} {} {}",
-            shell_quote(&dev),
-            shell_quote(iface),
-            shell_quote(addr)
-        );
-        for m in &mods {
-            line.push(' ');
-            line.push_str(m);
         }
-        self.lines.push(line);
-        self.lines.extend(after);
+        self.lines.extend(lines);
         self.known = None;
         self.changed_unknown = true;
         Ok(None)

@@ -162,6 +162,15 @@ nslab_ifconfig_put() { # (nslab_ifconfig_inet's state) add the label's address
 }"#,
     },
     Helper {
+        name: "nslab_ifconfig_inet6",
+        needs: &["nslab_ipn"],
+        text: r#"nslab_ifconfig_inet6() { # NS DEV add|del ADDR[/LEN]: ifconfig's /128 when no length
+    _nsl_6=$4
+    case $_nsl_6 in */*) ;; *) _nsl_6=$_nsl_6/128 ;; esac
+    nslab_ipn "$1" -6 addr "$3" "$_nsl_6" dev "$2"
+}"#,
+    },
+    Helper {
         name: "nslab_route_dst",
         needs: &["nslab_q2i", "nslab_i2q", "nslab_mask2len"],
         text: r#"nslab_route_dst() { # -net|-host|'' TARGET[/LEN] [NETMASK]: route's destination for `ip`
