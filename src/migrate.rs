@@ -67,7 +67,12 @@ fn plain(line: &str) -> bool {
 pub fn migrate(src: &str) -> Migration {
     let cmds = shell::commands(src);
     let mut known = known::Known {
-        wrappers: shell::wrapper_functions(src).into_iter().collect(),
+        wrappers: shell::functions(src)
+            .into_iter()
+            .filter(|(_, runs)| *runs)
+            .map(|(n, _)| n)
+            .collect(),
+        functions: shell::functions(src).into_iter().map(|(n, _)| n).collect(),
         ..Default::default()
     };
     let mut edits: Vec<Edit> = Vec::new();
@@ -460,6 +465,16 @@ mod tests {
         assert!(m.text.contains("\nlog ifconfig x\n"), "{}", m.text);
         assert_eq!(m.kept.len(), 1, "{:?}", m.kept);
         assert_eq!(m.kept[0].line, 6);
+    }
+
+    #[test]
+    fn probes_and_commands_given_to_unknown_functions_are_reported_never_silent() {
+        let src = "command -v ifconfig >/dev/null || exit 1\nwhich brctl\nrun_cmd ifconfig eth0 up\necho ifconfig\nip link set dev v0 up\n";
+        let m = migrate(src);
+        let lines: Vec<usize> = m.kept.iter().map(|k| k.line).collect();
+        assert_eq!(lines, vec![1, 2, 3], "{:?}", m.kept);
+        assert!(m.kept[0].reason.contains("installed"), "{:?}", m.kept);
+        assert!(m.kept[2].reason.contains("`run_cmd`"), "{:?}", m.kept);
     }
 
     #[test]

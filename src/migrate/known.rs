@@ -23,6 +23,8 @@ pub struct Known {
     pub routed: HashSet<String>,
     /// Functions the script defines that run their arguments as a command (`"$@"`).
     pub wrappers: HashSet<String>,
+    /// Every function the script defines.
+    pub functions: HashSet<String>,
 }
 
 impl Known {

@@ -657,10 +657,10 @@ pub fn commands(src: &str) -> Vec<Command> {
     out
 }
 
-/// The functions a script defines that run their arguments as a command: a command of the
-/// body is `"$@"` (or `$*`), possibly after `eval`, `exec`, `command`, `sudo`, `nohup` or
-/// `time`.
-pub fn wrapper_functions(src: &str) -> Vec<String> {
+/// The functions a script defines, each with whether it runs its arguments as a command (a
+/// command of the body is `"$@"` or `$*`, possibly after `eval`, `exec`, `command`, `sudo`,
+/// `nohup` or `time`).
+pub fn functions(src: &str) -> Vec<(String, bool)> {
     let b = src.as_bytes();
     let mut out = Vec::new();
     for (at, line) in src.split_inclusive('\n').scan(0, |pos, l| {
@@ -712,8 +712,8 @@ pub fn wrapper_functions(src: &str) -> Vec<String> {
                 |w| matches!(w.parts.as_slice(), [Part::Dyn(d)] if d == "$@" || d == "$*"),
             )
         });
-        if runs_args && !out.contains(&name) {
-            out.push(name);
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, runs_args));
         }
     }
     out

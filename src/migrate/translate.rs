@@ -187,6 +187,11 @@ fn translate_plain(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
             .flatten()
             .find(|x| LEGACY.contains(&x.as_str()));
         if let Some(inner) = inner {
+            if w == "command" && matches!(words[1].lit().as_deref(), Some("-v" | "-V")) {
+                return Outcome::Keep(format!(
+                    "it checks that `{inner}` is installed; the migrated script does not need it"
+                ));
+            }
             if !uncond {
                 known.forget_all();
             } else {
@@ -262,6 +267,45 @@ fn translate_plain(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
                 known.forget_all();
                 return Outcome::Keep(format!(
                     "`{inner}` runs inside `{t}`, which migrate cannot rewrite: translate the command it runs by hand"
+                ));
+            }
+        }
+    }
+    // A legacy tool's name as an argument: a probe for net-tools, or a command given to a
+    // program or function migrate cannot see run it. Reported, never silent.
+    if let Some(t) = tool.as_deref() {
+        let named = words[1..]
+            .iter()
+            .filter_map(Word::lit)
+            .find(|x| LEGACY.contains(&basename(x)));
+        if let Some(inner) = named {
+            const PROBES: &[&str] = &["which", "type", "hash", "command", "whereis"];
+            const DATA: &[&str] = &[
+                "echo", "printf", "grep", "egrep", "fgrep", "man", "apt", "apt-get", "yum", "dnf",
+                "zypper", "apk", "pacman", "dpkg", "rpm", "test", "[", "[[", "local", "export",
+                "declare", "read", "log", "info", "warn", "die", "error", "debug", "logger", "cat",
+                "sed", "awk", "cut", "tr", "msg", "say", "note", "ip", "bridge", "tc",
+            ];
+            let basename_only = words
+                .iter()
+                .skip(1)
+                .filter_map(Word::lit)
+                .all(|x| x.starts_with('-') || LEGACY.contains(&basename(&x)));
+            if PROBES.contains(&t) && basename_only {
+                return Outcome::Keep(format!(
+                    "it checks that `{}` is installed; the migrated script does not need it",
+                    basename(&inner)
+                ));
+            }
+            if !PROBES.contains(&t)
+                && !DATA.contains(&t)
+                && !known.functions.contains(t)
+                && !t.contains('=')
+            {
+                known.forget_all();
+                return Outcome::Keep(format!(
+                    "`{}` is an argument of `{t}`, which migrate cannot see run it (a function from another file?)",
+                    basename(&inner)
                 ));
             }
         }
