@@ -94,6 +94,45 @@ fn check_fails_when_a_line_is_kept_and_diff_is_unified() {
     );
 }
 
+/// `--check` on every corpus script lists exactly the lines expected to be kept (and exits 1
+/// only then): the probe, the BSD line and a non-idiom substitution in `field_shapes.sh`, a
+/// non-idiom pipeline in `loops_vars.sh`, `eval`/`xargs`/`watch` in `wrappers_idioms.sh`.
+#[test]
+fn check_lists_exactly_the_kept_lines_of_every_corpus_script() {
+    let expected: &[(&str, &[usize])] = &[
+        ("field_shapes", &[22, 29, 42]),
+        ("loops_vars", &[23]),
+        ("wrappers_idioms", &[51, 52, 53]),
+    ];
+    for name in CORPUS {
+        let out = nslab_run(&["migrate", "--check", &corpus_path(name)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<usize> = err
+            .lines()
+            .filter(|l| l.contains(": kept `"))
+            .filter_map(|l| l.split(':').nth(1)?.parse().ok())
+            .collect();
+        let want = expected
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| l.to_vec())
+            .unwrap_or_default();
+        assert_eq!(lines, want, "{name}: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(if want.is_empty() { 0 } else { 1 }),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(corpus_path(name)).unwrap();
+        let m = migrate_text(&text);
+        assert_eq!(
+            m.kept.iter().map(|k| k.line).collect::<Vec<_>>(),
+            want,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn migrate_reads_standard_input() {
     use std::io::Write;
