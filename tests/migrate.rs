@@ -1129,6 +1129,8 @@ const IDIOMS: &[(bool, &str)] = &[
     (true, "ip netns exec \"$NS\" ifconfig v0:1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
     (true, "ip netns exec \"$NS\" ifconfig v3 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
     (true, "ip netns exec \"$NS\" ifconfig v0 | grep Mask: | cut -d: -f4"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | awk '/inet addr/ {print substr($2, 6)}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr' | cut -f2 -d ':' | cut -f1 -d ' '"),
     (true, "ip netns exec \"$NS\" ifconfig v0 | grep HWaddr | awk '{print $5}'"),
     (true, "X=`ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'`; echo \"$X\""),
     (false, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $2}'"),

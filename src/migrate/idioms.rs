@@ -179,6 +179,11 @@ const IF_VALUES: &[(Value, &[&str])] = &[
             "grep\tinet addr | sed\ts/.*inet addr:\\([^ ]*\\).*/\\1/",
             "grep\tinet addr: | sed\ts/.*inet addr:\\([^ ]*\\).*/\\1/",
             "sed\t-n\ts/.*inet addr:\\([0-9.]*\\).*/\\1/p",
+            "awk\t/inet addr/{print substr($2,6)}",
+            "grep\tinet addr | awk\t{print substr($2,6)}",
+            "grep\tinet addr: | awk\t{print substr($2,6)}",
+            "grep\tinet addr | awk\t{print$2} | awk\t-F:{print$2}",
+            "grep\tinet addr: | awk\t{print$2} | awk\t-F:{print$2}",
             "sed\t-n\ts/.*inet addr:\\([^ ]*\\).*/\\1/p",
             // 2.10: `inet 10.0.0.1  netmask 255.255.255.0  broadcast 10.0.0.255`
             "grep\tinet  | awk\t{print$2}",
@@ -335,8 +340,8 @@ fn squeeze(prog: &str) -> String {
     let mut out = String::new();
     for w in words {
         let glue = out.is_empty()
-            || out.ends_with(|c: char| "{}();=$\"".contains(c))
-            || w.starts_with(|c: char| "{}();=$\"".contains(c));
+            || out.ends_with(|c: char| "{}();=$\",".contains(c))
+            || w.starts_with(|c: char| "{}();=$\",".contains(c));
         if !glue {
             out.push(' ');
         }
@@ -358,7 +363,35 @@ fn canonical(c: &Command) -> Option<String> {
             let squeezed: Vec<String> = w[1..].iter().map(|a| squeeze(a)).collect();
             format!("awk\t{}", squeezed.join(""))
         }
-        "cut" => format!("cut\t{}", w[1..].join("")),
+        "cut" => {
+            // `-d: -f2`, `-d ':' -f 2`, `-f2 -d:`: one form.
+            let (mut d, mut f, mut other) = (None, None, Vec::new());
+            let mut it = w[1..].iter();
+            while let Some(a) = it.next() {
+                let mut take = |opt: &str| -> Option<String> {
+                    match a.strip_prefix(opt) {
+                        Some("") => it.next().cloned(),
+                        Some(v) => Some(v.to_string()),
+                        None => None,
+                    }
+                };
+                if let Some(v) = take("-d") {
+                    d = Some(v);
+                } else if let Some(v) = take("-f") {
+                    f = Some(v);
+                } else {
+                    other.push(a.clone());
+                }
+            }
+            if !other.is_empty() {
+                return Some(format!("cut\t{}", w[1..].join("")));
+            }
+            format!(
+                "cut\t-d{}-f{}",
+                d.unwrap_or_default(),
+                f.unwrap_or_default()
+            )
+        }
         _ => w.join("\t"),
     })
 }
