@@ -46,6 +46,16 @@ pub fn rewrite(cmds: &[Command], src: &str) -> Option<(String, usize)> {
             // `ifconfig IF | …`: the interface word as written.
             if words.len() == 2 && args[0].as_deref().is_none_or(|a| !a.starts_with('-')) {
                 let dev = text(&words[1]);
+                // `ifconfig IF | grep -q UP`: whether the device is up (both shapes print
+                // `UP` in the flags only then).
+                if piped_upto == 2
+                    && matches!(
+                        filters.first().cloned().flatten().as_deref(),
+                        Some("grep\t-q\tUP" | "grep\t-qw\tUP" | "grep\t-wq\tUP")
+                    )
+                {
+                    return Some((format!("{ip} -o link show dev {dev} up | grep -q ."), 2));
+                }
                 for n in (1..piped_upto.min(5)).rev() {
                     let Some(c) = chain(n) else { continue };
                     if let Some(v) = IF_VALUES.iter().find(|(_, ps)| ps.contains(&c.as_str())) {
