@@ -371,7 +371,8 @@ mod tests {
         assert!(!m.kept[0].reason.contains('\n'), "{:?}", m.kept[0].reason);
         let comment: Vec<&str> = m.text.lines().filter(|l| l.starts_with(MARK)).collect();
         assert_eq!(comment.len(), 1, "{}", m.text);
-        assert!(comment[0].contains("$X\\nrm -rf"), "{}", comment[0]);
+        // The kept command is shown folded onto the comment line.
+        assert!(comment[0].contains("\"$X rm -rf /tmp/x \""), "{}", comment[0]);
         assert_eq!(
             m.text.lines().count(),
             src.lines().count() + 1,
