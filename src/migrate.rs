@@ -372,7 +372,11 @@ mod tests {
         let comment: Vec<&str> = m.text.lines().filter(|l| l.starts_with(MARK)).collect();
         assert_eq!(comment.len(), 1, "{}", m.text);
         // The kept command is shown folded onto the comment line.
-        assert!(comment[0].contains("\"$X rm -rf /tmp/x \""), "{}", comment[0]);
+        assert!(
+            comment[0].contains("\"$X rm -rf /tmp/x \""),
+            "{}",
+            comment[0]
+        );
         assert_eq!(
             m.text.lines().count(),
             src.lines().count() + 1,

@@ -39,8 +39,9 @@ pub fn rewrite(cmds: &[Command], src: &str) -> Option<(String, usize)> {
         let f: Option<Vec<String>> = filters.get(..n)?.iter().cloned().collect();
         f.map(|v| v.join(" | "))
     };
-    // Every command of the pipeline but the last must be piped into the next.
-    let piped_upto = cmds.iter().take_while(|c| c.ctx.piped).count() + 1;
+    // Every command of the pipeline but the last must be piped into the next (a pipe at the
+    // end of the text leads to no command: never count past the commands there are).
+    let piped_upto = (cmds.iter().take_while(|c| c.ctx.piped).count() + 1).min(cmds.len());
     match tool.as_str() {
         "ifconfig" => {
             // `ifconfig IF | …`: the interface word as written.
@@ -413,6 +414,20 @@ mod tests {
     fn rw(s: &str) -> Option<String> {
         let cmds = super::super::shell::commands(s);
         rewrite(&cmds, s).map(|(t, _)| t)
+    }
+
+    #[test]
+    fn a_pipe_at_the_end_of_the_text_is_no_idiom() {
+        // Found by the fuzz target: the pipe leads to no command.
+        for s in [
+            "ifconfig |",
+            "ifconfig -a |",
+            "brctl show |",
+            "arp -an |",
+            "route -n |",
+        ] {
+            assert_eq!(rw(s), None, "{s}");
+        }
     }
 
     #[test]
