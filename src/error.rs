@@ -82,6 +82,10 @@ pub enum Error {
     #[error("")]
     Legacy { code: i32 },
 
+    /// A machine of a lab spread over machines failed or could not be reached.
+    #[error("machine `{machine}`: {message}")]
+    Machine { machine: String, message: String },
+
     /// A primary error plus what went wrong while undoing it.
     #[error("{error}; undo also failed: {undo}")]
     Rollback { error: Box<Error>, undo: Box<Error> },

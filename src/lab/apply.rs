@@ -41,7 +41,7 @@ impl State {
         State {
             source: source.map(str::to_string),
             lab: lab.clone(),
-            namespaces: lab.host_names(),
+            namespaces: lab.namespaces(),
             root_devices: lab.root_devices(),
         }
     }
@@ -142,7 +142,7 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
         )));
     }
     let existing = backend.namespaces()?;
-    if let Some(h) = lab.host_names().into_iter().find(|h| existing.contains(h)) {
+    if let Some(h) = lab.namespaces().into_iter().find(|h| existing.contains(h)) {
         return Err(Error::Usage(format!(
             "lab `{}`: namespace `{h}` already exists (not created by this lab)",
             lab.name
@@ -217,9 +217,14 @@ fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     for b in &lab.bridges {
         add(b.host.clone(), &b.name);
     }
-    for l in &lab.links {
-        for e in [&l.a, &l.b] {
-            add(lab.endpoint_ns(e), &e.name);
+    for e in lab.ends() {
+        add(lab.endpoint_ns(e), &e.name);
+    }
+    for t in lab.transit.iter() {
+        for tunnel in &t.tunnels {
+            for dev in tunnel.devices() {
+                add(Some(t.name.clone()), &dev);
+            }
         }
     }
     for (ns, devs) in &per_ns {

@@ -186,6 +186,7 @@ pub fn from_snapshots(
                     stp: l.bridge.as_ref().is_some_and(|b| b.stp_state != 0),
                     mtu: mtu_of(l),
                     mac: mac_of(&ns, l),
+                    machine: None,
                 }),
                 "veth" => {
                     let here = EndKey {
@@ -316,6 +317,7 @@ pub fn from_snapshots(
                 stp: l.bridge.as_ref().is_some_and(|x| x.stp_state != 0),
                 mtu: mtu_of(l),
                 mac: mac_of(&None, l),
+                machine: None,
             });
         }
     }
@@ -350,7 +352,12 @@ pub fn from_snapshots(
         } else {
             (ex, ey)
         };
-        links.push(LinkDecl { a, b, shape: None });
+        links.push(LinkDecl {
+            a,
+            b,
+            shape: None,
+            vni: None,
+        });
     }
     let key = |e: &Endpoint| (e.host.clone().or(e.bridge.clone()), e.name.clone());
     links.sort_by_key(|l| key(&l.a));
@@ -363,6 +370,8 @@ pub fn from_snapshots(
             bridges,
             links,
             expect: Vec::new(),
+            machines: Vec::new(),
+            transit: None,
         },
         sources: names.to_vec(),
         left_out,

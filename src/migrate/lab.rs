@@ -333,6 +333,8 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
         bridges: vec![],
         links: vec![],
         expect: vec![],
+        machines: vec![],
+        transit: None,
     };
     for h in &m.hosts {
         if !m.lo_up.get(h).copied().unwrap_or(false) {
@@ -363,6 +365,7 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
             stp: d.stp,
             mtu: d.mtu,
             mac: d.mac.clone(),
+            machine: None,
         });
     }
     let endpoint = |d: &Dev| -> Result<Endpoint, String> {
@@ -405,6 +408,7 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
             a: endpoint(d)?,
             b: endpoint(&m.devs[p])?,
             shape: None,
+            vni: None,
         });
     }
     lab.validate("the lab made from the script")
