@@ -82,9 +82,13 @@ pub enum Error {
     #[error("")]
     Legacy { code: i32 },
 
-    /// A machine of a lab spread over machines failed or could not be reached.
+    /// A machine of a lab spread over machines failed, or the connection to it did.
     #[error("machine `{machine}`: {message}")]
     Machine { machine: String, message: String },
+
+    /// nslab could not be started on a machine (no ssh here, no nslab there): nothing ran.
+    #[error("machine `{machine}`: {message}")]
+    NotStarted { machine: String, message: String },
 
     /// A primary error plus what went wrong while undoing it.
     #[error("{error}; undo also failed: {undo}")]

@@ -134,9 +134,13 @@ fn remote(m: &Machine, args: &[&str], stdin: Option<String>) -> Result<String> {
         machine: m.name.clone(),
         message,
     };
+    let not_started = |message: String| Error::NotStarted {
+        machine: m.name.clone(),
+        message,
+    };
     match cmd.run() {
         Ok(out) => Ok(out.stdout),
-        Err(Error::MissingBinary { binary, package }) => Err(fail(format!(
+        Err(Error::MissingBinary { binary, package }) => Err(not_started(format!(
             "`{binary}` not found here: install {package} (or point NSLAB_SSH at an ssh program)"
         ))),
         Err(Error::Command { status, stderr, .. }) => {
@@ -148,12 +152,14 @@ fn remote(m: &Machine, args: &[&str], stdin: Option<String>) -> Result<String> {
                 .unwrap_or("")
                 .to_string();
             let nslab = m.nslab.as_deref().unwrap_or("nslab");
-            Err(fail(match status {
-                // The remote shell's "command not found" (or "not executable").
-                Exit::Code(127) | Exit::Code(126) => format!(
+            // The remote shell's "command not found" (or "not executable").
+            if matches!(status, Exit::Code(127) | Exit::Code(126)) {
+                return Err(not_started(format!(
                     "`{nslab}` not found on the machine ({last}); install nslab there or set \
                      `nslab = \"/path/to/nslab\"` in its [[machines]] entry"
-                ),
+                )));
+            }
+            Err(fail(match status {
                 // ssh's own failure: cannot connect, authentication refused.
                 Exit::Code(255) => format!("ssh to `{}` failed: {last}", m.ssh),
                 _ if last.is_empty() => format!("`{}` failed: {status}", cmd),
@@ -227,10 +233,17 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
         |m, b| apply::up(part_of(m), source, b),
         |m| remote(m, &["up", "--part", &m.name, "-"], Some(json.clone())).map(|_| ()),
     );
+    // Machines where nslab never started have nothing to take down (and would fail again).
+    let skip: Vec<String> = machines
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| matches!(r, Err(Error::NotStarted { .. })))
+        .map(|(m, _)| m.name.clone())
+        .collect();
     let Some(error) = results.into_iter().find_map(|r| r.err()) else {
         return Ok(());
     };
-    match down_all(lab, backend, apply::DEFAULT_GRACE) {
+    match down_all(lab, &skip, backend, apply::DEFAULT_GRACE) {
         Ok(_) => Err(error),
         Err(undo) => Err(Error::Rollback {
             error: Box::new(error),
@@ -241,9 +254,18 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
 
 /// Take every machine's part down; the record goes when all are down. Returns, per machine
 /// that had a part, whether it was up there.
-fn down_all(lab: &Lab, backend: &mut dyn Backend, grace: Duration) -> Result<Vec<(String, bool)>> {
+fn down_all(
+    lab: &Lab,
+    skip: &[String],
+    backend: &mut dyn Backend,
+    grace: Duration,
+) -> Result<Vec<(String, bool)>> {
     let parts = parts(lab);
-    let machines: Vec<&Machine> = parts.iter().map(|(m, _)| *m).collect();
+    let machines: Vec<&Machine> = parts
+        .iter()
+        .map(|(m, _)| *m)
+        .filter(|m| !skip.contains(&m.name))
+        .collect();
     let secs = grace.as_secs_f64().to_string();
     let results = on_each(
         &machines,
@@ -286,7 +308,7 @@ pub fn down(
     backend: &mut dyn Backend,
     grace: Duration,
 ) -> Result<Vec<(String, bool)>> {
-    down_all(&record.lab, backend, grace)
+    down_all(&record.lab, &[], backend, grace)
 }
 
 /// Check a lab spread over machines: each machine probes from its own hosts (`nslab check

@@ -1,0 +1,338 @@
+//! Labs spread over machines, on simulated machines: `labs/two-machines.sh` makes each
+//! machine a network namespace with its own mount namespace (its own /run/netns, /run/nslab
+//! and /etc/netns) joined by an underlay, and an ssh stand-in that nslab is pointed at with
+//! NSLAB_SSH. The driving nslab keeps its record in a temporary NSLAB_STATE_DIR (never
+//! passed to the machines: the stand-in clears the environment, as ssh does). Every test
+//! checks that nothing is left on any machine, then ends the machines (a Drop guard).
+
+mod common;
+
+use common::{kernel_tests_allowed, nslab, unique};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/labs/two-machines.sh");
+const LAB: &str = include_str!("../labs/two-machines.toml");
+
+/// Simulated machines (and the driver's state directory), ended when dropped.
+struct Sim {
+    dir: PathBuf,
+    state: PathBuf,
+    machines: Vec<String>,
+}
+
+impl Sim {
+    fn up(machines: &[&str]) -> Sim {
+        let dir = std::env::temp_dir().join(unique("sim"));
+        let state = std::env::temp_dir().join(unique("drv"));
+        let sim = Sim {
+            dir,
+            state,
+            machines: machines.iter().map(|m| m.to_string()).collect(),
+        };
+        let out = sim.script("up");
+        assert!(
+            out.status.success(),
+            "two-machines.sh up: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("export NSLAB_SSH={}", sim.ssh())
+        );
+        sim
+    }
+
+    fn script(&self, verb: &str) -> Output {
+        Command::new("sh")
+            .arg(SCRIPT)
+            .arg(verb)
+            .env("NSLAB_SIM_DIR", &self.dir)
+            .env("NSLAB_SIM_MACHINES", self.machines.join(" "))
+            .output()
+            .expect("run two-machines.sh")
+    }
+
+    fn ssh(&self) -> String {
+        self.dir.join("ssh").display().to_string()
+    }
+
+    /// Run a shell command inside a machine (through the stand-in); its stdout.
+    fn on(&self, machine: &str, command: &str) -> String {
+        let out = Command::new(self.ssh())
+            .args(["-o", "BatchMode=yes", machine, command])
+            .output()
+            .expect("run the ssh stand-in");
+        assert!(
+            out.status.success(),
+            "{machine}: {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// nslab driving these machines.
+    fn nslab(&self, args: &[&str]) -> Output {
+        nslab()
+            .args(args)
+            .env("NSLAB_SSH", self.ssh())
+            .env("NSLAB_STATE_DIR", &self.state)
+            .output()
+            .expect("run nslab")
+    }
+
+    /// Nothing of any lab on any machine: no named namespace, no state file, no /etc/netns
+    /// file, no device but `lo` and the underlay `u0` in its root namespace, no VXLAN socket
+    /// (the kernel closes it just after the last device goes: waited for, at most 2 s). And
+    /// no record left with the driver.
+    fn assert_clean(&self) {
+        for m in &self.machines {
+            assert_eq!(self.on(m, "ip netns list"), "", "{m}: namespaces left");
+            assert_eq!(
+                self.on(m, "ls /run/nslab 2>/dev/null | grep -v '^lock$' || true"),
+                "",
+                "{m}: state left"
+            );
+            assert_eq!(self.on(m, "ls -A /etc/netns"), "", "{m}: /etc/netns left");
+            let links = self.on(m, "ip -br link | cut -d' ' -f1 | cut -d@ -f1");
+            assert_eq!(
+                links.split_whitespace().collect::<Vec<_>>(),
+                ["lo", "u0"],
+                "{m}: devices left"
+            );
+            let start = Instant::now();
+            let vxlan_port = ":12B5 "; // 4789 in /proc/net/udp's hex
+            while self.on(m, "cat /proc/net/udp").contains(vxlan_port) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(2),
+                    "{m}: the VXLAN socket is still open"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let records = self.state.join("machines");
+        assert!(!records.exists(), "the driver's record is left");
+        let left: Vec<_> = std::fs::read_dir(&self.state)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|f| f.ends_with(".json"))
+            .collect();
+        assert!(left.is_empty(), "the driver has lab states: {left:?}");
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let out = self.script("down");
+        if !out.status.success() {
+            eprintln!(
+                "two-machines.sh down: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+/// The example lab under a name unique to the run, run with this build of nslab on every
+/// machine, written to a file in the driver's state directory.
+fn example_lab(sim: &Sim, edit: impl Fn(String) -> String) -> (String, String) {
+    let name = unique("tm");
+    let bin = env!("CARGO_BIN_EXE_nslab");
+    let text = LAB
+        .replace("name = \"seed2\"", &format!("name = \"{name}\""))
+        .replace(
+            "\nunderlay = ",
+            &format!("\nnslab = \"{bin}\"\nunderlay = "),
+        );
+    std::fs::create_dir_all(&sim.state).unwrap();
+    let path = sim.state.join(format!("{name}.toml"));
+    std::fs::write(&path, edit(text)).unwrap();
+    (name, path.display().to_string())
+}
+
+fn ok(out: &Output) -> String {
+    common::succeeded(out)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn two_machine_default_lab_checks_12_of_12_and_down_leaves_nothing() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    let (name, file) = example_lab(&sim, |t| t);
+    let started = Instant::now();
+    ok(&sim.nslab(&["up", &file]));
+    let up = started.elapsed();
+    // The parts are where the file puts them; the cross links got VXLAN's MTU.
+    let spaces = |m: &str| {
+        let mut v: Vec<String> = sim
+            .on(m, "ip netns list")
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(spaces("A"), ["ns1", "ns2", &format!("{name}-t")]);
+    assert_eq!(spaces("B"), ["ns3", "ns4", &format!("{name}-t")]);
+    assert!(sim
+        .on("B", "ip -n ns3 -br link show veth0")
+        .contains("veth0@"));
+    assert!(sim
+        .on("B", "ip -n ns3 link show veth0")
+        .contains("mtu 1450"));
+    let vx = sim.on("B", &format!("ip -n {name}-t -d link show type vxlan"));
+    assert_eq!(vx.matches("vxlan id").count(), 2, "{vx}");
+    assert!(vx.contains("remote 10.251.0.1 local 10.251.0.2"), "{vx}");
+    // The hosts of the other machine are in each host's /etc/hosts.
+    let hosts = sim.on("B", "cat /etc/netns/ns3/hosts");
+    assert!(
+        hosts.contains("10.0.0.1\tns1") && hosts.contains("10.0.0.3\tns3"),
+        "{hosts}"
+    );
+
+    let started = Instant::now();
+    let report = ok(&sim.nslab(&["check", &name, "--json"]));
+    let check = started.elapsed();
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 12, "{report}");
+    assert!(
+        pairs
+            .iter()
+            .all(|p| p["reached"] == true && p["expected"] == true),
+        "{report}"
+    );
+    assert_eq!(v["ok"], true);
+    let text = ok(&sim.nslab(&["check", &name]));
+    assert!(
+        text.contains("12/12 pairs reach; 12/12 as expected"),
+        "{text}"
+    );
+
+    let status = ok(&sim.nslab(&["status"]));
+    assert!(
+        status.contains(&format!(
+            "{name}  over machines: A: 2/2 hosts present, B: 2/2 hosts present"
+        )),
+        "{status}"
+    );
+    // A second `up` of the same lab is refused before anything changes.
+    let again = sim.nslab(&["up", &file]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("is already up"),
+        "{}",
+        stderr(&again)
+    );
+
+    let started = Instant::now();
+    ok(&sim.nslab(&["down", &name]));
+    let down = started.elapsed();
+    eprintln!("two machines: up {up:?}, check {check:?}, down {down:?}");
+    sim.assert_clean();
+    // `down` of a lab that is no longer up is not an error.
+    ok(&sim.nslab(&["down", &name]));
+}
+
+#[test]
+fn a_machine_failing_late_in_up_rolls_back_every_machine() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    // ns3 (on B) runs a command that fails half a second after B's network is up, by
+    // which time A has built its part: both must be gone afterwards.
+    let (name, file) = example_lab(&sim, |t| {
+        t.replace(
+            "name = \"ns3\"\nmachine = \"B\"",
+            "name = \"ns3\"\nmachine = \"B\"\nexec = [[\"sh\", \"-c\", \"sleep 0.5; exit 3\"]]",
+        )
+    });
+    let out = sim.nslab(&["up", &file]);
+    assert!(!out.status.success(), "up succeeded");
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("machine `B`"), "{err}");
+    assert!(err.contains("exit status 3"), "{err}");
+    sim.assert_clean();
+    let status = ok(&sim.nslab(&["status"]));
+    assert!(!status.contains(&name), "{status}");
+}
+
+#[test]
+fn a_machine_refusing_early_rolls_back_the_other() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    let (_, file) = example_lab(&sim, |t| t);
+    // B already has a VXLAN device with the lab's first VNI: B's root batch fails there.
+    let dry = ok(&sim.nslab(&["up", &file, "--dry-run"]));
+    let b = &dry[dry.find("# machine B").unwrap()..];
+    let vni = b
+        .split("type vxlan id ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap();
+    sim.on(
+        "B",
+        &format!("ip link add vxc type vxlan id {vni} dstport 4789"),
+    );
+    let out = sim.nslab(&["up", &file]);
+    sim.on("B", "ip link del vxc");
+    assert!(!out.status.success(), "up succeeded");
+    let err = stderr(&out);
+    assert!(err.starts_with("nslab: machine `B`: "), "{err}");
+    assert!(err.contains("vxlan"), "{err}");
+    sim.assert_clean();
+}
+
+#[test]
+fn a_missing_ssh_or_remote_nslab_is_one_line_naming_the_machine() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    let (_, file) = example_lab(&sim, |t| {
+        // Only B's nslab is missing; A's part is built, then taken down again.
+        let at = t.find("name = \"B\"").unwrap();
+        let (head, tail) = t.split_at(at);
+        format!(
+            "{head}{}",
+            tail.replacen(env!("CARGO_BIN_EXE_nslab"), "/nonexistent/nslab", 1)
+        )
+    });
+    let out = sim.nslab(&["up", &file]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("machine `B`: `/nonexistent/nslab` not found on the machine"),
+        "{err}"
+    );
+    sim.assert_clean();
+
+    let (_, file) = example_lab(&sim, |t| t);
+    let out = nslab()
+        .args(["up", &file])
+        .env("NSLAB_SSH", "/nonexistent/ssh")
+        .env("NSLAB_STATE_DIR", &sim.state)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("machine `A`: `/nonexistent/ssh` not found here"),
+        "{err}"
+    );
+    sim.assert_clean();
+}
