@@ -430,3 +430,57 @@ fn a_200_host_lab_over_4_machines_checks_fully() {
     );
     sim.assert_clean();
 }
+
+#[test]
+fn a_machine_whose_nslab_is_killed_mid_up_is_cleaned_from_its_state() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    // B's nslab is killed (SIGKILL) 0.3 s into `up`: by then B's network is built and `up`
+    // waits for ns3's command, which keeps running (in ns3) after nslab dies.
+    std::fs::create_dir_all(&sim.state).unwrap();
+    let killer = sim.state.join("killed-nslab");
+    let bin = env!("CARGO_BIN_EXE_nslab");
+    std::fs::write(
+        &killer,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = up ]; then exec timeout -s KILL 0.3 {bin} \"$@\"; fi\nexec {bin} \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&killer, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let marker = format!("{}.5", 30 + std::process::id() % 1000);
+    let (_, file) = example_lab(&sim, |t| {
+        let at = t.find("name = \"B\"").unwrap();
+        let (head, tail) = t.split_at(at);
+        format!(
+            "{head}{}",
+            tail.replacen(bin, &killer.display().to_string(), 1)
+        )
+        .replace(
+            "name = \"ns3\"\nmachine = \"B\"",
+            &format!(
+                "name = \"ns3\"\nmachine = \"B\"\nexec = [\"sleep {marker}\"]\nexec_timeout = 60"
+            ),
+        )
+    });
+    let out = sim.nslab(&["up", &file]);
+    assert!(!out.status.success(), "up succeeded");
+    let err = stderr(&out);
+    assert!(err.contains("machine `B`"), "{err}");
+    assert!(err.contains("137"), "{err}");
+    sim.assert_clean();
+    let ps = String::from_utf8(
+        Command::new("ps")
+            .args(["-eo", "args"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        !ps.lines().any(|l| l.trim() == format!("sleep {marker}")),
+        "ns3's command survived"
+    );
+}

@@ -163,7 +163,11 @@ fn remote(m: &Machine, args: &[&str], stdin: Option<String>) -> Result<String> {
                 // ssh's own failure: cannot connect, authentication refused.
                 Exit::Code(255) => format!("ssh to `{}` failed: {last}", m.ssh),
                 _ if last.is_empty() => format!("`{}` failed: {status}", cmd),
-                _ => last.strip_prefix("nslab: ").unwrap_or(&last).to_string(),
+                // The remote nslab's own one-line error, else whatever ended it.
+                _ => match last.strip_prefix("nslab: ") {
+                    Some(own) => own.to_string(),
+                    None => format!("{last} ({status})"),
+                },
             }))
         }
         Err(e) => Err(fail(e.to_string())),
