@@ -87,6 +87,10 @@ impl Machine {
 pub struct Transit {
     pub name: String,
     pub tunnels: Vec<Tunnel>,
+    /// The addresses (ADDR/LEN) of the hosts on the other machines: the neighbours this
+    /// machine's hosts may need entries for (see `neigh::need`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
 }
 
 /// One end of a cross-machine link, on this machine.

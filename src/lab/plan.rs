@@ -184,7 +184,7 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
 /// stays in the root namespace with the underlay address), then those inside it (a bridge
 /// per tunnel joining the veth and the VXLAN device, MTUs, everything up).
 fn plan_transit(lab: &Lab) -> (Vec<Op>, Vec<Op>) {
-    let Some(Transit { name, tunnels }) = &lab.transit else {
+    let Some(Transit { name, tunnels, .. }) = &lab.transit else {
         return (Vec::new(), Vec::new());
     };
     let ns = Some(name.clone());
