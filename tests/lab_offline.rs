@@ -175,28 +175,21 @@ underlay = "10.9.0.2"
 "#;
 
 /// BASE with host `b` on machine B: its link crosses the machines.
-const SPREAD: &str = r#"name = "t"
-[[machines]]
-name = "A"
-ssh = "local"
-underlay = "10.9.0.1"
-[[machines]]
-name = "B"
-ssh = "root@b"
-underlay = "10.9.0.2"
-[[hosts]]
-name = "a"
-[[hosts]]
-name = "b"
-machine = "B"
-[[links]]
-a = { host = "a", name = "eth0", addrs = ["10.0.0.1/24"] }
-b = { host = "b", name = "eth0", addrs = ["10.0.0.2/24"] }
-"#;
+fn spread() -> String {
+    format!(
+        "name = \"t\"\n{MACHINES}{}",
+        BASE.trim_start_matches("name = \"t\"\n").replacen(
+            "name = \"b\"",
+            "name = \"b\"\nmachine = \"B\"",
+            1
+        )
+    )
+}
 
 /// (case, file name, text): one broken lab per kind of mistake.
 fn broken() -> Vec<(&'static str, &'static str, String)> {
     let r = |from: &str, to: &str| BASE.replacen(from, to, 1);
+    let spread = spread();
     vec![
         ("toml_syntax", "x.toml", r("[[hosts]]", "[[hosts]")),
         ("unknown_key", "x.toml", r("name = \"a\"", "name = \"a\"\ncolour = \"red\"")),
@@ -257,15 +250,15 @@ fn broken() -> Vec<(&'static str, &'static str, String)> {
         ("machine_underlay_twice", "x.toml", format!("{BASE}{}", MACHINES.replace("10.9.0.2", "10.9.0.1"))),
         ("machine_mtu_too_small", "x.toml", format!("{BASE}{}", MACHINES.replace("underlay = \"10.9.0.2\"", "underlay = \"10.9.0.2\"\nmtu = 100"))),
         ("machine_missing_underlay", "x.toml", format!("{BASE}{}", MACHINES.replace("underlay = \"10.9.0.2\"\n", ""))),
-        ("bridge_machine_not_its_hosts", "x.toml", format!("{SPREAD}[[bridges]]\nname = \"br0\"\nhost = \"a\"\nmachine = \"B\"\n")),
+        ("bridge_machine_not_its_hosts", "x.toml", format!("{spread}[[bridges]]\nname = \"br0\"\nhost = \"a\"\nmachine = \"B\"\n")),
         ("vni_on_a_local_link", "x.toml", format!("{BASE}vni = 7\n{MACHINES}")),
-        ("vni_out_of_range", "x.toml", format!("{SPREAD}vni = 16777216\n")),
-        ("vni_twice", "x.toml", format!("{SPREAD}vni = 9\n[[links]]\na = {{ host = \"a\", name = \"eth1\" }}\nb = {{ host = \"b\", name = \"eth1\" }}\nvni = 9\n")),
-        ("cross_link_mtu_too_big", "x.toml", SPREAD.replace("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], mtu = 1500")),
-        ("cross_link_mtu_over_small_underlay", "x.toml", SPREAD.replace("underlay = \"10.9.0.2\"", "underlay = \"10.9.0.2\"\nmtu = 1400").replace("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], mtu = 1400")),
-        ("cross_link_shaped", "x.toml", format!("{SPREAD}shape = {{ delay = \"1ms\" }}\n")),
-        ("cross_lab_name_too_long", "x.toml", SPREAD.replacen("name = \"t\"", "name = \"fourteen-bytes\"", 1)),
-        ("host_named_like_transit", "x.toml", SPREAD.replacen("name = \"t\"", "name = \"a\"", 1).replace("name = \"b\"\nmachine", "name = \"a-t\"\nmachine").replace("host = \"b\"", "host = \"a-t\"")),
+        ("vni_out_of_range", "x.toml", format!("{spread}vni = 16777216\n")),
+        ("vni_twice", "x.toml", format!("{spread}vni = 9\n[[links]]\na = {{ host = \"a\", name = \"eth1\" }}\nb = {{ host = \"b\", name = \"eth1\" }}\nvni = 9\n")),
+        ("cross_link_mtu_too_big", "x.toml", spread.replace("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], mtu = 1500")),
+        ("cross_link_mtu_over_small_underlay", "x.toml", spread.replace("underlay = \"10.9.0.2\"", "underlay = \"10.9.0.2\"\nmtu = 1400").replace("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], mtu = 1400")),
+        ("cross_link_shaped", "x.toml", format!("{spread}shape = {{ delay = \"1ms\" }}\n")),
+        ("cross_lab_name_too_long", "x.toml", spread.replacen("name = \"t\"", "name = \"fourteen-bytes\"", 1)),
+        ("host_named_like_transit", "x.toml", spread.replacen("name = \"t\"", "name = \"a\"", 1).replace("name = \"b\"\nmachine", "name = \"a-t\"\nmachine").replace("host = \"b\"", "host = \"a-t\"")),
         ("transit_in_a_lab_file", "x.toml", format!("{BASE}[transit]\nname = \"x\"\ntunnels = []\n")),
     ]
 }

@@ -153,6 +153,16 @@ fn example_lab(sim: &Sim, edit: impl Fn(String) -> String) -> (String, String) {
     (name, path.display().to_string())
 }
 
+/// The example lab with machine B's `nslab` replaced by `path`.
+fn nslab_of_b(text: &str, path: &str) -> String {
+    let at = text.find("name = \"B\"").unwrap();
+    let (head, tail) = text.split_at(at);
+    format!(
+        "{head}{}",
+        tail.replacen(env!("CARGO_BIN_EXE_nslab"), path, 1)
+    )
+}
+
 fn ok(out: &Output) -> String {
     common::succeeded(out)
 }
@@ -302,15 +312,8 @@ fn a_missing_ssh_or_remote_nslab_is_one_line_naming_the_machine() {
         return;
     }
     let sim = Sim::up(&["A", "B"]);
-    let (_, file) = example_lab(&sim, |t| {
-        // Only B's nslab is missing; A's part is built, then taken down again.
-        let at = t.find("name = \"B\"").unwrap();
-        let (head, tail) = t.split_at(at);
-        format!(
-            "{head}{}",
-            tail.replacen(env!("CARGO_BIN_EXE_nslab"), "/nonexistent/nslab", 1)
-        )
-    });
+    // Only B's nslab is missing; A's part is built, then taken down again.
+    let (_, file) = example_lab(&sim, |t| nslab_of_b(&t, "/nonexistent/nslab"));
     let out = sim.nslab(&["up", &file]);
     assert!(!out.status.success());
     let err = stderr(&out);
@@ -452,13 +455,7 @@ fn a_machine_whose_nslab_is_killed_mid_up_is_cleaned_from_its_state() {
     std::fs::set_permissions(&killer, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let marker = format!("{}.5", 30 + std::process::id() % 1000);
     let (_, file) = example_lab(&sim, |t| {
-        let at = t.find("name = \"B\"").unwrap();
-        let (head, tail) = t.split_at(at);
-        format!(
-            "{head}{}",
-            tail.replacen(bin, &killer.display().to_string(), 1)
-        )
-        .replace(
+        nslab_of_b(&t, &killer.display().to_string()).replace(
             "name = \"ns3\"\nmachine = \"B\"",
             &format!(
                 "name = \"ns3\"\nmachine = \"B\"\nexec = [\"sleep {marker}\"]\nexec_timeout = 60"

@@ -89,22 +89,27 @@ impl State {
 
     /// Every lab that has a state file, sorted by name.
     pub fn all() -> Result<Vec<State>> {
-        let mut names: Vec<String> = match std::fs::read_dir(state_dir()) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
-                .collect(),
-            Err(_) => vec![],
-        };
-        names.sort();
         let mut out = Vec::new();
-        for n in names {
+        for n in json_names(&state_dir()) {
             if let Some(s) = State::load(&n)? {
                 out.push(s);
             }
         }
         Ok(out)
     }
+}
+
+/// The names of the `NAME.json` files in a directory, sorted (none if it cannot be read).
+pub fn json_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+            .collect(),
+        Err(_) => vec![],
+    };
+    names.sort();
+    names
 }
 
 /// The exclusive lock held while labs change; released when dropped (or when nslab dies).

@@ -53,16 +53,8 @@ impl Record {
 
     /// Every record, sorted by lab name.
     pub fn all() -> Result<Vec<Record>> {
-        let mut names: Vec<String> = match std::fs::read_dir(record_dir()) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
-                .collect(),
-            Err(_) => vec![],
-        };
-        names.sort();
         let mut out = Vec::new();
-        for n in names {
+        for n in apply::json_names(&record_dir()) {
             out.extend(Record::load(&n)?);
         }
         Ok(out)
