@@ -5,9 +5,9 @@
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::model::Snapshot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NsView {
     /// The namespace name; `null` for the root namespace.
     pub name: Option<String>,
@@ -15,7 +15,7 @@ pub struct NsView {
     pub routes: Vec<RouteView>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IfView {
     pub name: String,
     pub kind: String,
@@ -31,14 +31,14 @@ pub struct IfView {
     pub shaping: Option<crate::shape::ShapingJson>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PeerView {
     pub name: Option<String>,
     /// The peer's namespace name; `null` when it is the root namespace or not named.
     pub netns: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RouteView {
     pub dst: String,
     pub via: Option<String>,

@@ -235,6 +235,36 @@ fn two_machine_default_lab_checks_12_of_12_and_down_leaves_nothing() {
         )),
         "{status}"
     );
+    // `show` gives each machine's hosts as that machine sees them.
+    let shown = ok(&sim.nslab(&["show", &name, "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let per: Vec<(String, Vec<String>)> = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let names = m["namespaces"].as_array().unwrap().iter();
+            (
+                m["machine"].as_str().unwrap().to_string(),
+                names
+                    .map(|n| n["name"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per,
+        [
+            ("A".to_string(), vec!["ns1".to_string(), "ns2".to_string()]),
+            ("B".to_string(), vec!["ns3".to_string(), "ns4".to_string()])
+        ],
+        "{shown}"
+    );
+    let text = ok(&sim.nslab(&["show", &name]));
+    assert!(
+        text.starts_with("# machine A\n") && text.contains("\n# machine B\n"),
+        "{text}"
+    );
     // A second `up` of the same lab is refused before anything changes.
     let again = sim.nslab(&["up", &file]);
     assert!(!again.status.success());

@@ -170,6 +170,28 @@ pub(super) fn down(
 
 /// `nslab show [TARGET…]`: labs by name, or namespaces.
 pub(super) fn show(targets: Vec<String>, json: bool, backend: &mut dyn Backend) -> Result<()> {
+    if let [one] = targets.as_slice() {
+        if let Some(record) = Record::load(one).ok().flatten() {
+            let shown = machines::show(&record.lab, backend)?;
+            if json {
+                let per: Vec<serde_json::Value> = shown
+                    .iter()
+                    .map(|(m, v)| serde_json::json!({ "machine": m, "namespaces": v }))
+                    .collect();
+                print_json(&serde_json::json!({ "machines": per }));
+            }
+            if !json {
+                for (i, (m, views)) in shown.iter().enumerate() {
+                    if i > 0 {
+                        println!();
+                    }
+                    println!("# machine {m}");
+                    print!("{}", show::render(views));
+                }
+            }
+            return Ok(());
+        }
+    }
     let mut names: Vec<Option<String>> = Vec::new();
     if targets.is_empty() {
         names.extend(backend.namespaces()?.into_iter().map(Some));

@@ -421,3 +421,48 @@ pub fn status_of(lab: &Lab, m: &Machine) -> Result<(bool, Vec<(String, bool)>)> 
         own.iter().map(|h| (h.clone(), present(h))).collect(),
     ))
 }
+
+/// `show` of a lab spread over machines: each machine's hosts as that machine sees them
+/// (`nslab show LAB --json` there), machine by machine.
+pub fn show(
+    lab: &Lab,
+    backend: &mut dyn Backend,
+) -> Result<Vec<(String, Vec<crate::show::NsView>)>> {
+    let parts = parts(lab);
+    let machines: Vec<&Machine> = parts
+        .iter()
+        .filter(|(_, p)| !p.hosts.is_empty())
+        .map(|(m, _)| *m)
+        .collect();
+    let results = on_each(
+        &machines,
+        backend,
+        |m, b| {
+            let names: Vec<Option<String>> = lab
+                .part(&m.name)
+                .host_names()
+                .into_iter()
+                .map(Some)
+                .collect();
+            crate::show::views(&names, b)
+        },
+        |m| {
+            let out = remote(m, &["show", &lab.name, "--json"], None)?;
+            #[derive(Deserialize)]
+            struct Shown {
+                namespaces: Vec<crate::show::NsView>,
+            }
+            serde_json::from_str::<Shown>(&out)
+                .map(|s| s.namespaces)
+                .map_err(|e| Error::Parse {
+                    what: format!("nslab show on machine `{}`", m.name),
+                    message: e.to_string(),
+                })
+        },
+    );
+    machines
+        .iter()
+        .zip(results)
+        .map(|(m, r)| r.map(|v| (m.name.clone(), v)))
+        .collect()
+}
