@@ -11,59 +11,17 @@
 //!
 //! `install --dialect classic` (either way) also records, in a file next to the links
 //! ([`DIALECT_FILE`]), that the links of that directory print the classic net-tools 1.60
-//! output; a personality called through such a link reads it ([`installed_dialect`]) unless
+//! output; a personality called through such a link reads it (`legacy::dialect`) unless
 //! `NSLAB_NETTOOLS` says otherwise.
 
 use crate::error::{Error, IoContext, Result};
 use crate::legacy::dialect::Dialect;
-use std::ffi::OsStr;
+pub use crate::legacy::dialect::{dir_dialect, installed_dialect, DIALECT_FILE};
+pub use crate::legacy::link::{entry, nslab_binary, Entry, LEGACY_NAMES};
 use std::path::{Path, PathBuf};
-
-/// The legacy names nslab answers to.
-pub const LEGACY_NAMES: &[&str] = &["ifconfig", "brctl", "netstat", "route", "arp"];
 
 /// Where `install` puts the links by default.
 pub const DEFAULT_DIR: &str = "/usr/local/sbin";
-
-/// The file, in the links' directory, that holds the installation's dialect (`1.60`); absent
-/// for the default (2.10).
-pub const DIALECT_FILE: &str = ".nslab-nettools";
-
-/// The running nslab binary, resolved.
-pub fn nslab_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
-    Ok(exe.canonicalize().unwrap_or(exe))
-}
-
-/// What a path holds, as far as `compat` is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Missing,
-    /// A symlink to nslab (this binary, or any file named `nslab`).
-    NslabLink(PathBuf),
-    /// Anything else: a real tool, another link, a directory…
-    Other,
-}
-
-/// Classify `path` against the nslab binary `nslab`.
-pub fn entry(path: &Path, nslab: &Path) -> Entry {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Entry::Missing;
-    };
-    if !meta.file_type().is_symlink() {
-        return Entry::Other;
-    }
-    let Ok(target) = std::fs::read_link(path) else {
-        return Entry::Other;
-    };
-    let resolved = path.parent().unwrap_or(Path::new("/")).join(&target);
-    let same = resolved.canonicalize().ok().as_deref() == Some(nslab);
-    if same || target.file_name().is_some_and(|n| n == "nslab") {
-        Entry::NslabLink(target)
-    } else {
-        Entry::Other
-    }
-}
 
 /// Create `DIR/ifconfig` and `DIR/brctl` → nslab, with `dialect` as the links' output
 /// dialect. Refuses (changing nothing) if one of them exists and is not an nslab link, unless
@@ -129,43 +87,6 @@ pub fn set_dialect(dir: &Path, dialect: Dialect) -> Result<String> {
 
 fn dialect_text(d: Dialect) -> String {
     format!("dialect {} (net-tools {})", d.name(), d.version())
-}
-
-/// The dialect recorded for the links in `dir` (2.10 when none is).
-pub fn dir_dialect(dir: &Path) -> Dialect {
-    std::fs::read_to_string(dir.join(DIALECT_FILE))
-        .ok()
-        .and_then(|t| Dialect::parse(t.trim()))
-        .unwrap_or_default()
-}
-
-/// The path a program called as `argv0` was found at: `argv0` itself when it names a path,
-/// else the first match on PATH (what a shell or `execvp` ran).
-fn called_path(argv0: &OsStr) -> Option<PathBuf> {
-    let p = Path::new(argv0);
-    if p.components().count() > 1 {
-        return Some(p.to_path_buf());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(p))
-        .find(|c| std::fs::symlink_metadata(c).is_ok())
-}
-
-/// The dialect of the installation whose link `argv0` is: `None` when nslab was not called
-/// through an nslab link (then 2.10 applies).
-pub fn installed_dialect(argv0: &OsStr) -> Option<Dialect> {
-    // `nslab ifconfig …` is not a call through a link.
-    let name = Path::new(argv0).file_name()?;
-    if !LEGACY_NAMES.iter().any(|n| OsStr::new(n) == name) {
-        return None;
-    }
-    let link = called_path(argv0)?;
-    let nslab = nslab_binary().ok()?;
-    match entry(&link, &nslab) {
-        Entry::NslabLink(_) => Some(dir_dialect(link.parent().unwrap_or(Path::new(".")))),
-        _ => None,
-    }
 }
 
 /// Remove the nslab links from `dir`; anything else stays.

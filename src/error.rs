@@ -77,6 +77,10 @@ pub enum Error {
     #[error("{0}")]
     Check(String),
 
+    /// A lab service did not start or did not become ready.
+    #[error("{message}")]
+    Service { message: String },
+
     /// A legacy personality's failure: the message was already printed the legacy way,
     /// only the exit code remains.
     #[error("")]

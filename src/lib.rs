@@ -14,6 +14,7 @@ pub mod netns;
 pub mod op;
 pub mod run;
 pub mod shape;
+pub mod shellword;
 pub mod show;
 
 use std::ffi::OsString;

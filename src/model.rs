@@ -192,6 +192,11 @@ pub struct Route {
     pub window: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt: Option<u32>,
+    /// An IPv6 route. `ip route show table all` lists both families without saying which is
+    /// which; a `default` route's family shows only in its gateway or, for IPv6, in the
+    /// `pref` the kernel reports for every IPv6 route.
+    #[serde(skip)]
+    pub ipv6: bool,
 }
 
 /// An IPv4 neighbour (ARP) entry, or a proxy entry, as `ip -j neigh show [proxy]` lists it.

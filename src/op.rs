@@ -116,6 +116,35 @@ pub enum PortSetting {
     Hairpin(bool),
 }
 
+/// A service as `up` starts it (from a lab file's `[[hosts.services]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSpec {
+    pub lab: String,
+    pub name: String,
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<String>,
+    /// Start it again when it ends with a failure (`restart = "on-failure"`).
+    pub restart_on_failure: bool,
+    pub ready: Option<Readiness>,
+    /// How long to wait for it to be ready (or, without a probe, started).
+    pub ready_timeout_ms: u64,
+    /// Where its stdout and stderr go (`/run/nslab/LAB/HOST/SERVICE.log`).
+    pub log: String,
+    /// Where its supervisor records its PID and how it ended (`…/SERVICE.status`).
+    pub status: String,
+}
+
+/// How `up` knows a service is ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// A TCP connection to `ADDR:PORT`, from inside the host, is accepted.
+    Tcp(String),
+    /// This command, run inside the host, exits 0 (retried until it does).
+    Command(Vec<String>),
+}
+
 /// One kernel change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -289,6 +318,26 @@ pub enum Op {
         file: String,
         text: String,
     },
+    /// Give host NS a UTS namespace of its own, with `hostname`, kept (bind-mounted) at
+    /// `/run/nslab/uts/LAB/NS` like `ip netns add` keeps a network namespace at /run/netns.
+    /// `nslab exec`, the host's commands and its services join it.
+    AddUts {
+        ns: Ns,
+        lab: String,
+        hostname: String,
+    },
+    /// Unmount and unlink `/run/nslab/uts/LAB/NS` (missing is fine), then the lab's
+    /// directory there if that leaves it empty.
+    DelUts {
+        ns: Ns,
+        lab: String,
+    },
+    /// Start a service in host NS, detached (its own session), under a small supervisor, and
+    /// wait until it is ready.
+    Start {
+        ns: Ns,
+        service: ServiceSpec,
+    },
     /// Remove `/etc/netns/NS/FILE` if nslab wrote it (it starts with the marker), then the
     /// directory if that leaves it empty.
     DelEtc {
@@ -336,6 +385,9 @@ impl Op {
             | ClearQdisc { ns, .. }
             | Run { ns, .. }
             | WriteEtc { ns, .. }
+            | AddUts { ns, .. }
+            | DelUts { ns, .. }
+            | Start { ns, .. }
             | DelEtc { ns, .. } => ns.as_deref(),
         }
     }
@@ -372,6 +424,9 @@ impl Op {
             | ClearQdisc { ns, .. }
             | Run { ns, .. }
             | WriteEtc { ns, .. }
+            | AddUts { ns, .. }
+            | DelUts { ns, .. }
+            | Start { ns, .. }
             | DelEtc { ns, .. } => *ns = to.clone(),
         }
         self
@@ -390,7 +445,12 @@ impl Op {
     pub fn is_host_work(&self) -> bool {
         matches!(
             self,
-            Op::Run { .. } | Op::WriteEtc { .. } | Op::DelEtc { .. }
+            Op::Run { .. }
+                | Op::WriteEtc { .. }
+                | Op::DelEtc { .. }
+                | Op::AddUts { .. }
+                | Op::DelUts { .. }
+                | Op::Start { .. }
         )
     }
 
@@ -488,6 +548,9 @@ impl Op {
             | ClearQdisc { .. }
             | Run { .. }
             | WriteEtc { .. }
+            | AddUts { .. }
+            | DelUts { .. }
+            | Start { .. }
             | DelEtc { .. } => return None,
             SetNeigh {
                 dev,

@@ -7,7 +7,7 @@
 use crate::error::{Error, Exit, Result};
 use crate::netns;
 // Quoting belongs to the script backend; re-exported here for the `+ …` log and old paths.
-pub use crate::backend::script::shell_quote;
+pub use crate::shellword::quote as shell_quote;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -422,6 +422,7 @@ impl Cmd {
                 netns: self.netns.as_deref(),
                 entry: netns::Entry::Full,
                 die_with_parent: false,
+                new_session: false,
             },
         );
         SPAWNED.fetch_add(1, Ordering::Relaxed);
@@ -445,6 +446,61 @@ impl Cmd {
             stderr: read_back(err),
         };
         self.checked(output).map(Bounded::Finished)
+    }
+}
+
+/// What a detached process (a lab service's supervisor) starts with besides its argv.
+pub struct Detached<'a> {
+    pub env: &'a [(String, String)],
+    pub cwd: Option<&'a str>,
+    /// Its stdout and stderr (the service's log, opened for appending).
+    pub log: std::fs::File,
+}
+
+impl Cmd {
+    /// Start a lab service's supervisor inside the command's namespace (network, UTS and
+    /// mounts, as for `nslab exec`), in a session of its own, stdin /dev/null, stdout and
+    /// stderr to `how.log`, with `how.env` added and `how.cwd` as working directory, and
+    /// return at once. It starts with a parent-death signal (so an `up` killed meanwhile
+    /// takes it along) that it clears itself once it runs.
+    pub fn start_detached(&self, how: Detached<'_>) -> Result<std::process::Child> {
+        let path = find_binary(&self.program)?;
+        if verbose() {
+            eprintln!("+ {self} (detached)");
+        }
+        let io = |e| self.spawn_error(e);
+        let mut command = std::process::Command::new(&path);
+        command
+            .args(&self.args)
+            .stdin(std::process::Stdio::null())
+            .stdout(how.log.try_clone().map_err(io)?)
+            .stderr(how.log)
+            .envs(how.env.iter().map(|(k, v)| (k, v)));
+        if let Some(dir) = how.cwd {
+            command.current_dir(dir);
+        }
+        netns::setup_child(
+            &mut command,
+            netns::ChildSetup {
+                netns: self.netns.as_deref(),
+                entry: netns::Entry::Full,
+                die_with_parent: true,
+                new_session: true,
+            },
+        );
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        command.spawn().map_err(io)
+    }
+
+    /// Start the service a supervisor watches: in the supervisor's namespaces, session,
+    /// environment, cwd and stdio (inherited), with signals unblocked.
+    pub fn spawn_service(&self) -> Result<std::process::Child> {
+        let path = find_binary(&self.program)?;
+        let mut command = std::process::Command::new(&path);
+        command.args(&self.args).stdin(std::process::Stdio::null());
+        netns::supervise::service_child(&mut command);
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        command.spawn().map_err(|e| self.spawn_error(e))
     }
 }
 
@@ -473,6 +529,7 @@ pub fn run_inherited(
             netns: Some(ns),
             entry,
             die_with_parent: false,
+            new_session: false,
         },
     );
     SPAWNED.fetch_add(1, Ordering::Relaxed);

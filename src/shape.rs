@@ -17,7 +17,7 @@ use std::fmt;
 
 /// A number or a string, as a lab file (TOML or JSON) or a command line gives a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a number or a string")]
 pub enum Scalar {
     Int(i64),
     Float(f64),
@@ -37,7 +37,10 @@ impl fmt::Display for Scalar {
 /// Shaping as written: in a lab file on a link (both directions) or on one end (that end's
 /// egress, overriding the link's values key by key), or from `nslab shape`'s options.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a shaping table such as { rate = \"10mbit\", delay = \"20ms\" }"
+)]
 pub struct ShapeDecl {
     /// `"10mbit"`: bit, kbit, mbit, gbit, tbit (powers of 1000) or bps, kbps, mbps, gbps
     /// (bytes per second).
@@ -452,6 +455,14 @@ impl ShapeDecl {
         self.entries().iter().all(|(_, v)| v.is_none())
     }
 
+    /// The keys that are set with their values, in documentation order.
+    pub fn values(&self) -> Vec<(&'static str, &Scalar)> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
+            .collect()
+    }
+
     /// Whether `key` is set.
     pub fn has(&self, key: &str) -> bool {
         self.entries().iter().any(|(k, v)| *k == key && v.is_some())
@@ -530,6 +541,41 @@ impl ShapeDecl {
 }
 
 impl Shape {
+    /// The shaping as a lab file writes it: the inverse of [`ShapeDecl::parse`]
+    /// (`parse(decl(s)) == s`). A burst that equals the default for its rate is left out,
+    /// since nslab would choose that one anyway (`nslab capture` writes what was declared).
+    pub fn decl(&self) -> ShapeDecl {
+        let text = |s: String| Some(Scalar::Text(s));
+        let pc = |p: Option<Percent>| p.and_then(|p| text(p.to_string()));
+        let time = |t: Option<u64>| t.and_then(|t| text(Micros(t).to_string()));
+        ShapeDecl {
+            rate: self.rate.and_then(|r| text(Bits(r).to_string())),
+            burst: self
+                .burst
+                .filter(|b| self.rate.map(default_burst) != Some(*b))
+                .and_then(|b| text(Bytes(b).to_string())),
+            queue: self.queue.map(|q| match q {
+                Queue::Packets(n) => Scalar::Int(n.into()),
+                Queue::Bytes(b) => Scalar::Text(Bytes(b).to_string()),
+            }),
+            delay: time(self.delay),
+            jitter: time(self.jitter),
+            delay_correlation: pc(self.delay_correlation),
+            delay_distribution: self
+                .delay_distribution
+                .and_then(|d| text(d.as_str().to_string())),
+            loss: pc(self.loss),
+            loss_correlation: pc(self.loss_correlation),
+            duplicate: pc(self.duplicate),
+            duplicate_correlation: pc(self.duplicate_correlation),
+            corrupt: pc(self.corrupt),
+            corrupt_correlation: pc(self.corrupt_correlation),
+            reorder: pc(self.reorder),
+            reorder_correlation: pc(self.reorder_correlation),
+            gap: self.gap.map(|g| Scalar::Int(g.into())),
+        }
+    }
+
     /// The keys that are set, in documentation order.
     pub fn keys(&self) -> Vec<&'static str> {
         let set = [
@@ -1036,6 +1082,48 @@ mod tests {
 
     fn lines(shape: &Shape) -> Vec<String> {
         shape.tc_lines("eth0").iter().map(|l| l.join(" ")).collect()
+    }
+
+    #[test]
+    fn decl_is_the_inverse_of_parse_for_every_key() {
+        let full = ShapeDecl {
+            rate: t("10.5mbit"),
+            burst: t("64kb"),
+            queue: Some(Scalar::Int(100)),
+            delay: t("20ms"),
+            jitter: t("1500us"),
+            delay_correlation: t("25%"),
+            delay_distribution: t("pareto"),
+            loss: Some(Scalar::Float(1.5)),
+            loss_correlation: Some(Scalar::Int(10)),
+            duplicate: t("0.25"),
+            duplicate_correlation: Some(Scalar::Int(5)),
+            corrupt: Some(Scalar::Float(0.1)),
+            corrupt_correlation: Some(Scalar::Int(3)),
+            reorder: Some(Scalar::Int(25)),
+            reorder_correlation: Some(Scalar::Int(50)),
+            gap: Some(Scalar::Int(5)),
+        };
+        let shape = full.parse().unwrap();
+        assert_eq!(shape.keys().len(), 16);
+        let back = shape.decl();
+        assert_eq!(back.parse().unwrap(), shape);
+        assert_eq!(back.values().len(), 16);
+        // Bytes in packets and in bytes; the default burst is not written.
+        let q = ShapeDecl {
+            rate: t("10mbit"),
+            queue: t("64kb"),
+            ..Default::default()
+        };
+        let shape = q.parse().unwrap();
+        let with_default_burst = Shape {
+            burst: Some(default_burst(10_000_000)),
+            ..shape.clone()
+        };
+        assert_eq!(with_default_burst.decl(), shape.decl());
+        assert_eq!(shape.decl().parse().unwrap(), shape);
+        assert_eq!(shape.decl().burst, None);
+        assert_eq!(shape.decl().queue, t("64kb"));
     }
 
     #[test]

@@ -13,6 +13,18 @@ pub struct NsView {
     pub name: Option<String>,
     pub interfaces: Vec<IfView>,
     pub routes: Vec<RouteView>,
+    /// For a host of a lab that is up: its lab, hostname and services (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostView>,
+}
+
+/// What a lab host is besides its network: the lab, the hostname its UTS namespace holds
+/// (`null` if it has none), its services as `nslab ps` lists them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HostView {
+    pub lab: String,
+    pub hostname: Option<String>,
+    pub services: Vec<crate::lab::service::Row>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,6 +163,7 @@ pub fn views(names: &[Option<String>], backend: &mut dyn Backend) -> Result<Vec<
             name: s.netns.clone(),
             interfaces,
             routes,
+            host: None,
         });
     }
     Ok(out)

@@ -92,6 +92,16 @@ fn dry_run_of_every_example_lab() {
         common::insta_settings().bind(|| {
             insta::assert_snapshot!(format!("lab_dry_run_{stem}"), dry_run(&lab));
         });
+        // The host work too (hostnames, /etc/netns files, commands, services) for a lab
+        // with services.
+        if lab.hosts.iter().any(|h| !h.services.is_empty()) {
+            common::insta_settings().bind(|| {
+                insta::assert_snapshot!(
+                    format!("lab_dry_run_{stem}_post"),
+                    Script::batches(&nslab::lab::plan::plan_post(&lab))
+                );
+            });
+        }
     }
 }
 
@@ -239,6 +249,20 @@ fn broken() -> Vec<(&'static str, &'static str, String)> {
         ("shape_delay_negative", "x.toml", format!("{BASE}shape = {{ delay = \"-1ms\" }}\n")),
         ("shape_end_jitter_without_delay", "x.toml", r("addrs = [\"10.0.0.2/24\"]", "addrs = [\"10.0.0.2/24\"], shape = { jitter = \"1ms\" }")),
         ("shape_unknown_key", "x.toml", format!("{BASE}shape = {{ bandwidth = \"10mbit\" }}\n")),
+        ("service_empty_command", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"web\"\ncommand = []")),
+        ("service_name_with_dot", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w.b\"\ncommand = [\"true\"]")),
+        ("service_twice", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]")),
+        ("service_restart_bad", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nrestart = \"always\"")),
+        ("service_cwd_relative", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\ncwd = \"tmp\"")),
+        ("service_env_bad_name", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nenv = { \"A=B\" = \"1\" }")),
+        ("service_ready_both", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nready = { tcp = 80, command = [\"true\"] }")),
+        ("service_ready_port_zero", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nready = { tcp = 0 }")),
+        ("service_ready_bad_addr", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nready = { tcp = \"10.0.0.1\" }")),
+        ("service_ready_timeout_negative", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nready = { tcp = 80, timeout = -1 }")),
+        ("service_after_unknown", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nafter = [\"b.db\"]")),
+        ("service_after_itself", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nafter = [\"a.w\"]")),
+        ("service_after_cycle", "x.toml", r("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]\nafter = [\"b.db\"]").replacen("name = \"b\"", "name = \"b\"\n[[hosts.services]]\nname = \"db\"\ncommand = [\"true\"]\nafter = [\"a.w\"]", 1)),
+        ("service_lab_named_uts", "x.toml", r("name = \"t\"", "name = \"uts\"").replacen("name = \"a\"", "name = \"a\"\n[[hosts.services]]\nname = \"w\"\ncommand = [\"true\"]", 1)),
         ("machine_without_machines", "x.toml", r("name = \"b\"", "name = \"b\"\nmachine = \"B\"")),
         ("vni_without_machines", "x.toml", format!("{BASE}vni = 5\n")),
         ("machine_unknown", "x.toml", format!("{}{MACHINES}", r("name = \"b\"", "name = \"b\"\nmachine = \"C\""))),

@@ -82,7 +82,8 @@ impl Sim {
             .expect("run nslab")
     }
 
-    /// Nothing of any lab on any machine: no named namespace, no state file, no /etc/netns
+    /// Nothing of any lab on any machine: no named namespace, no state file or UTS namespace
+    /// file, no /etc/netns
     /// file, no device but `lo` and the underlay `u0` in its root namespace, no VXLAN socket
     /// (the kernel closes it just after the last device goes: waited for, at most 2 s). And
     /// no record left with the driver.
@@ -90,7 +91,11 @@ impl Sim {
         for m in &self.machines {
             assert_eq!(self.on(m, "ip netns list"), "", "{m}: namespaces left");
             assert_eq!(
-                self.on(m, "ls /run/nslab 2>/dev/null | grep -v '^lock$' || true"),
+                // The lock and the (empty) directory of UTS namespaces stay, as on any box.
+                self.on(
+                    m,
+                    "find /run/nslab -mindepth 1 ! -path /run/nslab/lock ! -path /run/nslab/uts 2>/dev/null || true"
+                ),
                 "",
                 "{m}: state left"
             );

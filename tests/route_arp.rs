@@ -73,6 +73,11 @@ fn build(ns: &Netns, rng: &mut Rng) {
         ns.ip(&["route", "add", "default", "via", "10.0.0.2"]);
     }
     if rng.chance(50) {
+        // An IPv6 default route: `ip route show table all` lists it as `default` too, and the
+        // IPv4 table must not show it.
+        ns.ip(&["-6", "route", "add", "default", "via", "2001:db8::9"]);
+    }
+    if rng.chance(50) {
         ns.ip(&["route", "add", "unreachable", "10.8.0.0/16"]);
     }
     if rng.chance(50) {

@@ -20,8 +20,17 @@ pub fn apply(op: &Op) -> Result<()> {
         } => run(ns.as_deref(), argv, *timeout_ms),
         Op::WriteEtc { ns, file, text } => write_etc(ns.as_deref(), file, text),
         Op::DelEtc { ns, file } => del_etc(ns.as_deref(), file),
+        Op::AddUts { ns, lab, hostname } => crate::netns::uts::create(lab, host_of(ns)?, hostname),
+        Op::DelUts { ns, lab } => crate::netns::uts::remove(lab, host_of(ns)?),
+        Op::Start { ns, service } => crate::lab::service::start(host_of(ns)?, service),
         other => unreachable!("not host work: {other:?}"),
     }
+}
+
+/// The host an Op that belongs to a host names.
+fn host_of(ns: &Option<String>) -> Result<&str> {
+    ns.as_deref()
+        .ok_or_else(|| Error::Usage("hostnames and services belong to a host".into()))
 }
 
 /// A lab command: its output is printed once it has exited; one still running after its

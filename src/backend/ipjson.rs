@@ -107,6 +107,9 @@ pub struct WireRoute {
     pub metric: Option<u32>,
     #[serde(default)]
     pub metrics: Vec<WireRouteMetrics>,
+    /// The router preference, which the kernel reports for IPv6 routes only.
+    #[serde(default)]
+    pub pref: Option<String>,
 }
 
 /// One element of a route's `metrics` list (iproute2 prints one object holding them all).
@@ -365,7 +368,10 @@ impl Addr {
 
 impl From<WireRoute> for Route {
     fn from(w: WireRoute) -> Self {
+        let v6 = |a: &Option<String>| a.as_deref().is_some_and(|a| a.contains(':'));
+        let ipv6 = w.pref.is_some() || w.dst.contains(':') || v6(&w.gateway) || v6(&w.prefsrc);
         Route {
+            ipv6,
             kind: w.kind.unwrap_or_else(|| "unicast".to_string()),
             dst: w.dst,
             gateway: w.gateway,

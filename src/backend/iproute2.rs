@@ -285,17 +285,10 @@ impl Backend for Iproute2 {
     /// Kernel changes are compiled into batches; host work (commands, services) runs in
     /// order between them, after everything listed before it.
     fn apply(&mut self, ops: &[Op]) -> Result<()> {
-        let mut rest = ops;
-        while !rest.is_empty() {
-            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
-            if n > 0 {
-                self.apply_kernel(&rest[..n])?;
-            }
-            if let Some(op) = rest.get(n) {
-                super::host::apply(op)?;
-                rest = &rest[n + 1..];
-            } else {
-                rest = &[];
+        for segment in super::segments(ops) {
+            match segment {
+                super::Segment::Kernel(ops) => self.apply_kernel(ops)?,
+                super::Segment::Host(op) => super::host::apply(op)?,
             }
         }
         Ok(())

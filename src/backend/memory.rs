@@ -363,6 +363,9 @@ impl Memory {
             | Op::SetQdisc { .. }
             | Op::ClearQdisc { .. }
             | Op::Run { .. }
+            | Op::AddUts { .. }
+            | Op::DelUts { .. }
+            | Op::Start { .. }
             | Op::WriteEtc { .. }
             | Op::DelEtc { .. } => {}
         }

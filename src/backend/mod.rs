@@ -92,6 +92,33 @@ pub trait Backend {
     fn root_links(&mut self) -> Result<Vec<String>>;
 }
 
+/// A run of Ops as the backends apply them: kernel changes (compiled into batches together)
+/// or one piece of host work (applied on its own, after everything before it).
+pub enum Segment<'a> {
+    Kernel(&'a [Op]),
+    Host(&'a Op),
+}
+
+/// Split Ops at each piece of host work ([`Op::is_host_work`]), keeping their order.
+pub fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = ops;
+    while !rest.is_empty() {
+        let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
+        if n > 0 {
+            out.push(Segment::Kernel(&rest[..n]));
+        }
+        match rest.get(n) {
+            Some(op) => {
+                out.push(Segment::Host(op));
+                rest = &rest[n + 1..];
+            }
+            None => rest = &[],
+        }
+    }
+    out
+}
+
 pub use iproute2::Iproute2;
 pub use memory::Memory;
 pub use recording::Recording;

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::model::Snapshot;
 use crate::op::Op;
 use crate::run::Cmd;
+pub use crate::shellword::quote as shell_quote;
 use std::fmt;
 use std::io::Write;
 
@@ -40,6 +41,19 @@ impl<'a> Script<'a> {
     /// Host work (commands, /etc/netns files) is not batched: each is shown as its own
     /// line, in order, as the iproute2 backend applies it.
     pub fn batches(ops: &[Op]) -> String {
+        // Host work (commands, files, hostnames, services) runs in order between the
+        // batches, as in the iproute2 backend: one shell command each.
+        super::segments(ops)
+            .into_iter()
+            .map(|segment| match segment {
+                super::Segment::Kernel(ops) => Script::kernel_batches(ops),
+                super::Segment::Host(op) => format!("{op}\n"),
+            })
+            .collect()
+    }
+
+    /// [`Script::batches`] for Ops that are all `ip` commands, qdiscs or sysctls.
+    fn kernel_batches(ops: &[Op]) -> String {
         let mut out = String::new();
         let mut rest = ops;
         while !rest.is_empty() {
@@ -140,17 +154,11 @@ impl Backend for Script<'_> {
     }
 }
 
-/// Quote a word for a POSIX shell, only when needed.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+/// A host's UTS namespace file and its lab's directory, as shell words' text.
+fn uts_file_and_dir(lab: &str, ns: &Option<String>) -> (String, String) {
+    let file = crate::netns::uts::path(lab, ns.as_deref().unwrap_or(""));
+    let dir = file.parent().expect("a directory").display().to_string();
+    (file.display().to_string(), dir)
 }
 
 /// Renders the Op as one standalone shell command (what `--dry-run` and `migrate` print).
@@ -190,6 +198,78 @@ impl fmt::Display for Op {
                     shell_quote(&dir),
                     shell_quote(text),
                     shell_quote(file)
+                )
+            }
+            (None, Op::AddUts { ns, lab, hostname }) => {
+                let (file, dir) = uts_file_and_dir(lab, ns);
+                // unshare(1) with a file makes the namespace persistent by a bind mount.
+                write!(
+                    f,
+                    "mkdir -p {0} && touch {1} && unshare --uts={1} hostname {2}",
+                    shell_quote(&dir),
+                    shell_quote(&file),
+                    shell_quote(hostname)
+                )
+            }
+            (None, Op::DelUts { ns, lab }) => {
+                let (file, dir) = uts_file_and_dir(lab, ns);
+                write!(
+                    f,
+                    "umount -l {0} 2>/dev/null; rm -f {0}; rmdir {1} 2>/dev/null",
+                    shell_quote(&file),
+                    shell_quote(&dir)
+                )
+            }
+            (None, Op::Start { ns, service: s }) => {
+                let host = ns.as_deref().unwrap_or("");
+                let uts = crate::netns::uts::path(&s.lab, host).display().to_string();
+                let log_dir = std::path::Path::new(&s.log)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                // Inside the host as `nslab exec` enters it: ip netns exec, then its UTS
+                // namespace; the environment and cwd with env(1); a session of its own.
+                let enter = format!(
+                    "ip netns exec {} nsenter --uts={}",
+                    shell_quote(host),
+                    shell_quote(&uts)
+                );
+                let mut env = vec!["env".to_string()];
+                if let Some(c) = &s.cwd {
+                    env.extend(["-C".to_string(), c.clone()]);
+                }
+                env.extend(s.env.iter().map(|(k, v)| format!("{k}={v}")));
+                write!(
+                    f,
+                    "mkdir -p {} && {enter} {} setsid -f {} </dev/null >>{} 2>&1",
+                    shell_quote(&log_dir),
+                    quoted(env),
+                    quoted(s.argv.clone()),
+                    shell_quote(&s.log)
+                )?;
+                if s.restart_on_failure {
+                    write!(f, "  # restart = on-failure: nslab supervises it")?;
+                }
+                let secs = s.ready_timeout_ms as f64 / 1000.0;
+                let probe = match &s.ready {
+                    None => return Ok(()),
+                    Some(crate::op::Readiness::Tcp(addr)) => {
+                        let (a, p) = addr.rsplit_once(':').unwrap_or((addr, ""));
+                        let a = a.trim_start_matches('[').trim_end_matches(']');
+                        format!(
+                            "{enter} bash -c {}",
+                            shell_quote(&format!(": </dev/tcp/{a}/{p}"))
+                        )
+                    }
+                    Some(crate::op::Readiness::Command(c)) => {
+                        format!("{enter} {}", quoted(c.clone()))
+                    }
+                };
+                // Readiness: the probe retried until it succeeds, within the timeout.
+                write!(
+                    f,
+                    "\ntimeout {secs} sh -c {} 2>/dev/null",
+                    shell_quote(&format!("until {probe}; do sleep 0.1; done"))
                 )
             }
             (None, Op::DelEtc { ns, file }) => {

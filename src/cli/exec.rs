@@ -9,10 +9,9 @@ use std::ffi::OsString;
 pub(super) fn exec(
     lab: Option<String>,
     all: bool,
-    no_mount: bool,
+    entry: netns::Entry,
     args: Vec<OsString>,
 ) -> Result<()> {
-    let entry = entry_for(no_mount);
     let names = match (lab, all) {
         (Some(lab), _) => lab_for(Some(&lab), "")?.host_names(),
         (None, true) => netns::list(),
@@ -48,7 +47,7 @@ impl ExecArgs {
         })
     }
 
-    /// The common forms, `nslab exec [--no-mount] NS [--] CMD [ARGS…]`, parsed without
+    /// The common forms, `nslab exec [--no-mount] [--no-uts] NS [--] CMD [ARGS…]`, parsed without
     /// building the clap parser: `nslab exec` is a launcher, and its start-up time is the
     /// overhead it adds to every command. Anything else (options, help, errors) returns
     /// `None` and goes through clap, which gives the same result for these forms (tested).
@@ -58,11 +57,18 @@ impl ExecArgs {
             return None;
         }
         let mut next = words.next()?;
-        let mut entry = netns::Entry::Full;
-        if next == "--no-mount" {
-            entry = netns::Entry::NetOnly;
+        let (mut no_mount, mut no_uts) = (false, false);
+        loop {
+            if next == "--no-mount" && !no_mount {
+                no_mount = true;
+            } else if next == "--no-uts" && !no_uts {
+                no_uts = true;
+            } else {
+                break;
+            }
             next = words.next()?;
         }
+        let entry = entry_for(no_mount, no_uts);
         let ns = next.to_str().filter(|n| !n.starts_with('-'))?.to_string();
         let mut command: Vec<OsString> = words.cloned().collect();
         if command.first().is_some_and(|w| w == "--") {
@@ -148,12 +154,14 @@ pub(super) fn shell(ns: &str, entry: netns::Entry) -> Error {
     netns::exec(ns, &argv, entry)
 }
 
-/// How `exec` enters a namespace: fully, or with `--no-mount` only its network namespace.
-fn entry_for(no_mount: bool) -> netns::Entry {
-    if no_mount {
-        netns::Entry::NetOnly
-    } else {
-        netns::Entry::Full
+/// How `exec` enters a namespace: fully (with the host's hostname), without the UTS
+/// namespace (`--no-uts`: as `ip netns exec`), or with `--no-mount` only its network
+/// namespace.
+pub(super) fn entry_for(no_mount: bool, no_uts: bool) -> netns::Entry {
+    match (no_mount, no_uts) {
+        (true, _) => netns::Entry::NetOnly,
+        (false, true) => netns::Entry::NoUts,
+        (false, false) => netns::Entry::Full,
     }
 }
 
@@ -174,8 +182,9 @@ mod tests {
                 lab: None,
                 all: false,
                 no_mount,
+                no_uts,
                 args,
-            } => ExecArgs::split(args, entry_for(no_mount)).ok(),
+            } => ExecArgs::split(args, entry_for(no_mount, no_uts)).ok(),
             _ => None,
         }
     }
@@ -200,6 +209,17 @@ mod tests {
                 "link",
             ],
             &["nslab", "exec", "ns1", "--no-mount", "true"],
+            &["nslab", "exec", "--no-uts", "ns1", "hostname"],
+            &["nslab", "exec", "--no-uts", "--no-mount", "ns1", "true"],
+            &[
+                "nslab",
+                "exec",
+                "--no-mount",
+                "--no-uts",
+                "ns1",
+                "--",
+                "true",
+            ],
             &["nslab", "exec", "ns1", "--help"],
             &["nslab", "exec", "ns1", "-v"],
         ];

@@ -205,8 +205,23 @@ pub(super) fn show(targets: Vec<String>, json: bool, backend: &mut dyn Backend) 
             }
         }
     }
-    let views = show::views(&names, backend)?;
+    let mut views = show::views(&names, backend)?;
     if json {
+        let states = State::all()?;
+        for v in &mut views {
+            let Some(name) = &v.name else { continue };
+            let Some(st) = states.iter().find(|s| s.namespaces.contains(name)) else {
+                continue;
+            };
+            v.host = Some(show::HostView {
+                lab: st.lab.name.clone(),
+                hostname: netns::uts::hostname_of(&st.lab.name, name),
+                services: crate::lab::service::rows(st)
+                    .into_iter()
+                    .filter(|r| &r.host == name)
+                    .collect(),
+            });
+        }
         print_json(&serde_json::json!({ "namespaces": views }));
     } else {
         print!("{}", show::render(&views));
@@ -368,4 +383,31 @@ fn spread_status() -> Result<Vec<serde_json::Value>> {
         out.push(serde_json::json!({ "name": r.lab.name, "source": r.source, "machines": per }));
     }
     Ok(out)
+}
+
+/// `nslab ps [LAB] [--json]`.
+pub(super) fn ps(lab: Option<String>, json: bool, prefix: &str) -> Result<()> {
+    let states = match lab.as_deref() {
+        Some(a) => {
+            let name = apply::lab_name_of(a, prefix)?;
+            match State::load(&name)? {
+                Some(s) => vec![s],
+                None => {
+                    return Err(Error::Usage(format!(
+                        "lab `{name}` is not up (see `nslab status`)"
+                    )))
+                }
+            }
+        }
+        None => State::all()?,
+    };
+    let rows: Vec<_> = states.iter().flat_map(crate::lab::service::rows).collect();
+    if json {
+        print_json(&serde_json::json!({ "services": rows }));
+    } else if rows.is_empty() {
+        println!("no services");
+    } else {
+        print!("{}", crate::lab::service::render(&rows));
+    }
+    Ok(())
 }

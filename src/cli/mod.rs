@@ -112,8 +112,8 @@ pub enum Command {
     /// run CMD in each namespace in turn, each output headed by `netns: NAME` (like
     /// `ip -all netns exec`), and fail if any run failed.
     #[command(
-        override_usage = "nslab exec [--no-mount] NS [--] CMD [ARGS]...\n       \
-                          nslab exec [--no-mount] (--lab LAB | --all) [--] CMD [ARGS]..."
+        override_usage = "nslab exec [--no-mount] [--no-uts] NS [--] CMD [ARGS]...\n       \
+                          nslab exec [--no-mount] [--no-uts] (--lab LAB | --all) [--] CMD [ARGS]..."
     )]
     Exec {
         /// Run CMD in each host of this lab (name or lab file) that is up.
@@ -123,9 +123,13 @@ pub enum Command {
         #[arg(long)]
         all: bool,
         /// Only join the network namespace (like `nsenter --net`): faster, but /sys and /etc
-        /// stay the host's.
+        /// stay the host's, and so does the hostname.
         #[arg(long)]
         no_mount: bool,
+        /// Do not join the host's UTS namespace: the hostname stays the root namespace's
+        /// (exactly what `ip netns exec` does).
+        #[arg(long)]
+        no_uts: bool,
         /// NS (unless --lab/--all), then the command and its arguments.
         #[arg(
             required = true,
@@ -145,6 +149,38 @@ pub enum Command {
         /// Only join the network namespace, as for `exec --no-mount`.
         #[arg(long)]
         no_mount: bool,
+        /// Keep the root hostname, as for `exec --no-uts`.
+        #[arg(long)]
+        no_uts: bool,
+    },
+    /// List the services of the labs that are up (or of LAB): host, service, PID, state
+    /// (running, exited N, killed by SIG…, restarting, starting, gone) and uptime.
+    Ps {
+        /// Lab name or lab file. Default: every lab that is up.
+        lab: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// The prefix the lab was brought up with.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Print a service's log (its stdout and stderr, /run/nslab/LAB/HOST/SERVICE.log).
+    Logs {
+        lab: String,
+        host: String,
+        service: String,
+        /// Keep printing what is added, until interrupted or until the lab goes down.
+        #[arg(short, long)]
+        follow: bool,
+    },
+    /// A service's supervisor (started by `up`; not for direct use).
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        status: std::path::PathBuf,
+        #[arg(long)]
+        on_failure: bool,
+        #[arg(required = true, last = true)]
+        argv: Vec<String>,
     },
     /// Print the names of the namespace a process is in (like `ip netns identify`): every
     /// /run/netns file that is the same namespace as /proc/PID/ns/net.
@@ -353,16 +389,26 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             lab,
             all,
             no_mount,
+            no_uts,
             args,
-        } => exec::exec(lab, all, no_mount, args),
-        Command::Shell { ns, no_mount } => {
-            let entry = if no_mount {
-                crate::netns::Entry::NetOnly
-            } else {
-                crate::netns::Entry::Full
-            };
-            Err(exec::shell(&ns, entry))
-        }
+        } => exec::exec(lab, all, exec::entry_for(no_mount, no_uts), args),
+        Command::Shell {
+            ns,
+            no_mount,
+            no_uts,
+        } => Err(exec::shell(&ns, exec::entry_for(no_mount, no_uts))),
+        Command::Ps { lab, json, prefix } => lab::ps(lab, json, &prefix),
+        Command::Logs {
+            lab,
+            host,
+            service,
+            follow,
+        } => crate::lab::service::logs(&lab, &host, &service, follow),
+        Command::Supervise {
+            status,
+            on_failure,
+            argv,
+        } => crate::lab::service::supervise(&status, on_failure, &argv),
         Command::Identify { pid } => {
             for name in crate::netns::identify(pid)? {
                 println!("{name}");

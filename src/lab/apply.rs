@@ -20,9 +20,7 @@ use std::time::Duration;
 
 /// Directory of lab state files and the lock; `NSLAB_STATE_DIR` overrides it.
 pub fn state_dir() -> PathBuf {
-    std::env::var_os("NSLAB_STATE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/nslab"))
+    crate::netns::run_dir()
 }
 
 /// What `/run/nslab/LAB.json` holds.
@@ -34,6 +32,18 @@ pub struct State {
     /// Namespaces and root-namespace devices that exist while the lab is up.
     pub namespaces: Vec<String>,
     pub root_devices: Vec<String>,
+    /// The services `up` started, with their supervisors' PIDs (recorded as each starts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceRecord>,
+}
+
+/// A service `up` started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    pub host: String,
+    pub name: String,
+    /// Its supervisor's PID.
+    pub pid: u32,
 }
 
 impl State {
@@ -43,7 +53,16 @@ impl State {
             lab: lab.clone(),
             namespaces: lab.namespaces(),
             root_devices: lab.root_devices(),
+            services: Vec::new(),
         }
+    }
+
+    /// The PID `up` recorded for a service's supervisor.
+    pub fn service_pid(&self, host: &str, name: &str) -> Option<u32> {
+        self.services
+            .iter()
+            .find(|s| s.host == host && s.name == name)
+            .map(|s| s.pid)
     }
 
     fn path(name: &str) -> Result<PathBuf> {
@@ -189,7 +208,7 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     let _lock = lock()?;
     check_free(lab, backend)?;
     check_qdiscs(lab, backend)?;
-    let state = State::of(lab, source);
+    let mut state = State::of(lab, source);
     state.save()?;
     let result = super::neigh::raise_for(lab, backend)
         .map(|said| {
@@ -199,7 +218,7 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
         })
         .and_then(|()| backend.apply(&plan_up(lab)))
         .and_then(|()| settle(lab, backend))
-        .and_then(|()| backend.apply(&plan_post(lab)));
+        .and_then(|()| post(lab, &mut state, backend));
     if let Err(error) = result {
         return match teardown(&state, backend, DEFAULT_GRACE) {
             Ok(_) => Err(error),
@@ -208,6 +227,30 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
                 undo: Box::new(undo),
             }),
         };
+    }
+    Ok(())
+}
+
+/// The host work of `up` ([`plan_post`]), one Op at a time: after each service starts, its
+/// supervisor's PID goes into the state file.
+fn post(lab: &Lab, state: &mut State, backend: &mut dyn Backend) -> Result<()> {
+    for op in plan_post(lab) {
+        backend.apply(std::slice::from_ref(&op))?;
+        if let crate::op::Op::Start {
+            ns: Some(host),
+            service,
+        } = &op
+        {
+            let st = super::service::Status::read(Path::new(&service.status));
+            if let Some(st) = st {
+                state.services.push(ServiceRecord {
+                    host: host.clone(),
+                    name: service.name.clone(),
+                    pid: st.supervisor,
+                });
+                state.save()?;
+            }
+        }
     }
     Ok(())
 }
@@ -247,7 +290,14 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 /// file stays, so that `down` can be run again; everything else is still removed.
 fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result<Ended> {
     let spaces = backend.spaces(&state.namespaces);
-    let ended = backend.end_processes(&spaces, &[], grace);
+    // Services first (their supervisors pass SIGTERM on), then everything else.
+    let first: Vec<i32> = state
+        .services
+        .iter()
+        .filter(|s| spaces.iter().any(|sp| procs::alive_in(s.pid as i32, sp)))
+        .map(|s| s.pid as i32)
+        .collect();
+    let ended = backend.end_processes(&spaces, &first, grace);
     let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
     let applied = if ops.is_empty() {
         Ok(())
@@ -271,6 +321,14 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
         }
     }
     backend.apply(&plan_forget(&state.lab))?;
+    // The services' logs and status files go with the lab.
+    let logs = super::service::lab_dir(&state.lab.name);
+    match std::fs::remove_dir_all(&logs) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::io(logs.display().to_string(), e))
+        }
+        _ => {}
+    }
     if let Some((last, rest)) = ended.survivors.split_last() {
         for p in rest {
             eprintln!("nslab: {}", procs::survivor_error(p));

@@ -2,7 +2,9 @@
 //! `ip -j -d`, plus the forwarding sysctls and which MACs were set by hand) become a lab file
 //! that `nslab up` accepts: hosts, bridges (in a host or in the root namespace), veth links
 //! with their peers resolved across namespaces, addresses, routes that are not the kernel's
-//! own, MTUs, MACs set by hand, forwarding.
+//! own, MTUs, MACs set by hand, forwarding, and the shaping of veth ends (`tc -j qdisc
+//! show`, written as the lab file declares it: one `shape` on the link when both ends have the
+//! same, else one per end).
 //!
 //! What the lab format cannot express (another link kind, a veth whose peer is outside the
 //! capture, a route type other than unicast, a peer address) is listed as a commented line at
@@ -16,6 +18,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::model::{Link, Snapshot};
 use crate::run::Cmd;
+use crate::shape::{Shape, ShapeDecl};
 use crate::show::peer_of;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +45,8 @@ pub struct Extras {
     pub forwarding: BTreeMap<String, Vec<String>>,
     /// Devices whose MAC was set by hand, per namespace (`None`: root).
     pub macs_set: BTreeSet<(Option<String>, String)>,
+    /// The shaping of devices, per namespace (`None`: root), as the kernel reports it.
+    pub shapes: BTreeMap<(Option<String>, String), Shape>,
 }
 
 /// Read the live namespaces `names` (sorted, without duplicates) and build their lab.
@@ -72,6 +77,9 @@ pub fn capture(names: &[String], lab_name: &str, backend: &mut dyn Backend) -> R
             .collect();
         for dev in macs_set(s.netns.as_deref(), &devs)? {
             extras.macs_set.insert((s.netns.clone(), dev));
+        }
+        for sh in backend.shapings(s.netns.as_deref())? {
+            extras.shapes.insert((s.netns.clone(), sh.dev), sh.shape);
         }
         if let Some(ns) = &s.netns {
             let on = crate::netns::read_sysctls(ns, FORWARDING)?
@@ -279,8 +287,7 @@ pub fn from_snapshots(
                 ));
                 continue;
             }
-            let v6 = r.dst.contains(':') || r.gateway.as_deref().is_some_and(|g| g.contains(':'));
-            let default_metric = if v6 { 1024 } else { 0 };
+            let default_metric = if r.ipv6 { 1024 } else { 0 };
             routes.push(RouteDecl {
                 to: r.dst.clone(),
                 via: r.gateway.clone(),
@@ -338,7 +345,11 @@ pub fn from_snapshots(
             mtu: mtu_of(l),
             mac: mac_of(&k.ns, l),
             up: l.is_up(),
-            shape: None,
+            shape: extras
+                .shapes
+                .get(&(k.ns.clone(), k.name.clone()))
+                .map(Shape::decl)
+                .filter(|d| !d.is_empty()),
         })
     };
     let mut links = Vec::new();
@@ -347,15 +358,22 @@ pub fn from_snapshots(
             continue;
         };
         // A host's own interface first: `a` is the host side, `b` the bridge side.
-        let (a, b) = if ex.bridge.is_some() && ey.bridge.is_none() {
+        let (mut a, mut b) = if ex.bridge.is_some() && ey.bridge.is_none() {
             (ey, ex)
         } else {
             (ex, ey)
         };
+        // The same shaping both ways is the link's; otherwise each end keeps its own.
+        let shape = if a.shape.is_some() && a.shape == b.shape {
+            b.shape = None;
+            a.shape.take()
+        } else {
+            None
+        };
         links.push(LinkDecl {
             a,
             b,
-            shape: None,
+            shape,
             vni: None,
         });
     }
@@ -424,7 +442,28 @@ fn endpoint_toml(e: &Endpoint) -> String {
     if !e.up {
         p.push(("up", val(false)));
     }
+    if let Some(sh) = &e.shape {
+        p.push(("shape", shape_toml(sh)));
+    }
     inline(p)
+}
+
+/// `{ rate = "10mbit", delay = "20ms" }`.
+fn shape_toml(sh: &ShapeDecl) -> String {
+    use crate::shape::Scalar;
+    inline(
+        sh.values()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Scalar::Int(i) => val(*i),
+                    Scalar::Float(x) => val(*x),
+                    Scalar::Text(t) => val(t.as_str()),
+                };
+                (k, v)
+            })
+            .collect(),
+    )
 }
 
 impl Captured {
@@ -493,6 +532,9 @@ impl Captured {
                 endpoint_toml(&l.a),
                 endpoint_toml(&l.b)
             ));
+            if let Some(sh) = &l.shape {
+                out.push_str(&format!("shape = {}\n", shape_toml(sh)));
+            }
         }
         if !self.left_out.is_empty() {
             out.push_str("\n# Not expressible in a lab file, left out:\n");
@@ -515,6 +557,11 @@ mod tests {
             ("seed.toml", include_str!("../../labs/seed.toml")),
             ("router.toml", include_str!("../../labs/router.toml")),
             ("ipv6.toml", include_str!("../../labs/ipv6.toml")),
+            ("shaped.toml", include_str!("../../labs/shaped.toml")),
+            (
+                "shaped-rate.toml",
+                include_str!("../../labs/shaped-rate.toml"),
+            ),
         ] {
             let lab = Lab::parse(path, text).unwrap();
             let c = Captured {

@@ -146,7 +146,92 @@ pub struct Host {
     /// The host's `/etc/resolv.conf` (written to `/etc/netns/HOST/resolv.conf`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolv_conf: Option<String>,
+    /// Background services started by `up` once the network is ready (`[[hosts.services]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceDecl>,
 }
+
+/// A background service of a host (`[[hosts.services]]`), see `lab::service`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a service: a table such as { name = \"web\", command = [\"python3\", \"-m\", \"http.server\"] }"
+)]
+pub struct ServiceDecl {
+    pub name: String,
+    /// The argv (no shell).
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub restart: Restart,
+    /// How `up` knows the service is ready; without it, started is ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<ReadyDecl>,
+    /// Services (`HOST.SERVICE`) that must be started and ready first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+}
+
+/// Whether a service that ends is started again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Restart {
+    #[default]
+    No,
+    OnFailure,
+}
+
+impl Restart {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restart::No => "no",
+            Restart::OnFailure => "on-failure",
+        }
+    }
+}
+
+/// A readiness probe: a command retried until it succeeds, or a TCP port that must accept
+/// (`tcp = 8000` is 127.0.0.1:8000 in the host; `tcp = "10.0.0.1:8000"` an address of it),
+/// each within `timeout` seconds (default 10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a readiness probe: { tcp = PORT } or { command = [ARGV…] }, with optional timeout"
+)]
+pub struct ReadyDecl {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+}
+
+/// A TCP port (on 127.0.0.1) or `ADDR:PORT`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, expecting = "a port number or \"ADDR:PORT\"")]
+pub enum TcpTarget {
+    Port(u16),
+    Addr(String),
+}
+
+impl TcpTarget {
+    pub fn socket_addr(&self) -> std::result::Result<std::net::SocketAddr, String> {
+        match self {
+            TcpTarget::Port(0) => Err("port 0 cannot accept".into()),
+            TcpTarget::Port(p) => Ok(std::net::SocketAddr::from(([127, 0, 0, 1], *p))),
+            TcpTarget::Addr(a) => a
+                .parse()
+                .map_err(|_| format!("`{}` is not ADDR:PORT", a.escape_default())),
+        }
+    }
+}
+
+/// How long `up` waits for a service to be ready when the lab file does not say.
+pub const DEFAULT_READY_TIMEOUT: f64 = 10.0;
 
 /// How long `up` waits for a host command when the lab file does not say.
 pub const DEFAULT_EXEC_TIMEOUT: f64 = 10.0;
@@ -461,6 +546,11 @@ impl Lab {
             .collect();
         for h in &mut self.hosts {
             p(&mut h.name);
+            for s in &mut h.services {
+                for r in &mut s.after {
+                    p(r);
+                }
+            }
         }
         for b in &mut self.bridges {
             match &mut b.host {
@@ -906,14 +996,10 @@ impl Lab {
                 ));
             }
             if let Some(t) = h.exec_timeout {
-                if !(t > 0.0 && t <= 86_400.0) {
-                    return Err(err(
-                        format!("hosts[{i}].exec_timeout"),
-                        format!("{t} is not a number of seconds in (0, 86400]"),
-                    ));
-                }
+                check_seconds(&err, format!("hosts[{i}].exec_timeout"), t)?;
             }
         }
+        self.validate_services(&err)?;
         for (i, x) in self.expect.iter().enumerate() {
             for (k, h) in [("from", &x.from), ("to", &x.to)] {
                 if !hosts.contains(h.as_str()) {
@@ -1128,6 +1214,197 @@ impl Lab {
         Ok(())
     }
 
+    /// Services: names (unique per host, no `.`), argv, env, cwd, readiness probes, and
+    /// `after` references, which must name declared services and form no cycle.
+    fn validate_services(&self, err: &dyn Fn(String, String) -> Error) -> Result<()> {
+        let mut any = false;
+        for (i, h) in self.hosts.iter().enumerate() {
+            let mut names = BTreeSet::new();
+            for (j, s) in h.services.iter().enumerate() {
+                any = true;
+                let key = format!("hosts[{i}].services[{j}]");
+                check_name(&s.name).map_err(|m| err(format!("{key}.name"), m))?;
+                if s.name.contains('.') {
+                    return Err(err(
+                        format!("{key}.name"),
+                        format!(
+                            "`{}` contains `.` (after = [\"HOST.SERVICE\"] splits on it)",
+                            s.name
+                        ),
+                    ));
+                }
+                if !names.insert(s.name.as_str()) {
+                    return Err(err(
+                        format!("{key}.name"),
+                        format!(
+                            "service `{}` is declared twice in host `{}`",
+                            s.name, h.name
+                        ),
+                    ));
+                }
+                if s.command.is_empty() || s.command[0].is_empty() {
+                    return Err(err(format!("{key}.command"), "empty command".into()));
+                }
+                if s.command.iter().any(|w| w.contains('\0')) {
+                    return Err(err(format!("{key}.command"), "contains a NUL byte".into()));
+                }
+                for (k, v) in &s.env {
+                    if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+                        return Err(err(
+                            format!("{key}.env.\"{}\"", k.escape_default()),
+                            "not a variable name (non-empty, no `=`, no NUL)".into(),
+                        ));
+                    }
+                }
+                if let Some(c) = &s.cwd {
+                    if !c.starts_with('/') || c.contains('\0') {
+                        return Err(err(
+                            format!("{key}.cwd"),
+                            format!("`{}` is not an absolute path", c.escape_default()),
+                        ));
+                    }
+                }
+                if let Some(r) = &s.ready {
+                    match (&r.tcp, &r.command) {
+                        (Some(t), None) => {
+                            t.socket_addr()
+                                .map_err(|m| err(format!("{key}.ready.tcp"), m))?;
+                        }
+                        (None, Some(c)) if c.is_empty() || c[0].is_empty() => {
+                            return Err(err(format!("{key}.ready.command"), "empty command".into()))
+                        }
+                        (None, Some(_)) => {}
+                        _ => {
+                            return Err(err(
+                                format!("{key}.ready"),
+                                "give exactly one of `tcp` and `command`".into(),
+                            ))
+                        }
+                    }
+                    if let Some(t) = r.timeout {
+                        check_seconds(err, format!("{key}.ready.timeout"), t)?;
+                    }
+                }
+            }
+        }
+        if any && ["uts", "lock"].contains(&self.name.as_str()) {
+            return Err(err(
+                "name".into(),
+                format!(
+                    "a lab with services cannot be named `{}` (nslab uses /run/nslab/{})",
+                    self.name, self.name
+                ),
+            ));
+        }
+        // References, then cycles (depth-first, reporting the path).
+        let index = |r: &str| self.service_index(r);
+        for (i, h) in self.hosts.iter().enumerate() {
+            for (j, s) in h.services.iter().enumerate() {
+                for (k, r) in s.after.iter().enumerate() {
+                    let key = format!("hosts[{i}].services[{j}].after[{k}]");
+                    match index(r) {
+                        None => {
+                            return Err(err(
+                                key,
+                                format!("no service `{}` (write HOST.SERVICE)", r.escape_default()),
+                            ))
+                        }
+                        Some(x) if x == (i, j) => {
+                            return Err(err(key, "a service cannot come after itself".into()))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        let label = |(i, j): (usize, usize)| {
+            format!("{}.{}", self.hosts[i].name, self.hosts[i].services[j].name)
+        };
+        // 0: unvisited, 1: on the current path, 2: done.
+        let mut mark: BTreeMap<(usize, usize), u8> = BTreeMap::new();
+        fn visit(
+            lab: &Lab,
+            at: (usize, usize),
+            path: &mut Vec<(usize, usize)>,
+            mark: &mut BTreeMap<(usize, usize), u8>,
+            index: &dyn Fn(&str) -> Option<(usize, usize)>,
+        ) -> Option<Vec<(usize, usize)>> {
+            match mark.get(&at) {
+                Some(2) => return None,
+                Some(1) => {
+                    let from = path.iter().position(|p| *p == at).unwrap_or(0);
+                    let mut cycle = path[from..].to_vec();
+                    cycle.push(at);
+                    return Some(cycle);
+                }
+                _ => {}
+            }
+            mark.insert(at, 1);
+            path.push(at);
+            for r in &lab.hosts[at.0].services[at.1].after {
+                if let Some(next) = index(r) {
+                    if let Some(c) = visit(lab, next, path, mark, index) {
+                        return Some(c);
+                    }
+                }
+            }
+            path.pop();
+            mark.insert(at, 2);
+            None
+        }
+        for (i, h) in self.hosts.iter().enumerate() {
+            for j in 0..h.services.len() {
+                if let Some(cycle) = visit(self, (i, j), &mut Vec::new(), &mut mark, &index) {
+                    let (ci, cj) = cycle[0];
+                    let shown: Vec<String> = cycle.into_iter().map(label).collect();
+                    return Err(err(
+                        format!("hosts[{ci}].services[{cj}].after"),
+                        format!("the services form a cycle: {}", shown.join(" → ")),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The (host index, service index) of `HOST.SERVICE`, if declared.
+    fn service_index(&self, r: &str) -> Option<(usize, usize)> {
+        let (host, svc) = r.rsplit_once('.')?;
+        let hi = self.hosts.iter().position(|h| h.name == host)?;
+        let si = self.hosts[hi].services.iter().position(|s| s.name == svc)?;
+        Some((hi, si))
+    }
+
+    /// Every service as (host index, service index), in an order that starts each after the
+    /// services its `after` names (declaration order otherwise), assuming a valid lab.
+    pub fn service_order(&self) -> Vec<(usize, usize)> {
+        let all: Vec<(usize, usize)> = self
+            .hosts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, h)| (0..h.services.len()).map(move |j| (i, j)))
+            .collect();
+        let deps = |(i, j): (usize, usize)| -> Vec<(usize, usize)> {
+            self.hosts[i].services[j]
+                .after
+                .iter()
+                .filter_map(|r| self.service_index(r))
+                .collect()
+        };
+        let mut done: Vec<(usize, usize)> = Vec::new();
+        while done.len() < all.len() {
+            let next = all
+                .iter()
+                .find(|s| !done.contains(s) && deps(**s).iter().all(|d| done.contains(d)));
+            match next {
+                Some(s) => done.push(*s),
+                // A cycle (refused by validation): the rest in declaration order.
+                None => done.extend(all.iter().filter(|s| !done.contains(s)).collect::<Vec<_>>()),
+            }
+        }
+        done
+    }
+
     /// A host's routes: destinations and gateways parse and agree in family, a gateway
     /// without `dev` is on a subnet of an interface that is up, `dev` names an interface of
     /// the host that is up, and no route is listed twice or repeats a connected route (the
@@ -1270,6 +1547,18 @@ fn check_ifname(n: &str) -> std::result::Result<(), String> {
         return Err(format!("`{n}` is not a valid device name for the kernel"));
     }
     Ok(())
+}
+
+/// A number of seconds in (0, 86400].
+fn check_seconds(err: &dyn Fn(String, String) -> Error, key: String, t: f64) -> Result<()> {
+    if t > 0.0 && t <= 86_400.0 {
+        Ok(())
+    } else {
+        Err(err(
+            key,
+            format!("{t} is not a number of seconds in (0, 86400]"),
+        ))
+    }
 }
 
 fn check_mtu(err: &dyn Fn(String, String) -> Error, key: String, mtu: Option<u32>) -> Result<()> {

@@ -5,7 +5,8 @@
 //!
 //! Hosts are boxes (routers, hosts that forward, are drawn bold and say so), bridges are
 //! ellipses naming the host whose namespace holds them, veth links are edges carrying both
-//! interface names and their addresses. The output depends only on the lab, in its order:
+//! interface names and their addresses, and, for a shaped end, its egress shaping
+//! (`out: rate 10mbit delay 20ms`). The output depends only on the lab, in its order:
 //! the same lab gives the same bytes.
 
 use super::file::{Endpoint, Lab, SysctlValue};
@@ -57,6 +58,9 @@ pub struct End {
     /// The interface name of this veth end.
     pub iface: String,
     pub addrs: Vec<String>,
+    /// The shaping of this end's egress (traffic toward the other end), as nslab writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,7 +113,7 @@ impl Graph {
             router: false,
             addrs: b.addrs.clone(),
         }));
-        let end = |e: &Endpoint| End {
+        let end = |i: usize, side: &str, e: &Endpoint| End {
             node: match (&e.host, &e.bridge) {
                 (Some(h), _) => format!("host:{h}"),
                 (None, Some(b)) => bridge_id(lab.endpoint_ns(e).as_deref(), b),
@@ -117,13 +121,15 @@ impl Graph {
             },
             iface: e.name.clone(),
             addrs: e.addrs.clone(),
+            shape: lab.end_shape(i, side).ok().flatten().map(|s| s.to_string()),
         };
         let edges = lab
             .links
             .iter()
-            .map(|l| Edge {
-                a: end(&l.a),
-                b: end(&l.b),
+            .enumerate()
+            .map(|(i, l)| Edge {
+                a: end(i, "a", &l.a),
+                b: end(i, "b", &l.b),
             })
             .collect();
         Graph {
@@ -233,10 +239,14 @@ impl Graph {
     }
 }
 
-/// `veth0 10.0.0.1/24` (addresses joined by `sep` after the name).
+/// `veth0 10.0.0.1/24` (addresses joined by `sep` after the name), then the end's egress
+/// shaping: `out: rate 10mbit`.
 fn end_label(e: &End, sep: &str) -> String {
     let mut parts = vec![e.iface.clone()];
     parts.extend(e.addrs.iter().cloned());
+    if let Some(sh) = &e.shape {
+        parts.push(format!("out: {sh}"));
+    }
     parts.join(sep)
 }
 
@@ -286,6 +296,22 @@ mod tests {
         assert!(g.nodes.iter().filter(|n| n.name != "r").all(|n| !n.router));
         assert_eq!(g.edges.len(), 4);
         assert_eq!(g.edges[0].b.node, "bridge:r:br1");
+    }
+
+    #[test]
+    fn shaped_ends_carry_their_egress_shaping() {
+        let lab = Lab::parse(
+            "shaped-rate.toml",
+            include_str!("../../labs/shaped-rate.toml"),
+        )
+        .unwrap();
+        let g = Graph::of(&lab);
+        assert_eq!(g.edges[0].a.shape.as_deref(), Some("rate 10mbit"));
+        assert_eq!(g.edges[0].b.shape.as_deref(), Some("rate 2mbit"));
+        assert!(g.dot().contains("eth0 10.0.0.1/24 out: rate 10mbit"));
+        assert!(g.mermaid().contains("eth0 10.0.0.2/24 out: rate 2mbit"));
+        let seed = Lab::parse("seed.toml", include_str!("../../labs/seed.toml")).unwrap();
+        assert!(Graph::of(&seed).edges.iter().all(|e| e.a.shape.is_none()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod machines;
 pub mod measure;
 pub mod neigh;
 pub mod plan;
+pub mod service;
 pub mod shaping;
 pub mod split;
 

@@ -288,6 +288,10 @@ pub fn etc_files(lab: &Lab, host: &super::file::Host) -> Vec<(&'static str, Stri
 pub fn plan_forget(lab: &Lab) -> Vec<Op> {
     let mut ops = Vec::new();
     for h in &lab.hosts {
+        ops.push(Op::DelUts {
+            ns: Some(h.name.clone()),
+            lab: lab.name.clone(),
+        });
         for file in ["hosts", "resolv.conf"] {
             ops.push(Op::DelEtc {
                 ns: Some(h.name.clone()),
@@ -299,10 +303,16 @@ pub fn plan_forget(lab: &Lab) -> Vec<Op> {
 }
 
 /// The host work that follows [`plan_up`] once the lab's links are settled: each host's
-/// `/etc/netns` files, then each host's `exec` commands, hosts in declaration order.
+/// UTS namespace (its hostname) and `/etc/netns` files, then each host's `exec` commands,
+/// hosts in declaration order, then the services in dependency order.
 pub fn plan_post(lab: &Lab) -> Vec<Op> {
     let mut ops = Vec::new();
     for h in &lab.hosts {
+        ops.push(Op::AddUts {
+            ns: Some(h.name.clone()),
+            lab: lab.name.clone(),
+            hostname: h.name.clone(),
+        });
         for (file, text) in etc_files(lab, h) {
             ops.push(Op::WriteEtc {
                 ns: Some(h.name.clone()),
@@ -319,6 +329,13 @@ pub fn plan_post(lab: &Lab) -> Vec<Op> {
                 timeout_ms: h.exec_timeout_ms(),
             });
         }
+    }
+    for (hi, si) in lab.service_order() {
+        let h = &lab.hosts[hi];
+        ops.push(Op::Start {
+            ns: Some(h.name.clone()),
+            service: super::service::spec(lab, h, &h.services[si]),
+        });
     }
     ops
 }

@@ -4,11 +4,17 @@
 //!
 //! The choice, strongest first: the environment variable `NSLAB_NETTOOLS` (`1.60` or `2.10`),
 //! then the choice recorded by `nslab compat install --dialect …` for the directory of the link
-//! nslab was called through (see `crate::compat::installed_dialect`), then 2.10.
+//! nslab was called through ([`installed_dialect`]), then 2.10.
 //! `--json` does not depend on it.
 
 use crate::error::{Error, Result};
+use crate::legacy::link::{called_path, entry, nslab_binary, Entry, LEGACY_NAMES};
 use std::ffi::OsStr;
+use std::path::Path;
+
+/// The file, in the links' directory, that holds the installation's dialect (`1.60`); absent
+/// for the default (2.10).
+pub const DIALECT_FILE: &str = ".nslab-nettools";
 
 /// The environment variable that picks the dialect for one call.
 pub const ENV: &str = "NSLAB_NETTOOLS";
@@ -70,7 +76,31 @@ impl Dialect {
         if let Some(d) = Dialect::from_env_value(std::env::var_os(ENV).as_deref())? {
             return Ok(d);
         }
-        Ok(crate::compat::installed_dialect(argv0).unwrap_or_default())
+        Ok(installed_dialect(argv0).unwrap_or_default())
+    }
+}
+
+/// The dialect recorded for the links in `dir` (2.10 when none is).
+pub fn dir_dialect(dir: &Path) -> Dialect {
+    std::fs::read_to_string(dir.join(DIALECT_FILE))
+        .ok()
+        .and_then(|t| Dialect::parse(t.trim()))
+        .unwrap_or_default()
+}
+
+/// The dialect of the installation whose link `argv0` is: `None` when nslab was not called
+/// through an nslab link (then 2.10 applies).
+pub fn installed_dialect(argv0: &OsStr) -> Option<Dialect> {
+    // `nslab ifconfig …` is not a call through a link.
+    let name = Path::new(argv0).file_name()?;
+    if !LEGACY_NAMES.iter().any(|n| OsStr::new(n) == name) {
+        return None;
+    }
+    let link = called_path(argv0)?;
+    let nslab = nslab_binary().ok()?;
+    match entry(&link, &nslab) {
+        Entry::NslabLink(_) => Some(dir_dialect(link.parent().unwrap_or(Path::new(".")))),
+        _ => None,
     }
 }
 

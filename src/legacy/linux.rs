@@ -42,6 +42,16 @@ pub fn cut(s: &str, max: usize) -> String {
     s[..end].to_string()
 }
 
+/// A name as the tools print it after copying it into an `IFNAMSIZ` buffer
+/// (`buf[15] = '\0'`): its first 15 bytes, a character cut in two shown as U+FFFD (what a
+/// terminal makes of the stray bytes).
+pub fn ifname_shown(name: &str) -> String {
+    if name.len() <= IFNAMSIZ_MAX {
+        return name.to_string();
+    }
+    String::from_utf8_lossy(&name.as_bytes()[..IFNAMSIZ_MAX]).into_owned()
+}
+
 /// The name the kernel sees for a device name passed by ioctl: at most 15 bytes.
 pub fn ifname(name: &str) -> String {
     cut(name, IFNAMSIZ_MAX)

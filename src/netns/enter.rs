@@ -16,8 +16,11 @@ use std::path::Path;
 /// How much of `ip netns exec` to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
-    /// Steps 1–6: `ip netns exec`.
+    /// Steps 1–6 (`ip netns exec`), and the host's UTS namespace when a lab gave it one
+    /// (see [`super::uts`]): `hostname` prints the host's name.
     Full,
+    /// Steps 1–6 only, exactly `ip netns exec` (`nslab exec --no-uts`).
+    NoUts,
     /// Steps 1–2 only: `nsenter --net`. Faster; /sys and /etc stay the host's.
     NetOnly,
 }
@@ -26,6 +29,7 @@ pub enum Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Setns,
+    SetnsUts,
     UnshareMount,
     MakeRslave,
     MountSys,
@@ -35,6 +39,7 @@ impl Step {
     fn what(self) -> &'static str {
         match self {
             Step::Setns => "setns(CLONE_NEWNET)",
+            Step::SetnsUts => "setns(CLONE_NEWUTS)",
             Step::UnshareMount => "unshare(CLONE_NEWNS)",
             Step::MakeRslave => "mount --make-rslave /",
             Step::MountSys => "mount sysfs on /sys",
@@ -100,15 +105,20 @@ enum Etc<'a> {
     Listed(&'a EtcBinds),
 }
 
-/// Steps 2–6 (see the module docs), on a namespace opened in step 1. The only code that
-/// performs them; [`exec`] and [`setup_child`] both come here.
+/// Steps 2–6 (see the module docs), on a namespace opened in step 1, and the host's UTS
+/// namespace (`uts`, opened with it) right after step 2. The only code that performs them;
+/// [`exec`] and [`setup_child`] both come here.
 fn enter(
     netns: BorrowedFd<'_>,
+    uts: Option<BorrowedFd<'_>>,
     sysfs_source: &CStr,
     entry: Entry,
     etc: Etc<'_>,
 ) -> std::result::Result<(), (Step, Errno)> {
     setns(netns, CloneFlags::CLONE_NEWNET).map_err(|e| (Step::Setns, e))?;
+    if let Some(uts) = uts {
+        setns(uts, CloneFlags::CLONE_NEWUTS).map_err(|e| (Step::SetnsUts, e))?;
+    }
     if entry == Entry::NetOnly {
         return Ok(());
     }
@@ -164,6 +174,9 @@ pub struct ChildSetup<'a> {
     /// `nslab down`'s back). Off for the commands of `nslab exec --lab/--all`: they outlive
     /// nslab like those of `ip -all netns exec`, and get SIGPIPE as nslab's caller left it.
     pub die_with_parent: bool,
+    /// Start a session of its own (setsid): a lab service, detached from nslab's terminal
+    /// and process group.
+    pub new_session: bool,
 }
 
 /// The spawn path of `run.rs`: the child dies with nslab and, with `ns`, enters it fully.
@@ -174,6 +187,7 @@ pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>) {
             netns: ns,
             entry: Entry::Full,
             die_with_parent: true,
+            new_session: false,
         },
     );
 }
@@ -185,11 +199,13 @@ pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>) {
 pub fn setup_child(command: &mut std::process::Command, setup: ChildSetup<'_>) {
     use std::os::unix::process::CommandExt;
     let die_with_parent = setup.die_with_parent;
+    let new_session = setup.new_session;
     let entry = setup.entry;
     let target = match setup.netns.map(|ns| {
         let fd = open_netns(ns)?;
+        let uts = uts_for(ns, entry);
         let source = CString::new(ns).map_err(|_| Error::Usage("bad name".into()))?;
-        Ok::<_, Error>((fd, source, EtcBinds::list(ns)))
+        Ok::<_, Error>((fd, uts, source, EtcBinds::list(ns)))
     }) {
         None => None,
         Some(Ok(t)) => Some(t),
@@ -208,18 +224,22 @@ pub fn setup_child(command: &mut std::process::Command, setup: ChildSetup<'_>) {
         }
     };
     // SAFETY: between fork and exec the closure makes only plain syscalls (prctl, sigaction,
-    // setns, unshare, mount, umount2, statvfs, write, _exit) on data prepared before the
-    // fork; it neither allocates nor takes a lock.
+    // setsid, setns, unshare, mount, umount2, statvfs, write, _exit) on data prepared before
+    // the fork; it neither allocates nor takes a lock.
     unsafe {
         command.pre_exec(move || {
+            if new_session {
+                let _ = nix::unistd::setsid();
+            }
             if die_with_parent {
                 let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
             } else {
                 // A command of `nslab exec`: SIGPIPE as nslab's caller left it.
                 ignore_sigpipe_as_found();
             }
-            if let Some((fd, source, binds)) = &target {
-                if let Err((step, e)) = enter(fd.as_fd(), source, entry, Etc::Listed(binds)) {
+            if let Some((fd, uts, source, binds)) = &target {
+                let uts = uts.as_ref().map(|u| u.as_fd());
+                if let Err((step, e)) = enter(fd.as_fd(), uts, source, entry, Etc::Listed(binds)) {
                     let e = errno_msg(e).as_bytes();
                     write_stderr(&[b"nslab: ", step.what().as_bytes(), b": ", e, b"\n"]);
                     nix::libc::_exit(255);
@@ -257,7 +277,9 @@ pub fn exec(name: &str, argv: &[OsString], entry: Entry) -> Error {
         Ok(s) => s,
         Err(_) => return Error::Usage("bad namespace name".into()),
     };
-    if let Err((step, e)) = enter(fd.as_fd(), &source, entry, Etc::ReadNow(name)) {
+    let uts = uts_for(name, entry);
+    let uts = uts.as_ref().map(|u| u.as_fd());
+    if let Err((step, e)) = enter(fd.as_fd(), uts, &source, entry, Etc::ReadNow(name)) {
         return Error::Exec {
             message: format!("cannot enter `{name}`: {}: {}", step.what(), errno_msg(e)),
             code: 255,
@@ -276,6 +298,14 @@ pub fn exec(name: &str, argv: &[OsString], entry: Entry) -> Error {
             e => format!("cannot run {shown}: {}", e.desc()),
         },
         code: 1,
+    }
+}
+
+/// The UTS namespace to join with `ns`: the host's, for [`Entry::Full`], if it has one.
+fn uts_for(ns: &str, entry: Entry) -> Option<std::os::fd::OwnedFd> {
+    match entry {
+        Entry::Full => super::uts::open_for(ns),
+        Entry::NoUts | Entry::NetOnly => None,
     }
 }
 

@@ -4,7 +4,9 @@
 //!    (ip-netns(8); iproute2 `lib/namespace.c` `netns_switch`, `lib/exec.c` `cmd_exec`).
 //!    This is the one place the order is written down. The steps, in this order:
 //!    1. open `/run/netns/NAME` (`O_CLOEXEC`: it does not reach the command);
-//!    2. `setns(fd, CLONE_NEWNET)`;
+//!    2. `setns(fd, CLONE_NEWNET)`; then, for [`Entry::Full`], `setns` into the host's UTS
+//!       namespace if a lab gave it one (`/run/nslab/uts/LAB/NAME`, opened with step 1; see
+//!       [`uts`]). `ip netns exec` has no such step: [`Entry::NoUts`] is exactly ip's;
 //!    3. `unshare(CLONE_NEWNS)`: a private mount namespace for what follows;
 //!    4. mount `/` recursively `MS_SLAVE`, so nothing we mount propagates back to the host;
 //!    5. detach `/sys` (`umount2(MNT_DETACH)`) and mount a fresh sysfs (source: NAME), which
@@ -15,7 +17,8 @@
 //!       a failed bind is reported (`Bind SRC -> DST failed: ERR`) and the rest still made;
 //!    7. `execvp` the command (PATH search).
 //!
-//!    [`Entry::NetOnly`] (`--no-mount`) stops after step 2: that is `nsenter --net`.
+//!    [`Entry::NetOnly`] (`--no-mount`) stops after step 2 (without the UTS namespace): that
+//!    is `nsenter --net`.
 //!    [`exec`] does the steps in this process and replaces it; [`setup_child`] /
 //!    [`prepare_child`] do them in a forked child just before exec (run.rs's spawn path),
 //!    with step 1 and the listing of step 6 done in the parent before the fork.
@@ -33,14 +36,19 @@
 //! - [`thread`]: threads inside a namespace (sysctls, sockets);
 //! - [`probe`]: ICMP echo probes;
 //! - [`linkstate`]: making the kernel apply pending link events now;
-//! - [`process`]: the process set-up nslab does first thing in main, undone before exec.
+//! - [`process`]: the process set-up nslab does first thing in main, undone before exec;
+//! - [`uts`]: each lab host's UTS namespace (its hostname), kept under /run/nslab/uts;
+//! - [`supervise`]: the signal handling of a service's supervisor, and its child's set-up;
+//! - [`procs`]: finding and ending the processes in a lab's namespaces.
 
 mod enter;
 mod linkstate;
 mod probe;
 mod process;
 pub mod procs;
+pub mod supervise;
 mod thread;
+pub mod uts;
 
 pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};
 pub use linkstate::sync_links;
@@ -58,6 +66,14 @@ use std::path::{Path, PathBuf};
 pub const NETNS_RUN_DIR: &str = "/run/netns";
 /// Where per-namespace /etc files live.
 pub const NETNS_ETC_DIR: &str = "/etc/netns";
+
+/// nslab's own directory under /run (lab state, the lock, UTS namespaces, service logs);
+/// `NSLAB_STATE_DIR` overrides it.
+pub fn run_dir() -> PathBuf {
+    std::env::var_os("NSLAB_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/nslab"))
+}
 
 /// Names nslab accepts for namespaces and devices: 1–15 bytes, printable, no `/`, no
 /// whitespace, not `.`/`..`, no leading `-`. Returns why not.

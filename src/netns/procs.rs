@@ -311,3 +311,10 @@ pub fn uptime_secs() -> Option<f64> {
         .parse()
         .ok()
 }
+
+/// How long ago process `pid` started, in seconds.
+pub fn age_secs(pid: i32) -> Option<f64> {
+    let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK).ok()??;
+    let started = start_ticks(pid)? as f64 / ticks as f64;
+    Some((uptime_secs()? - started).max(0.0))
+}

@@ -9,10 +9,10 @@
 //! [pub]` deletes. Without `-i IF` the kernel picks the device by a route lookup at run time
 //! (the drop-in does it on the snapshot; a static translation cannot).
 
-use super::super::getopt::{getopt_long, Item, LongOpt};
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op};
 use std::net::Ipv4Addr;
 
@@ -182,15 +182,18 @@ fn die(stderr: String, code: i32) -> Cmd {
 
 /// Parse argv (without argv[0]) as `arp.c`'s `main` does. `prog` is argv[0] as called.
 pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
-    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG);
+    // No long option of arp's stands for a table entry: none is `Item::Long`.
+    let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG, '\u{1}');
     let mut o = Opts::default();
     let mut what = 0;
     let mut warn = String::new();
     let mut family = "inet".to_string();
+    // `-H TYPE` of a hardware type without ARP: refused once all options are read.
+    let mut no_arp_hw: Option<String> = None;
     for item in &p.items {
         match item {
             Item::Error(m) => {
-                return die(format!("{warn}{m}{}{}", text::USAGE, text::HW_LIST), 3);
+                return die(format!("{warn}{m}\n{}{}", text::USAGE, text::HW_LIST), 3);
             }
             Item::Long(..) => {}
             Item::Opt(c, arg) => match c {
@@ -213,6 +216,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         return die(format!("{warn}arp: {a}: unknown address family.\n"), 255);
                     }
                     family = a;
+                    no_arp_hw = None;
                 }
                 'H' | 't' => {
                     let a = arg.clone().unwrap_or_default();
@@ -221,7 +225,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                             if !arpable {
                                 // Checked after all options, but nothing else can fail first.
                                 o.hw_type = Some(u16::MAX);
-                                family = format!("\0hw:{a}");
+                                no_arp_hw = Some(a);
                             } else {
                                 o.hw_type = Some(*t);
                             }
@@ -232,12 +236,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                     }
                 }
                 'i' => {
-                    let d = arg.clone().unwrap_or_default();
-                    o.device = Some(if d.len() > 15 {
-                        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-                    } else {
-                        d
-                    });
+                    o.device = Some(cut15(arg.as_deref().unwrap_or_default()));
                 }
                 'V' => {
                     return Cmd::Fixed(Outcome {
@@ -257,7 +256,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
             },
         }
     }
-    if let Some(hw) = family.strip_prefix("\0hw:") {
+    if let Some(hw) = no_arp_hw {
         return die(
             format!("{warn}arp: {hw}: hardware type without ARP support.\n"),
             255,
@@ -405,11 +404,38 @@ fn fail(stderr: String) -> Outcome {
 }
 
 fn cut15(d: &str) -> String {
-    if d.len() > 15 {
-        String::from_utf8_lossy(&d.as_bytes()[..15]).into_owned()
-    } else {
-        d.to_string()
+    crate::legacy::linux::ifname_shown(d)
+}
+
+/// The words `arp -s` and `arp -d` both take after the host (`temp`, `trail`, `dontpub`,
+/// `auto`, `dev IF`, `netmask M`), applied to the request's flags, device and netmask;
+/// anything else is a usage error.
+fn entry_word<'a>(
+    x: &str,
+    w: &mut impl Iterator<Item = &'a String>,
+    (flags, dev, netmask): (&mut u32, &mut Option<String>, &mut Option<Ipv4Addr>),
+    names: &Names,
+) -> Result<(), Outcome> {
+    match x {
+        "temp" => *flags &= !ATF_PERM,
+        "trail" => *flags |= ATF_USETRAILERS,
+        "dontpub" => *flags |= ATF_DONTPUB,
+        "auto" => *flags |= ATF_MAGIC,
+        "dev" => match w.next() {
+            Some(d) => *dev = Some(cut15(d)),
+            None => return Err(usage_err()),
+        },
+        "netmask" => match w.next() {
+            Some(m) if m == "255.255.255.255" => {}
+            Some(m) => {
+                *netmask = Some(resolve(m, names).map_err(fail)?);
+                *flags |= ATF_NETMASK;
+            }
+            None => return Err(usage_err()),
+        },
+        _ => return Err(usage_err()),
     }
+    Ok(())
 }
 
 /// `arp_set` up to the ioctl.
@@ -424,7 +450,7 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
     };
     if o.use_device {
         return Err(fail(
-            "\0nslab arp: -D (the hardware address of a device) is not supported\n".into(),
+            "nslab arp: -D (the hardware address of a device) is not supported\n".into(),
         ));
     }
     let Some(mac) = in_ether(hw, addr) else {
@@ -439,25 +465,9 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
     };
     while let Some(x) = w.next() {
         match x.as_str() {
-            "temp" => r.flags &= !ATF_PERM,
             "pub" => r.flags |= ATF_PUBL,
             "priv" => r.flags &= !ATF_PUBL,
-            "trail" => r.flags |= ATF_USETRAILERS,
-            "dontpub" => r.flags |= ATF_DONTPUB,
-            "auto" => r.flags |= ATF_MAGIC,
-            "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
-            },
-            "netmask" => match w.next() {
-                Some(m) if m == "255.255.255.255" => {}
-                Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
-                    r.flags |= ATF_NETMASK;
-                }
-                None => return Err(usage_err()),
-            },
-            _ => return Err(usage_err()),
+            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
         }
     }
     Ok(r)
@@ -482,23 +492,7 @@ pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outc
         match x.as_str() {
             "pub" => r.which |= 1,
             "priv" => r.which |= 2,
-            "temp" => r.flags &= !ATF_PERM,
-            "trail" => r.flags |= ATF_USETRAILERS,
-            "dontpub" => r.flags |= ATF_DONTPUB,
-            "auto" => r.flags |= ATF_MAGIC,
-            "dev" => match w.next() {
-                Some(d) => r.dev = Some(cut15(d)),
-                None => return Err(usage_err()),
-            },
-            "netmask" => match w.next() {
-                Some(m) if m == "255.255.255.255" => {}
-                Some(m) => {
-                    r.netmask = Some(resolve(m, names).map_err(fail)?);
-                    r.flags |= ATF_NETMASK;
-                }
-                None => return Err(usage_err()),
-            },
-            _ => return Err(usage_err()),
+            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
         }
     }
     if r.which == 0 {
@@ -569,11 +563,7 @@ fn first_line(o: &Outcome) -> String {
     } else {
         &o.stderr
     };
-    t.lines()
-        .next()
-        .unwrap_or("arp: usage")
-        .trim_start_matches('\0')
-        .to_string()
+    t.lines().next().unwrap_or("arp: usage").to_string()
 }
 
 /// Parse argv (without argv[0]) into the flat view, with numeric names only.

@@ -5,7 +5,7 @@
 //! becomes `name` (`null` for `?`), `address`, `hwtype`, `hwaddress`, `iface`, `permanent`
 //! (incomplete entries: `hwtype`/`hwaddress` `null`).
 
-use super::super::route::json::{simple_table, to_json, Row};
+use crate::legacy::jc::{simple_table, to_json, Row};
 use serde_json::Value;
 
 /// The text of one `arp` display as jc reads it.

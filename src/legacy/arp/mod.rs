@@ -17,7 +17,7 @@ pub use grammar::{parse, parse_cmd, Cmd, Invocation, Opts};
 use super::ifconfig::Outcome;
 use super::names::Names;
 use super::route::fib;
-use crate::backend::{Backend, Iproute2};
+use super::{stdio, Refusal};
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
 use crate::model::{Neigh, Snapshot};
@@ -51,13 +51,7 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     }
 }
 
-/// What a run writes to and changes through.
-pub struct Ctx<'a> {
-    pub backend: &'a mut dyn Backend,
-    pub names: Names,
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-}
+pub use super::Ctx;
 
 /// The ARPHRD type of a link, from `ip`'s `link_type`.
 pub fn hw_type(link_type: &str) -> u16 {
@@ -235,28 +229,23 @@ pub fn plan_del(
     }
 }
 
-fn errno_text(e: &Error) -> String {
-    super::route::errno_text(e).replace("nslab route", "nslab arp")
-}
-
 /// Apply the Ops of a planned request; the strerror text on failure.
 fn apply(
     ctx: &mut Ctx<'_>,
     ops: std::result::Result<Vec<Op>, &'static str>,
-) -> std::result::Result<(), String> {
-    let ops = ops.map_err(str::to_string)?;
-    ctx.backend.apply(&ops).map_err(|e| errno_text(&e))
+) -> std::result::Result<(), Refusal> {
+    let ops = ops.map_err(|t| Refusal::Errno(t.to_string()))?;
+    ctx.backend
+        .apply(&ops)
+        .map_err(|e| super::route::errno_text(&e, "arp"))
 }
 
 fn say(w: &mut dyn Write, s: &str) -> Result<()> {
     w.write_all(s.as_bytes()).map_err(stdio)
 }
 
-fn perror(ctx: &mut Ctx<'_>, what: &str, msg: &str) -> Result<()> {
-    match msg.strip_prefix('\0') {
-        Some(own) => say(ctx.err, &format!("{own}\n")),
-        None => say(ctx.err, &format!("{what}: {msg}\n")),
-    }
+fn perror(ctx: &mut Ctx<'_>, what: &str, refusal: &Refusal) -> Result<()> {
+    say(ctx.err, &refusal.line(what))
 }
 
 /// `arp_set`: 0 or -1.
@@ -265,7 +254,7 @@ fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
         Ok(r) => r,
         Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
-            say(ctx.err, out.stderr.trim_start_matches('\0'))?;
+            say(ctx.err, &out.stderr)?;
             return Ok(-1);
         }
     };
@@ -299,7 +288,7 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
     };
     let snap = ctx.backend.snapshot(None)?;
     let neigh = ctx.backend.neighbours(None)?;
-    let missing = |m: &str| m == ENXIO || m == ENOENT;
+    let missing = |m: &Refusal| m.is_errno(ENXIO) || m.is_errno(ENOENT);
     let mut try_pub = r.which & 1 != 0;
     if r.which & 2 != 0 {
         if o.verbose {
@@ -424,36 +413,7 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
     }
 }
 
-fn stdio(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
-}
-
 /// The `arp` personality (`args[0]`: the name it was called by).
 pub fn main(args: Vec<OsString>) -> Result<()> {
-    let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
-        Some(p) if !p.ends_with("nslab") => p,
-        _ => "arp".to_string(),
-    };
-    let args: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let mut backend = Iproute2;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    let mut ctx = Ctx {
-        backend: &mut backend,
-        names: Names::system(),
-        out: &mut out,
-        err: &mut err,
-    };
-    let code = run(&mut ctx, &prog, &args)?;
-    ctx.out.flush().map_err(stdio)?;
-    match code {
-        0 => Ok(()),
-        code => Err(Error::Legacy { code }),
-    }
+    super::main_with(args, "arp", run)
 }

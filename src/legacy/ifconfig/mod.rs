@@ -12,8 +12,9 @@ pub mod set;
 pub mod show;
 pub mod usage;
 
+use super::stdio;
 use crate::backend::{Backend, Iproute2};
-use crate::error::{Error, Result};
+use crate::error::Result;
 pub use crate::legacy::dialect::Dialect;
 use std::ffi::OsString;
 use std::io::Write;
@@ -175,17 +176,9 @@ pub fn run(ctx: &mut Ctx<'_>, inv: &Invocation) -> Result<i32> {
     }
 }
 
-fn stdio(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
-}
-
 /// The `ifconfig` personality.
 pub fn main(args: Vec<OsString>) -> Result<()> {
-    let args: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let (_, args) = super::called(&args, "ifconfig");
     let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
@@ -202,10 +195,7 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
     };
     let code = run(&mut ctx, &inv)?;
     ctx.out.flush().map_err(stdio)?;
-    match code {
-        0 => Ok(()),
-        code => Err(Error::Legacy { code }),
-    }
+    super::exit(code)
 }
 
 #[cfg(test)]

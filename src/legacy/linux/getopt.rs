@@ -1,5 +1,5 @@
 //! GNU `getopt_long` as glibc implements it, for the drop-ins whose option handling is
-//! getopt's (netstat): argv is permuted (options may follow operands, `--` ends them), short
+//! getopt's (netstat, route, arp): argv is permuted (options may follow operands, `--` ends them), short
 //! options cluster (`-tulpn`) and take their argument attached or from the next word, long
 //! options may be abbreviated to any unambiguous prefix (an exact match wins; prefixes of
 //! options that do the same thing are not ambiguous), and errors carry glibc's exact texts.
@@ -28,6 +28,14 @@ pub enum Item {
     Error(String),
 }
 
+/// What a whole scan gives: the options in argv order, and the operands (non-options, and
+/// everything after `--`) in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub items: Vec<Item>,
+    pub operands: Vec<String>,
+}
+
 /// Parse `args` (argv without argv[0]) with `shorts` (getopt's optstring: a letter, `:` after
 /// it when it takes an argument) and `longs`. `prog` prefixes error messages (argv[0]).
 /// `long_code` is the `val` that marks table-indexed long options ([`Item::Long`]).
@@ -37,7 +45,7 @@ pub fn getopt_long(
     shorts: &str,
     longs: &[LongOpt],
     long_code: char,
-) -> Vec<Item> {
+) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         if c == ':' {
             return None;
@@ -46,11 +54,13 @@ pub fn getopt_long(
         Some(shorts[i + c.len_utf8()..].starts_with(':'))
     };
     let mut items = Vec::new();
+    let mut operands = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         i += 1;
         if a == "--" {
+            operands.extend(args[i..].iter().cloned());
             break;
         }
         if let Some(body) = a.strip_prefix("--") {
@@ -108,7 +118,8 @@ pub fn getopt_long(
             continue;
         }
         if a.len() < 2 || !a.starts_with('-') {
-            continue; // an operand: permuted to the end, never an option
+            operands.push(a.clone()); // permuted to the end, never an option
+            continue;
         }
         let cluster: Vec<char> = a[1..].chars().collect();
         let mut k = 0;
@@ -134,7 +145,7 @@ pub fn getopt_long(
             }
         }
     }
-    items
+    Parsed { items, operands }
 }
 
 /// glibc's lookup: an exact name first; else the first prefix match, ambiguous when a later
@@ -199,7 +210,21 @@ mod tests {
 
     fn run(words: &[&str]) -> Vec<Item> {
         let args: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        getopt_long("netstat", &args, "A:it", LONGS, '\u{1}')
+        getopt_long("netstat", &args, "A:it", LONGS, '\u{1}').items
+    }
+
+    #[test]
+    fn operands_are_kept_in_order_and_after_the_double_dash() {
+        let args: Vec<String> = ["add", "-tAinet6", "x", "--", "-i"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let p = getopt_long("route", &args, "A:it", LONGS, '\u{1}');
+        assert_eq!(
+            p.items,
+            vec![Item::Opt('t', None), Item::Opt('A', Some("inet6".into()))]
+        );
+        assert_eq!(p.operands, ["add", "x", "-i"]);
     }
 
     #[test]

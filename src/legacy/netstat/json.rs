@@ -238,21 +238,11 @@ const INTS: &[&str] = &[
     "0_win",
 ];
 
-/// jc `convert_to_int`: keep digits, `-` and `.`, then int, else int(float), else null.
+/// jc `convert_to_int` of a string value; other values as they are.
 fn to_int(v: &Value) -> Value {
-    let Value::String(s) = v else {
-        return v.clone();
-    };
-    let kept: String = s
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '-' || *c == '.')
-        .collect();
-    if let Ok(i) = kept.parse::<i64>() {
-        return Value::from(i);
-    }
-    match kept.parse::<f64>() {
-        Ok(f) if f.is_finite() => Value::from(f.trunc() as i64),
-        _ => Value::Null,
+    match v {
+        Value::String(s) => crate::legacy::jc::convert_to_int(s),
+        v => v.clone(),
     }
 }
 
@@ -305,25 +295,10 @@ fn post(row: Row) -> Value {
         }
     }
     if let Some(Value::String(flags)) = m.get("route_flags").cloned() {
-        let pretty: Vec<Value> = flags
-            .chars()
-            .filter_map(|c| {
-                Some(match c {
-                    'U' => "UP",
-                    'H' => "HOST",
-                    'G' => "GATEWAY",
-                    'R' => "REINSTATE",
-                    'D' => "DYNAMIC",
-                    'M' => "MODIFIED",
-                    'A' => "ADDRCONF",
-                    'C' => "CACHE",
-                    '!' => "REJECT",
-                    _ => return None,
-                })
-            })
-            .map(|s| Value::String(s.into()))
-            .collect();
-        m.insert("route_flags_pretty".into(), Value::Array(pretty));
+        m.insert(
+            "route_flags_pretty".into(),
+            crate::legacy::jc::flags_pretty(&flags),
+        );
     }
     let keys: Vec<String> = m.keys().cloned().collect();
     for k in keys {

@@ -18,6 +18,7 @@ use crate::legacy::ifconfig::{Outcome, ShowArgs};
 use crate::legacy::linux;
 use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::legacy::linux::nss::Names;
+use crate::legacy::route::grammar::AFTRANS;
 use crate::model::Snapshot;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -243,26 +244,6 @@ const LONGS: &[LongOpt] = &[
 /// is past it and only complains.
 const AFTRANS_CNT: usize = 12;
 
-/// net-tools' family aliases: (alias, family name).
-const AFTRANS: &[(&str, &str)] = &[
-    ("ax25", "ax25"),
-    ("ip", "inet"),
-    ("ip6", "inet6"),
-    ("ipx", "ipx"),
-    ("rose", "rose"),
-    ("appletalk", "ddp"),
-    ("netrom", "netrom"),
-    ("inet", "inet"),
-    ("inet6", "inet6"),
-    ("ddp", "ddp"),
-    ("unix", "unix"),
-    ("tcpip", "inet"),
-    ("econet", "ec"),
-    ("x25", "x25"),
-    ("ash", "ash"),
-    ("bluetooth", "bluetooth"),
-];
-
 fn fixed(stdout: &str, stderr: &str, code: i32) -> Invocation {
     Invocation::Fixed(Outcome {
         stdout: stdout.into(),
@@ -330,7 +311,7 @@ pub fn parse(argv: &[String]) -> Invocation {
             args.push(a.clone());
         }
     }
-    for item in getopt_long(prog, &args, SHORTS, LONGS, FAMILY) {
+    for item in getopt_long(prog, &args, SHORTS, LONGS, FAMILY).items {
         let c = match item {
             Item::Error(m) => return usage_error(&m),
             Item::Long(i, _) => {

@@ -35,7 +35,7 @@ pub fn scope_of(r: &Route) -> u8 {
 
 /// An IPv4 route's prefix: (network, length).
 pub fn prefix4(r: &Route) -> Option<(u32, u32)> {
-    if r.dst.contains(':') {
+    if r.ipv6 {
         return None;
     }
     let (a, len) = match r.dst.as_str() {
@@ -148,6 +148,7 @@ mod tests {
             advmss: None,
             window: None,
             rtt: None,
+            ipv6: dst.contains(':'),
         }
     }
 

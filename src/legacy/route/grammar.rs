@@ -20,11 +20,11 @@
 //! * routes made through the ioctl are `proto boot`; the ioctl delete matches any protocol
 //!   but only unicast routes (unless `reject`), so the `ip` form says `unicast`.
 
-use super::super::getopt::{getopt_long, Item, LongOpt};
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
 use crate::legacy::ifconfig::set::grammar::inet_aton;
+use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op, RouteSpec};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -113,8 +113,9 @@ pub enum Verb {
     Flush,
 }
 
-/// The address family aliases `-A` and `--FAMILY` take, and the family each names.
-const AFTRANS: &[(&str, &str)] = &[
+/// The address family aliases `-A` and `--FAMILY` take, and the family each names
+/// (net-tools' `aftrans`, which netstat reads too).
+pub const AFTRANS: &[(&str, &str)] = &[
     ("ax25", "ax25"),
     ("ip", "inet"),
     ("ip6", "inet6"),
@@ -201,7 +202,8 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
             _ => a.clone(),
         })
         .collect();
-    let p = getopt_long(prog, &args, "A:eCFhnN64Vv?", &long_opts());
+    let longs = long_opts();
+    let p = getopt_long(prog, &args, "A:eCFhnN64Vv?", &longs, AF);
     let mut o = Opts::default();
     let mut opt_e = 1u32;
     let mut help = 0;
@@ -217,6 +219,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
         let r = match item {
             Item::Error(m) => {
                 err.push_str(m);
+                err.push('\n');
                 help += 1;
                 Ok(())
             }
@@ -254,7 +257,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                     Ok(())
                 }
             },
-            Item::Long(name, _) => aftrans(&mut o.families, name),
+            Item::Long(k, _) => aftrans(&mut o.families, longs[*k].name),
         };
         if let Err(m) = r {
             err.push_str(&m);

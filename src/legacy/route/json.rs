@@ -4,87 +4,8 @@
 //! `null`), and `flags_pretty`, the flag letters jc knows spelled out. The table printed is
 //! the one the same options print, so every layout (`-e`, `-ee`, `-6`) has its own keys.
 
+use crate::legacy::jc::{convert_to_int, flags_pretty, get, set, simple_table, to_json, Row};
 use serde_json::Value;
-
-/// A JSON object with its keys in order (jc's key order is the header's).
-pub type Row = Vec<(String, Value)>;
-
-/// Serialize rows as a compact JSON list of objects, keys in order, with a newline.
-pub fn to_json(rows: &[Row]) -> String {
-    let mut s = String::from("[");
-    for (i, r) in rows.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push('{');
-        for (j, (k, v)) in r.iter().enumerate() {
-            if j > 0 {
-                s.push(',');
-            }
-            s.push_str(&serde_json::to_string(k).expect("a string serializes"));
-            s.push(':');
-            s.push_str(&v.to_string());
-        }
-        s.push('}');
-    }
-    s.push_str("]\n");
-    s
-}
-
-fn set(row: &mut Row, key: &str, v: Value) {
-    match row.iter_mut().find(|(k, _)| k == key) {
-        Some(e) => e.1 = v,
-        None => row.push((key.to_string(), v)),
-    }
-}
-
-fn get<'a>(row: &'a Row, key: &str) -> Option<&'a Value> {
-    row.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-/// jc's `convert_to_int`: keep digits, `-` and `.`, then read an integer (or a float,
-/// truncated); anything else is `null`.
-pub fn convert_to_int(s: &str) -> Value {
-    let kept: String = s
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '-' || *c == '.')
-        .collect();
-    if let Ok(i) = kept.parse::<i64>() {
-        return Value::from(i);
-    }
-    match kept.parse::<f64>() {
-        Ok(f) if f.is_finite() => Value::from(f.trunc() as i64),
-        _ => Value::Null,
-    }
-}
-
-/// jc's `simple_table_parse`: the first line names the columns; each later line is split
-/// on white space into at most that many fields.
-pub fn simple_table(lines: &[String]) -> Vec<Row> {
-    let Some((head, rows)) = lines.split_first() else {
-        return vec![];
-    };
-    let keys: Vec<&str> = head.split_whitespace().collect();
-    rows.iter()
-        .map(|l| {
-            let mut fields: Vec<String> = Vec::new();
-            let mut rest = l.trim_start();
-            while !rest.is_empty() {
-                if fields.len() + 1 == keys.len() {
-                    fields.push(rest.trim_end().to_string());
-                    break;
-                }
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                fields.push(rest[..end].to_string());
-                rest = rest[end..].trim_start();
-            }
-            keys.iter()
-                .zip(fields)
-                .map(|(k, v)| (k.to_string(), Value::from(v)))
-                .collect()
-        })
-        .collect()
-}
 
 /// The text of one `route` display (title line first) as jc reads it.
 pub fn from_text(text: &str) -> String {
@@ -108,25 +29,8 @@ pub fn from_text(text: &str) -> String {
                 }
             }
             if let Some(Value::String(f)) = get(&row, "flags") {
-                let pretty: Vec<Value> = f
-                    .chars()
-                    .filter_map(|c| {
-                        Some(match c {
-                            'U' => "UP",
-                            'H' => "HOST",
-                            'G' => "GATEWAY",
-                            'R' => "REINSTATE",
-                            'D' => "DYNAMIC",
-                            'M' => "MODIFIED",
-                            'A' => "ADDRCONF",
-                            'C' => "CACHE",
-                            '!' => "REJECT",
-                            _ => return None,
-                        })
-                    })
-                    .map(Value::from)
-                    .collect();
-                set(&mut row, "flags_pretty", Value::Array(pretty));
+                let pretty = flags_pretty(f);
+                set(&mut row, "flags_pretty", pretty);
             }
             list.push(row);
         }

@@ -15,23 +15,19 @@ pub use grammar::{parse, parse_cmd, Change, Cmd, Family, Invocation, Opts, Verb}
 
 use super::ifconfig::Outcome;
 use super::names::Names;
-use crate::backend::{Backend, Iproute2};
+use super::{stdio, Refusal};
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::legacy::dialect::Dialect;
 use crate::model::Snapshot;
 use crate::op::Op;
 use std::ffi::OsString;
-use std::io::Write;
 use std::net::Ipv4Addr;
 
 /// The kernel's view of a device word: its first 15 bytes (IFNAMSIZ - 1), the device before
 /// any `:`, and the whole (cut) word when it names an alias.
 pub fn kernel_dev_name(word: &str) -> (String, Option<String>) {
-    let cut = if word.len() > 15 {
-        String::from_utf8_lossy(&word.as_bytes()[..15]).into_owned()
-    } else {
-        word.to_string()
-    };
+    let cut = crate::legacy::linux::ifname(word);
     match cut.split_once(':') {
         Some((base, _)) => (base.to_string(), Some(cut.clone())),
         None => (cut, None),
@@ -161,29 +157,26 @@ pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
     }
 }
 
-/// What a change run needs.
-pub struct Ctx<'a> {
-    pub backend: &'a mut dyn Backend,
-    pub names: Names,
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-}
+pub use super::Ctx;
 
-/// The failure of an `ip` command as the ioctl's strerror text.
-pub fn errno_text(e: &Error) -> String {
+/// The failure of an `ip` command as the ioctl's strerror text; `tool` names nslab's own
+/// message when no errno stands for it.
+pub fn errno_text(e: &Error, tool: &str) -> Refusal {
+    let own = || Refusal::Line(format!("nslab {tool}: {e}"));
+    let errno = |t: &str| Refusal::Errno(t.to_string());
     let Error::Command { stderr, .. } = e else {
-        return format!("\0nslab route: {e}");
+        return own();
     };
     for line in stderr.lines() {
         if let Some(t) = line.strip_prefix("RTNETLINK answers: ") {
-            return t.trim().to_string();
+            return errno(t.trim());
         }
         if line.starts_with("Cannot find device") {
-            return fib::ENODEV.into();
+            return errno(fib::ENODEV);
         }
         if let Some(m) = line.strip_prefix("Error: ") {
             let m = m.to_ascii_lowercase();
-            return if m.contains("invalid gateway") {
+            return errno(if m.contains("invalid gateway") {
                 fib::ENETUNREACH
             } else if m.contains("not up") {
                 fib::ENETDOWN
@@ -191,16 +184,16 @@ pub fn errno_text(e: &Error) -> String {
                 "File exists"
             } else {
                 fib::EINVAL
-            }
-            .into();
+            });
         }
     }
-    format!("\0nslab route: {e}")
+    own()
 }
 
 /// The Op for a change, decided on the current state the way the ioctl decides it; `Err`:
-/// the strerror text of the refusal (nothing changes).
-pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
+/// the refusal as the ioctl reports it (nothing changes).
+pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, Refusal> {
+    let errno = |t: &str| Refusal::Errno(t.to_string());
     let mut op = c.op(&None).expect("a route change has an Op");
     let (Op::PrependRoute { route, .. } | Op::DelRoute { route, .. }) = &mut op else {
         unreachable!("route changes are route Ops")
@@ -209,14 +202,14 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
         if let Some(d) = &c.dev {
             let (name, _) = kernel_dev_name(d);
             if snap.link(&name).is_none() {
-                return Err("\u{1}SIOGIFINDEX: No such device".into());
+                return Err(Refusal::Line("SIOGIFINDEX: No such device".into()));
             }
             route.dev = Some(name);
         }
         return Ok(op);
     }
     if c.bad_mask {
-        return Err(fib::EINVAL.into());
+        return Err(errno(fib::EINVAL));
     }
     if c.reject {
         return Ok(op);
@@ -224,7 +217,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
     if let Some(d) = &c.dev {
         let (base, label) = kernel_dev_name(d);
         let Some(link) = snap.link(&base) else {
-            return Err(fib::ENODEV.into());
+            return Err(errno(fib::ENODEV));
         };
         if let Some(label) = label {
             let Some(a) = link
@@ -232,7 +225,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
                 .iter()
                 .find(|a| a.is_ipv4() && a.label.as_deref() == Some(&label))
             else {
-                return Err(fib::ENODEV.into());
+                return Err(errno(fib::ENODEV));
             };
             route.src = Some(a.local.to_string());
         }
@@ -242,7 +235,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
     if c.gw.is_some() && gw.is_none() {
         route.via = None;
         if c.add {
-            return Err(fib::EINVAL.into());
+            return Err(errno(fib::EINVAL));
         }
     }
     let unicast_gw = gw.is_some_and(|g| fib::is_unicast(snap, g));
@@ -253,7 +246,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, String> {
             route.scope = Some("link".into());
             fib::SCOPE_LINK
         };
-        fib::check_nexthop(snap, gw, route.dev.as_deref(), scope).map_err(str::to_string)?;
+        fib::check_nexthop(snap, gw, route.dev.as_deref(), scope).map_err(errno)?;
     } else if unicast_gw {
         route.scope = Some("global".into());
     }
@@ -267,16 +260,13 @@ fn change(ctx: &mut Ctx<'_>, c: &Change) -> Result<i32> {
     let msg = match plan(c, &snap) {
         Ok(op) => match ctx.backend.apply(std::slice::from_ref(&op)) {
             Ok(()) => return Ok(0),
-            Err(e) => errno_text(&e),
+            Err(e) => errno_text(&e, "route"),
         },
         Err(m) => m,
     };
-    let line = match (msg.strip_prefix('\0'), msg.strip_prefix('\u{1}')) {
-        (Some(own), _) => format!("{own}\n"),
-        (None, Some(whole)) => format!("{whole}\n"),
-        (None, None) => format!("{what}: {msg}\n"),
-    };
-    ctx.err.write_all(line.as_bytes()).map_err(stdio)?;
+    ctx.err
+        .write_all(msg.line(what).as_bytes())
+        .map_err(stdio)?;
     Ok(text::E_SOCK)
 }
 
@@ -324,35 +314,8 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
     Ok(o.code)
 }
 
-fn stdio(e: std::io::Error) -> Error {
-    Error::io("<stdout>", e)
-}
-
 /// The `route` personality. `args[0]` is the name it was called by (`route`, a path, or
 /// `nslab` for `nslab route …`, which glibc's messages then call `route`).
 pub fn main(args: Vec<OsString>) -> Result<()> {
-    let prog = match args.first().map(|a| a.to_string_lossy().into_owned()) {
-        Some(p) if !p.ends_with("nslab") => p,
-        _ => "route".to_string(),
-    };
-    let args: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let mut backend = Iproute2;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
-    let mut ctx = Ctx {
-        backend: &mut backend,
-        names: Names::system(),
-        out: &mut out,
-        err: &mut err,
-    };
-    match run(&mut ctx, &prog, &args)? {
-        0 => Ok(()),
-        code => Err(Error::Legacy { code }),
-    }
+    super::main_with(args, "route", run)
 }

@@ -50,7 +50,7 @@ pub struct Fib4Row {
 pub fn fib4_rows(routes: &[Route]) -> Vec<Fib4Row> {
     routes
         .iter()
-        .filter(|r| r.table == "main" && !r.dst.contains(':'))
+        .filter(|r| r.table == "main" && !r.ipv6)
         .filter(|r| r.kind != "broadcast" && r.kind != "multicast")
         .filter_map(|r| {
             let (dst, len) = match r.dst.as_str() {
@@ -97,10 +97,7 @@ pub fn fib4_rows(routes: &[Route]) -> Vec<Fib4Row> {
 
 /// At most 15 bytes (net-tools cuts names with `buf[15] = '\0'`).
 fn cut15(s: String) -> String {
-    if s.len() <= 15 {
-        return s;
-    }
-    String::from_utf8_lossy(&s.as_bytes()[..15]).into_owned()
+    crate::legacy::linux::ifname_shown(&s)
 }
 
 /// The flag letters of an IPv4 route (`!` replaces what came before it).
@@ -334,7 +331,25 @@ mod tests {
             advmss: None,
             window: None,
             rtt: None,
+            ipv6: dst.contains(':'),
         }
+    }
+
+    #[test]
+    fn ipv6_default_routes_are_not_in_the_ipv4_table() {
+        // What `ip -j route show table all` prints for both families' default routes.
+        let doc = r#"[{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]},
+            {"dst":"default","gateway":"fd00::1","dev":"eth0","metric":1024,"flags":[],"pref":"medium"},
+            {"dst":"default","dev":"eth1","metric":1024,"flags":[],"pref":"medium"}]"#;
+        let wire: Vec<crate::backend::ipjson::WireRoute> = serde_json::from_str(doc).unwrap();
+        let routes: Vec<Route> = wire.into_iter().map(Route::from).collect();
+        assert_eq!(
+            routes.iter().map(|r| r.ipv6).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        let rows = fib4_rows(&routes);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].gateway, Ipv4Addr::new(192, 0, 2, 1));
     }
 
     #[test]
