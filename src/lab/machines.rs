@@ -175,6 +175,22 @@ fn parts(lab: &Lab) -> Vec<(&Machine, Lab)> {
         .collect()
 }
 
+/// The machines that hold hosts of the lab, in declaration order.
+fn hosting(lab: &Lab) -> Vec<&Machine> {
+    lab.machines
+        .iter()
+        .filter(|m| !lab.part(&m.name).hosts.is_empty())
+        .collect()
+}
+
+/// What a machine's nslab printed as JSON (`what`: the command, for the error).
+fn parsed<T: serde::de::DeserializeOwned>(m: &Machine, what: &str, out: &str) -> Result<T> {
+    serde_json::from_str(out).map_err(|e| Error::Parse {
+        what: format!("nslab {what} on machine `{}`", m.name),
+        message: e.to_string(),
+    })
+}
+
 /// Run `each` for every machine at once: the remote ones on threads, the local one (which
 /// needs the backend) on this thread. Results in the order of `machines`.
 fn on_each<T: Send>(
@@ -273,10 +289,7 @@ fn down_all(
                 &["down", "--part", "--json", "--grace", &secs, &lab.name],
                 None,
             )?;
-            let v: serde_json::Value = serde_json::from_str(&out).map_err(|e| Error::Parse {
-                what: format!("nslab down on machine `{}`", m.name),
-                message: e.to_string(),
-            })?;
+            let v: serde_json::Value = parsed(m, "down", &out)?;
             Ok(v["was_up"] == true)
         },
     );
@@ -316,12 +329,7 @@ pub fn check(
     backend: &mut dyn Backend,
 ) -> Result<Report> {
     let start = Instant::now();
-    let parts = parts(lab);
-    let machines: Vec<&Machine> = parts
-        .iter()
-        .filter(|(_, p)| !p.hosts.is_empty())
-        .map(|(m, _)| *m)
-        .collect();
+    let machines = hosting(lab);
     let json = serde_json::to_string(lab).expect("lab serializes");
     let timeout_ms = timeout.as_millis().to_string();
     let results = on_each(
@@ -342,10 +350,7 @@ pub fn check(
             }
             args.push("-");
             let out = remote(m, &args, Some(json.clone()))?;
-            serde_json::from_str::<Report>(&out).map_err(|e| Error::Parse {
-                what: format!("nslab check on machine `{}`", m.name),
-                message: e.to_string(),
-            })
+            parsed::<Report>(m, "check", &out)
         },
     );
     let hosts = lab.host_names();
@@ -402,10 +407,7 @@ pub fn status_of(lab: &Lab, m: &Machine) -> Result<(bool, Vec<(String, bool)>)> 
         ));
     }
     let out = remote(m, &["status", "--json"], None)?;
-    let v: serde_json::Value = serde_json::from_str(&out).map_err(|e| Error::Parse {
-        what: format!("nslab status on machine `{}`", m.name),
-        message: e.to_string(),
-    })?;
+    let v: serde_json::Value = parsed(m, "status", &out)?;
     let entry = v["labs"]
         .as_array()
         .and_then(|labs| labs.iter().find(|l| l["name"] == lab.name.as_str()));
@@ -428,12 +430,7 @@ pub fn show(
     lab: &Lab,
     backend: &mut dyn Backend,
 ) -> Result<Vec<(String, Vec<crate::show::NsView>)>> {
-    let parts = parts(lab);
-    let machines: Vec<&Machine> = parts
-        .iter()
-        .filter(|(_, p)| !p.hosts.is_empty())
-        .map(|(m, _)| *m)
-        .collect();
+    let machines = hosting(lab);
     let results = on_each(
         &machines,
         backend,
@@ -452,12 +449,7 @@ pub fn show(
             struct Shown {
                 namespaces: Vec<crate::show::NsView>,
             }
-            serde_json::from_str::<Shown>(&out)
-                .map(|s| s.namespaces)
-                .map_err(|e| Error::Parse {
-                    what: format!("nslab show on machine `{}`", m.name),
-                    message: e.to_string(),
-                })
+            parsed::<Shown>(m, "show", &out).map(|s| s.namespaces)
         },
     );
     machines
