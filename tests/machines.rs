@@ -516,3 +516,53 @@ fn a_machine_whose_nslab_is_killed_mid_up_is_cleaned_from_its_state() {
         "ns3's command survived"
     );
 }
+
+#[test]
+fn a_local_machine_builds_its_part_in_process_beside_the_remote_ones() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    // Machine L is this box: two hosts linked to each other only (a tunnel from here would
+    // need an underlay address in the root namespace, which tests never add).
+    let (x1, x2) = (unique("x"), unique("x"));
+    let (name, file) = example_lab(&sim, |t| {
+        let local = format!(
+            "[[machines]]\nname = \"L\"\nssh = \"local\"\nunderlay = \"10.251.0.99\"\n\
+             [[hosts]]\nname = \"{x1}\"\n[[hosts]]\nname = \"{x2}\"\n\
+             [[links]]\na = {{ host = \"{x1}\", name = \"eth0\", addrs = [\"10.9.9.1/24\"] }}\n\
+             b = {{ host = \"{x2}\", name = \"eth0\", addrs = [\"10.9.9.2/24\"] }}\n"
+        );
+        // Hosts without `machine` go to L: the example's all say.
+        t.replacen("\n[[machines]]", &format!("\n{local}[[machines]]"), 1)
+    });
+    let guard = Downed(&sim, name.clone());
+    ok(&sim.nslab(&["up", &file]));
+    // L's part is an ordinary lab here: its state in the driver's state directory, its
+    // namespaces beside this box's others.
+    assert!(sim.state.join(format!("{name}.json")).exists());
+    let here = common::netns_list();
+    assert!(here.contains(&x1) && here.contains(&x2), "{here:?}");
+    let report = ok(&sim.nslab(&["check", &name, "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 6 * 5);
+    // 12 pairs among ns1..ns4 and 2 between x1 and x2 reach; the two subnets do not meet.
+    let reached = pairs.iter().filter(|p| p["reached"] == true).count();
+    assert_eq!(reached, 14, "{report}");
+    assert_eq!(v["ok"], true, "{report}");
+    ok(&sim.nslab(&["down", &name]));
+    let here = common::netns_list();
+    assert!(!here.contains(&x1) && !here.contains(&x2), "{here:?}");
+    drop(guard);
+    sim.assert_clean();
+}
+
+/// Takes a lab down through the simulated machines when dropped (a failed assertion too).
+struct Downed<'a>(&'a Sim, String);
+
+impl Drop for Downed<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.nslab(&["down", &self.1]);
+    }
+}

@@ -87,40 +87,38 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
                 up: true,
             });
         }
-        {
-            for e in lab.ends() {
-                if &lab.endpoint_ns(e) != ns {
-                    continue;
-                }
-                if let Some(mac) = &e.mac {
-                    config.push(Op::SetMac {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        mac: mac.clone(),
-                    });
-                }
-                if let Some(mtu) = e.mtu {
-                    config.push(Op::SetMtu {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        mtu,
-                    });
-                }
-                if let Some(b) = &e.bridge {
-                    config.push(Op::SetMaster {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        master: Some(b.clone()),
-                    });
-                }
-                config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
-                if e.up {
-                    ups.push(Op::SetUp {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        up: true,
-                    });
-                }
+        for e in lab.ends() {
+            if &lab.endpoint_ns(e) != ns {
+                continue;
+            }
+            if let Some(mac) = &e.mac {
+                config.push(Op::SetMac {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    mac: mac.clone(),
+                });
+            }
+            if let Some(mtu) = e.mtu {
+                config.push(Op::SetMtu {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    mtu,
+                });
+            }
+            if let Some(b) = &e.bridge {
+                config.push(Op::SetMaster {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    master: Some(b.clone()),
+                });
+            }
+            config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
+            if e.up {
+                ups.push(Op::SetUp {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    up: true,
+                });
             }
         }
         if let Some(name) = ns {
