@@ -90,7 +90,8 @@ pub enum Error {
     #[error("machine `{machine}`: {message}")]
     Machine { machine: String, message: String },
 
-    /// nslab could not be started on a machine (no ssh here, no nslab there): nothing ran.
+    /// nslab could not be started on a machine (no ssh here, no nslab there), or refused
+    /// there before any change (its exit 2): nothing changed on that machine.
     #[error("machine `{machine}`: {message}")]
     NotStarted { machine: String, message: String },
 

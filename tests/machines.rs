@@ -566,3 +566,25 @@ impl Drop for Downed<'_> {
         let _ = self.0.nslab(&["down", &self.1]);
     }
 }
+
+#[test]
+fn a_machine_that_refuses_the_lab_is_left_as_it_was() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let sim = Sim::up(&["A", "B"]);
+    let (_, file) = example_lab(&sim, |t| t);
+    // B already has a namespace `ns3`: B's nslab refuses before any change (exit 2), A's
+    // part is taken down again, and B's `ns3` is not touched.
+    sim.on("B", "ip netns add ns3");
+    let out = sim.nslab(&["up", &file]);
+    assert!(!out.status.success(), "up succeeded");
+    let err = stderr(&out);
+    assert!(
+        err.contains("machine `B`: ") && err.contains("namespace `ns3` already exists"),
+        "{err}"
+    );
+    assert_eq!(sim.on("B", "ip netns list"), "ns3\n");
+    sim.on("B", "ip netns del ns3");
+    sim.assert_clean();
+}

@@ -144,6 +144,11 @@ fn remote(m: &Machine, args: &[&str], stdin: Option<String>) -> Result<String> {
                 .unwrap_or("")
                 .to_string();
             let nslab = m.nslab.as_deref().unwrap_or("nslab");
+            // nslab's exit 2: bad input, refused before any change (see README).
+            if status == Exit::Code(2) {
+                let own = last.strip_prefix("nslab: ").unwrap_or(&last);
+                return Err(not_started(own.to_string()));
+            }
             // The remote shell's "command not found" (or "not executable").
             if matches!(status, Exit::Code(127) | Exit::Code(126)) {
                 return Err(not_started(format!(
@@ -245,11 +250,16 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
         |m, b| apply::up(part_of(m), source, b),
         |m| remote(m, &["up", "--part", &m.name, "-"], Some(json.clone())).map(|_| ()),
     );
-    // Machines where nslab never started have nothing to take down (and would fail again).
+    // Machines where nslab never started, or refused before changing anything (exit 2: the
+    // lab, or a name of it, is already there), are left as they are.
     let skip: Vec<String> = machines
         .iter()
         .zip(&results)
-        .filter(|(_, r)| matches!(r, Err(Error::NotStarted { .. })))
+        .filter(|(_, r)| {
+            r.as_ref()
+                .err()
+                .is_some_and(|e| matches!(e, Error::NotStarted { .. }) || e.exit_code() == 2)
+        })
         .map(|(m, _)| m.name.clone())
         .collect();
     let Some(error) = results.into_iter().find_map(|r| r.err()) else {
