@@ -8,7 +8,8 @@
 #             tables (proc_net_tcp for /proc/net/tcp …), the /etc files the names come from
 #             (etc_services, etc_hosts …), `programs` (socket inode → PID/argv0 basename, the
 #             owners as /proc/PID/fd shows them, only the inodes of the recorded tables),
-#             addr.json (`ip -j -s -s addr show`), if_inet6, maddr.json (`ip -j maddr`), meta
+#             addr.json (`ip -j -s -s addr show`), if_inet6, maddr.json (`ip -j maddr`),
+#             route.json (`ip -j route show table all`) and proc_net_ipv6_route (`-r`), meta
 #   <case>/   args (one per line), stdout, stderr, status of the real /usr/bin/netstat, and
 #             jc.json (`jc --netstat` of that stdout) where jc parses it
 # The state is read before and after each real run and the run is repeated until both agree,
@@ -51,13 +52,15 @@ inside() { ip netns exec "$NS" "$@"; }
 # Files nslab reads, as seen inside the namespace; one snapshot on stdout for comparison.
 FILES="/proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 /proc/net/udplite
 /proc/net/udplite6 /proc/net/raw /proc/net/raw6 /proc/net/unix /proc/net/snmp /proc/net/snmp6
-/proc/net/netstat /etc/services /etc/protocols /etc/hosts /etc/networks /etc/passwd"
+/proc/net/netstat /proc/net/ipv6_route /etc/services /etc/protocols /etc/hosts /etc/networks
+/etc/passwd"
 
 state_text() {
     local f
     for f in $FILES; do echo "== $f"; inside cat "$f" 2>/dev/null || true; done
     n -j -s -s addr show
     n -j maddr
+    n -j route show table all
 }
 
 # socket inode -> PID/argv0 basename, first process in /proc order, as net-tools -p does.
@@ -108,6 +111,7 @@ save_state() {
     n -j -s -s addr show >"$dir/addr.json"
     inside cat /proc/net/if_inet6 >"$dir/if_inet6"
     n -j maddr >"$dir/maddr.json"
+    n -j route show table all >"$dir/route.json"
     programs >"$dir/programs"
     {
         printf 'net-tools %s\n' "$(dpkg-query -W -f='${Version}' net-tools 2>/dev/null || echo unknown)"
@@ -234,8 +238,59 @@ EOF
     done
 }
 
+# Routing tables (`-r`): IPv4 routes of every kind /proc/net/route shows (gateway, metric, mss,
+# window, irtt, host, reject; a route in another table, which it does not show), names from
+# /etc/hosts and /etc/networks, IPv6 routes; each layout, table and family choice of `-r`.
+scenario_routes() {
+    fresh
+    cat >"/etc/netns/$NS/hosts" <<'EOF'
+127.0.0.1 localhost
+10.66.0.2 gwtwo.lab.example gwtwo
+10.66.0.9 nine
+fd66::2 six-gw
+EOF
+    printf 'loopback 127.0.0.0\nlabnet 10.67.0.0\nfar 10.69.0.0\n' >"/etc/netns/$NS/networks"
+    n link set lo up
+    n link add nsrt0 address 02:00:00:00:66:01 type veth peer name nsrt1 address 02:00:00:00:66:02
+    n link add a-long-name-x15 type veth peer name nsrt3
+    n link set nsrt0 addrgenmode none
+    n link set nsrt1 addrgenmode none
+    n addr add 10.66.0.1/24 dev nsrt0
+    n addr add 10.70.0.1/16 dev nsrt0 label nsrt0:1
+    n addr add fd66::1/64 dev nsrt0 nodad
+    n link set nsrt0 up
+    n link set nsrt1 up
+    n link set a-long-name-x15 up
+    n link set nsrt3 up
+    n addr add 10.71.0.1/24 dev a-long-name-x15
+    n route add default via 10.66.0.2
+    n route add 10.67.0.0/16 via 10.66.0.9 metric 5 advmss 1360 window 4000 rtt 30
+    n route add 10.68.0.7 via 10.66.0.2
+    n route add 10.69.0.0/16 dev nsrt0 metric 100
+    n route add unreachable 10.72.0.0/24
+    n route add blackhole 10.73.0.0/16
+    n route add prohibit 10.74.0.0/24 metric 7
+    n route add 10.75.0.0/24 via 10.66.0.2 table 100
+    n route add 2001:db8:aaaa:bbbb:cccc:dddd::/96 via fd66::2
+    n route add unreachable 2001:db8:1::/48
+    n route add fd67::/64 dev nsrt0 metric 9
+    sleep 1.5
+    save_state routes
+    local args
+    for args in -r -rn -re -rne -ree -rnee -reee -rneee -reeee -rC -rnC -reC -rneC -reeC -rCF -rnCF \
+        -rF -rnF -r6 -rn6 -rne6 -rnee6 -rC6 -rnCF6 '-r -A inet6' '-rn -A inet6' '-r -A inet,inet6' \
+        '-rn -A inet,inet6' '-rne -A inet6,inet' '-rn -4 -6' '-rn -6 -4' -rv -rnv -rN -rNe \
+        '-r --numeric-hosts' '-r --numeric-ports' '-r --numeric-users' '--route' '--route --numeric' \
+        -rx '-r -A unix' '-r -A ax25' '-r -A ipx' '-r -A ddp' '-r -A netrom' '-r -A rose' \
+        '-r -A x25' '-r --bluetooth' '-r --inet6' '-r --unix' -rt -ru -rtn -ra -rW -rl -rp -ro -rr \
+        '-r -i' '-r -s' '-r -M' '-r -g' '-rZ' '-r -A foo'; do
+        # shellcheck disable=SC2086
+        record routes "case${args// /}" $args
+    done
+}
+
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(empty sockets)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(empty sockets routes)
 for s in "${scenarios[@]}"; do
     rm -rf "${dest:?}/$s"
     "scenario_$s"

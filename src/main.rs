@@ -10,14 +10,15 @@
 #![cfg_attr(not(test), no_main)]
 
 /// The C entry point. `#[no_mangle]` is sound: with `no_main`, no other `main` symbol exists.
-/// `std::env::args_os` needs no runtime set-up: on glibc, std takes argv from `.init_array`.
+/// The arguments come from `netns::process_args` (std's on glibc, which takes argv from
+/// `.init_array`; `/proc/self/cmdline` on musl, where std has none without its runtime).
 #[cfg(not(test))]
 #[no_mangle]
 extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
-    let code = nslab::dispatch(std::env::args_os().collect());
+    let code = nslab::dispatch(nslab::netns::process_args());
     // Flushes stdout, then exits.
     std::process::exit(code)
 }

@@ -11,11 +11,13 @@
 //! ([`translate`]). `--to-lab` turns a script that builds a lab into a lab file ([`lab`]).
 
 mod brctl;
+mod idioms;
 mod ifconfig;
 pub mod known;
 pub mod lab;
 mod observe;
 mod route_arp;
+pub mod runtime;
 pub mod shell;
 pub mod translate;
 mod words;
@@ -64,18 +66,65 @@ fn plain(line: &str) -> bool {
 /// Rewrite a script.
 pub fn migrate(src: &str) -> Migration {
     let cmds = shell::commands(src);
-    let mut known = known::Known::default();
+    let mut known = known::Known {
+        wrappers: shell::functions(src)
+            .into_iter()
+            .filter(|(_, runs)| *runs)
+            .map(|(n, _)| n)
+            .collect(),
+        functions: shell::functions(src).into_iter().map(|(n, _)| n).collect(),
+        ..Default::default()
+    };
     let mut edits: Vec<Edit> = Vec::new();
     let mut kept = Vec::new();
     let mut translated = 0;
-    for c in &cmds {
-        let uncond = !c.ctx.compound && !c.ctx.list;
-        let out = translate::translate(c, &mut known, uncond);
-        let original = &src[c.start..c.end];
+    let mut skip = 0;
+    for (i, c) in cmds.iter().enumerate() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
         let line_no = src[..c.start].matches('\n').count() + 1;
+        // An output-parsing idiom: the whole pipeline becomes its `ip` form.
+        if c.ctx.piped && translate::is_legacy(c) {
+            if let Some((text, n)) = idioms::rewrite(&cmds[i..], src) {
+                if !c.ctx.compound && !c.ctx.list {
+                    translate::translate(c, &mut known, true);
+                } else {
+                    known.forget_all();
+                }
+                translated += 1;
+                skip = n - 1;
+                edits.push(Edit {
+                    start: c.start,
+                    end: cmds[i + n - 1].end,
+                    text,
+                    line_start: c.line_start,
+                    comment: None,
+                });
+                continue;
+            }
+        }
+        let uncond = !c.ctx.compound && !c.ctx.list;
+        let mut out = translate::translate(c, &mut known, uncond);
+        // The same idioms inside `$(…)` and backquotes.
+        if matches!(out, Outcome::Keep(_) | Outcome::NotLegacy) {
+            let (subs, all) = substitution_idioms(c, src);
+            if !subs.is_empty() {
+                translated += subs.len();
+                if all && translate::translate_plain_is_not_legacy(c) {
+                    out = Outcome::NotLegacy;
+                }
+                edits.extend(subs);
+            }
+        }
+        let original = &src[c.start..c.end];
         match out {
             Outcome::NotLegacy => {}
             Outcome::Keep(reason) => {
+                // A reason quotes words of the script, which may span lines (an unclosed
+                // quote): one line, or the rest of the `#` comment would become commands.
+                let reason = crate::error::escape_controls(&reason).into_owned();
                 kept.push(Kept {
                     line: line_no,
                     command: original.to_string(),
@@ -155,11 +204,71 @@ pub fn migrate(src: &str) -> Migration {
         pos = e;
     }
     out.push_str(&src[pos..]);
+    // The run-time helpers the translation calls, once, after the `#!` line.
+    let helpers = runtime::block(&out);
+    if !helpers.is_empty() {
+        let at = if out.starts_with("#!") {
+            out.find('\n').map(|i| i + 1).unwrap_or(out.len())
+        } else {
+            0
+        };
+        out.insert_str(at, &helpers);
+    }
     Migration {
         text: out,
         translated,
         kept,
     }
+}
+
+/// The edits that rewrite output-parsing idioms inside the command substitutions of `c`'s
+/// words, and whether every substitution running a legacy tool was rewritten.
+fn substitution_idioms(c: &shell::Command, src: &str) -> (Vec<Edit>, bool) {
+    let mut edits = Vec::new();
+    let mut all = true;
+    for w in &c.words {
+        let mut from = w.start;
+        for p in &w.parts {
+            let shell::Part::Dyn(d) = p else { continue };
+            let Some(at) = src[from..w.end].find(d.as_str()).map(|k| from + k) else {
+                continue;
+            };
+            from = at + d.len();
+            let inner = if let Some(x) = d.strip_prefix("$(").filter(|x| !x.starts_with('(')) {
+                x.strip_suffix(')').unwrap_or(x)
+            } else if let Some(x) = d.strip_prefix('`') {
+                x.strip_suffix('`').unwrap_or(x)
+            } else {
+                continue;
+            };
+            let cmds = shell::commands(inner);
+            if !cmds.iter().any(translate::is_legacy) {
+                continue;
+            }
+            let head = cmds.iter().position(translate::is_legacy).unwrap_or(0);
+            match idioms::rewrite(&cmds[head..], inner) {
+                Some((text, n))
+                    if cmds[head..].len() >= n
+                        && !cmds[head + n..].iter().any(translate::is_legacy) =>
+                {
+                    let new_inner = format!(
+                        "{}{text}{}",
+                        &inner[..cmds[head].start],
+                        &inner[cmds[head + n - 1].end..]
+                    );
+                    edits.push(Edit {
+                        start: at,
+                        end: at + d.len(),
+                        text: format!("$({new_inner})"),
+                        line_start: c.line_start,
+                        comment: None,
+                    });
+                }
+                _ => all = false,
+            }
+        }
+    }
+    (edits, all)
 }
 
 fn one_line(s: &str) -> String {
@@ -254,6 +363,32 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_quoting_a_word_over_several_lines_stays_one_comment_line() {
+        // The unclosed quote makes one word of the rest of the script, quoted in the reason.
+        let src = "ifconfig eth0 \"$X\nrm -rf /tmp/x\n\"\n";
+        let m = migrate(src);
+        assert_eq!(m.kept.len(), 1);
+        assert!(!m.kept[0].reason.contains('\n'), "{:?}", m.kept[0].reason);
+        let comment: Vec<&str> = m.text.lines().filter(|l| l.starts_with(MARK)).collect();
+        assert_eq!(comment.len(), 1, "{}", m.text);
+        // The kept command is shown folded onto the comment line.
+        assert!(comment[0].contains("\"$X rm -rf /tmp/x \""), "{}", comment[0]);
+        assert_eq!(
+            m.text.lines().count(),
+            src.lines().count() + 1,
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn an_ip_option_missing_its_value_ends_the_words() {
+        // Found by the fuzz target: `ip -netns` at the end of a command sliced past the words.
+        let m = migrate("ip -netns\nifconfig eth0 up\n");
+        assert_eq!(m.text, "ip -netns\nip link set dev eth0 up\n");
+    }
+
+    #[test]
     fn unknown_state_gets_a_guard() {
         let m = migrate("ifconfig eth0 10.1.2.3\n");
         assert_eq!(
@@ -331,8 +466,75 @@ mod tests {
     fn output_read_by_the_script_is_kept_and_reported() {
         let src = "IP=$(ifconfig eth1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}')\nifconfig -a | grep -q eth0\nX=`brctl show`\n";
         let m = migrate(src);
+        // The first two are idioms with an `ip` form; a bare `brctl show` read back is not.
+        let lines: Vec<usize> = m.kept.iter().map(|k| k.line).collect();
+        assert_eq!(lines, vec![3], "{:?}", m.kept);
+        assert!(
+            m.text
+                .starts_with("IP=$(ip -o -4 addr show dev eth1 label eth1 | awk"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn commands_given_to_wrapper_functions_are_translated_and_eval_is_reported() {
+        let src = "run() { echo \"+ $*\"; \"$@\"; }\nlog() { echo \"$@\"; }\nrun ifconfig eth0 mtu 1400\nrun brctl addif br0 eth1\nlog ifconfig x\neval \"ifconfig eth0 up\"\n";
+        let m = migrate(src);
+        assert!(
+            m.text.contains("\nrun ip link set dev eth0 mtu 1400\n"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text.contains("\nrun eval 'if ! ip link show dev eth1"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.contains("\nlog ifconfig x\n"), "{}", m.text);
+        assert_eq!(m.kept.len(), 1, "{:?}", m.kept);
+        assert_eq!(m.kept[0].line, 6);
+    }
+
+    #[test]
+    fn probes_and_commands_given_to_unknown_functions_are_reported_never_silent() {
+        let src = "command -v ifconfig >/dev/null || exit 1\nwhich brctl\nrun_cmd ifconfig eth0 up\necho ifconfig\nip link set dev v0 up\n";
+        let m = migrate(src);
         let lines: Vec<usize> = m.kept.iter().map(|k| k.line).collect();
         assert_eq!(lines, vec![1, 2, 3], "{:?}", m.kept);
+        assert!(m.kept[0].reason.contains("installed"), "{:?}", m.kept);
+        assert!(m.kept[2].reason.contains("`run_cmd`"), "{:?}", m.kept);
+    }
+
+    #[test]
+    fn values_in_variables_call_the_run_time_helpers_defined_once_on_top() {
+        let m = migrate("#!/bin/sh\nifconfig $IF $IP netmask $M up\nroute add -net $NET netmask $M gw $GW\nifconfig eth1 $IP/24\n");
+        assert!(m.kept.is_empty(), "{:?}", m.kept);
+        assert!(
+            m.text
+                .starts_with("#!/bin/sh\n# nslab migrate: run-time helpers"),
+            "{}",
+            m.text
+        );
+        assert_eq!(m.text.matches("\nnslab_ifconfig_inet() {").count(), 1);
+        assert!(
+            m.text
+                .contains("\nnslab_ifconfig_inet '' \"$IF\" \"$IF\" \"$IP\" netmask \"$M\"\n"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text
+                .contains("$(nslab_route_dst -net \"$NET\" \"$M\") via \"$GW\""),
+            "{}",
+            m.text
+        );
+        let k = migrate("route add $OPTS\n");
+        assert!(
+            k.kept[0].reason.contains("options in a variable"),
+            "{:?}",
+            k.kept
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! --dialect classic` (kept, shown by `compat status`, overridden by `NSLAB_NETTOOLS`), and a
 //! legacy script that parses the classic output, run unmodified in a namespace where only
 //! nslab's links answer to the net-tools names. The byte-exact offline checks against the
-//! classic build's recordings are in `tests/ifconfig.rs`.
+//! classic build's recordings are in `tests/ifconfig.rs` and `tests/route_arp.rs`.
 
 mod common;
 
@@ -138,10 +138,23 @@ fn kernel_inet(ns: &Netns, dev: &str, label: &str) -> (String, String, String) {
     )
 }
 
-/// A CentOS 6 era script, unmodified: it configures with `ifconfig` and reads the values back
-/// by parsing the classic output (`grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'` and
-/// friends). Only nslab's links (installed with `--dialect classic`) answer to `ifconfig`; the
-/// values it prints must be the kernel's.
+/// What the classic build printed and returned for one recorded case (stderr then `rc=N`,
+/// as the script below prints a failing command).
+fn recorded_failure(tool: &str, case: &str) -> String {
+    let dir = format!(
+        "{}/compat/classic/{tool}/{case}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+    format!("{}rc={}", read("stderr"), read("status").trim())
+}
+
+/// A CentOS 6 era script, unmodified: it configures with `ifconfig`, `route` and `arp` and
+/// reads the values back by parsing the classic output (`grep 'inet addr:' | cut -d: -f2 |
+/// awk '{print $1}'`, `route -n | awk '$1=="0.0.0.0"{print $2}'`, `arp -an | grep` and
+/// friends). Only nslab's links (installed with `--dialect classic`) answer to `ifconfig`,
+/// `route` and `arp`; the values it prints must be the kernel's, what it sets must be what it
+/// asked for, and its failing commands print what the classic build printed (its recordings).
 #[test]
 fn a_classic_script_parses_what_the_kernel_has() {
     if !kernel_tests_allowed() {
@@ -193,6 +206,16 @@ echo "mac=$(ifconfig veth0 | grep HWaddr | awk '{print $5}')"
 echo "mtu=$(ifconfig veth0 | grep MTU | sed 's/.*MTU:\([0-9]*\) .*/\1/')"
 echo "lo=$(ifconfig lo | awk '/inet addr/ {split($2, a, ":"); print a[2]}')"
 echo "up=$(ifconfig | grep -c 'Link encap:')"
+route add default gw 10.0.0.2
+route add -net 10.1.0.0 netmask 255.255.0.0 gw 10.0.0.254 dev veth0
+echo "gw=$(route -n | awk '$1=="0.0.0.0"{print $2}')"
+echo "net=$(route -n | awk '$1=="10.1.0.0"{print $2, $3, $4, $8}')"
+echo "dflt=$(route | awk '$1=="default"{print $2}')"
+echo "del=$(route del -net 10.99.0.0 netmask 255.255.0.0 2>&1 || echo "rc=$?")"
+arp -s 10.0.0.7 aa:bb:cc:dd:ee:07
+echo "arp=$(arp -n | grep '^10.0.0.7 ' | awk '{print $2, $3, $4}')"
+echo "arpa=$(arp -an | grep '(10.0.0.7)' | awk '{print $4, $6, $8}')"
+echo "arpd=$(arp -d 10.0.0.99 2>&1 || echo "rc=$?")"
 "#;
     let out = Command::new("ip")
         .args(["netns", "exec", &ns.name, "/bin/sh", "-ec", script])
@@ -213,12 +236,41 @@ echo "up=$(ifconfig | grep -c 'Link encap:')"
         serde_json::from_str(&ns.ip(&["-j", "link", "show", "dev", "veth0"])).unwrap();
     let mac = link[0]["address"].as_str().unwrap().to_uppercase();
     let mtu = link[0]["mtu"].as_u64().unwrap();
+    // The kernel's routes and neighbour, read with `ip -j`.
+    let routes: serde_json::Value =
+        serde_json::from_str(&ns.ip(&["-j", "-4", "route", "show"])).unwrap();
+    let route = |dst: &str| {
+        routes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["dst"] == dst)
+            .unwrap_or_else(|| panic!("no route {dst}: {routes}"))
+            .clone()
+    };
+    let (dflt, net) = (route("default"), route("10.1.0.0/16"));
+    let gw = dflt["gateway"].as_str().unwrap().to_string();
+    let net_gw = net["gateway"].as_str().unwrap();
+    let net_dev = net["dev"].as_str().unwrap();
+    let neigh: serde_json::Value =
+        serde_json::from_str(&ns.ip(&["-j", "neigh", "show", "10.0.0.7"])).unwrap();
+    let lladdr = neigh[0]["lladdr"].as_str().unwrap().to_string();
     // lo, veth0, veth0:1, veth1 are up.
     let want = format!(
-        "ip={ip}\nalias={alias}\nmask={mask}\nbcast={bcast}\nmac={mac}\nmtu={mtu}\nlo={lo}\nup=4\n"
+        "ip={ip}\nalias={alias}\nmask={mask}\nbcast={bcast}\nmac={mac}\nmtu={mtu}\nlo={lo}\nup=4\n\
+         gw={gw}\nnet={net_gw} 255.255.0.0 UG {net_dev}\ndflt={gw}\ndel={}\n\
+         arp=ether {lladdr} CM\narpa={lladdr} PERM {}\narpd={}\n",
+        recorded_failure("route", "del-missing"),
+        neigh[0]["dev"].as_str().unwrap(),
+        recorded_failure("arp", "d-missing"),
     );
     assert_eq!(text(&out.stdout), want, "stderr: {}", text(&out.stderr));
     // What the script set is what it asked for.
+    assert_eq!(
+        (gw.as_str(), net_gw, net_dev, lladdr.as_str()),
+        ("10.0.0.2", "10.0.0.254", "veth0", "aa:bb:cc:dd:ee:07")
+    );
+    assert_eq!(neigh[0]["state"][0], "PERMANENT", "{neigh}");
     assert_eq!(
         (
             ip.as_str(),

@@ -10,7 +10,7 @@ mod common;
 
 use common::Rng;
 
-use common::{kernel_tests_allowed, Netns};
+use common::{check_recorded, kernel_tests_allowed, recordings, shown, Netns, Recorded};
 use nslab::backend::ipjson;
 use nslab::legacy::ifconfig::{offline, parse, Dialect, Invocation, Outcome};
 use std::path::{Path, PathBuf};
@@ -28,82 +28,23 @@ fn classic_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/classic/ifconfig")
 }
 
-fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file))
-        .unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+fn cases() -> Vec<Recorded> {
+    recordings(&compat_dir())
 }
 
-/// A recorded case: its arguments, the state it was recorded on, and what ifconfig did.
-struct Case {
-    name: String,
-    args: Vec<String>,
-    ip_json: String,
-    if_inet6: String,
-    want: Outcome,
-}
-
-fn cases() -> Vec<Case> {
-    cases_in(&compat_dir())
-}
-
-fn cases_in(root: &Path) -> Vec<Case> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs.into_iter()
-        .map(|dir| Case {
-            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
-            args: read(&dir, "args").lines().map(str::to_string).collect(),
-            ip_json: read(&dir, "ip.json"),
-            if_inet6: read(&dir, "if_inet6"),
-            want: Outcome {
-                stdout: read(&dir, "stdout"),
-                stderr: read(&dir, "stderr"),
-                code: read(&dir, "status")
-                    .trim()
-                    .parse()
-                    .expect("status is a number"),
-            },
-        })
-        .collect()
-}
-
-fn shown(o: &Outcome) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}--- status {}\n",
-        o.stdout, o.stderr, o.code
-    )
+/// The snapshot a case was recorded on (its `ip.json`).
+fn snapshot(case: &Recorded) -> nslab::model::Snapshot {
+    let docs = ipjson::documents("ip.json", &case.read("ip.json")).expect("recorded dump parses");
+    ipjson::snapshot_from(None, docs).expect("recorded dump converts")
 }
 
 /// Render every case offline in dialect `d` and require the recorded stdout, stderr and
 /// status byte for byte (the recording is the expected output; no second copy).
-fn check_recordings(cases: &[Case], d: Dialect) {
-    let mut failed = Vec::new();
-    for case in cases {
-        let docs = ipjson::documents("ip.json", &case.ip_json).expect("recorded dump parses");
-        let snap = ipjson::snapshot_from(None, docs).expect("recorded dump converts");
-        let got = offline(&case.args, &snap, &case.if_inet6, d)
-            .unwrap_or_else(|| panic!("{}: {:?} is not a display command", case.name, case.args));
-        if got != case.want {
-            failed.push(format!(
-                "{} {:?}\n=== recorded ({d:?})\n{}=== nslab\n{}",
-                case.name,
-                case.args,
-                shown(&case.want),
-                shown(&got)
-            ));
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "{} of {} differ:\n{}",
-        failed.len(),
-        cases.len(),
-        failed.join("\n")
-    );
+fn check_recordings(cases: &[Recorded], d: Dialect) {
+    check_recorded(cases, &format!("{d:?}"), |case| {
+        offline(&case.args, &snapshot(case), &case.read("if_inet6"), d)
+            .unwrap_or_else(|| panic!("{}: {:?} is not a display command", case.name, case.args))
+    });
 }
 
 #[test]
@@ -118,7 +59,7 @@ fn recordings_render_exactly_like_the_real_ifconfig() {
 /// the recorded files themselves.
 #[test]
 fn classic_recordings_render_exactly_like_the_classic_build() {
-    let cases = cases_in(&classic_dir());
+    let cases = recordings(&classic_dir());
     assert!(cases.len() >= 70, "only {} recordings", cases.len());
     check_recordings(&cases, Dialect::Classic);
 }
@@ -128,16 +69,15 @@ fn classic_recordings_render_exactly_like_the_classic_build() {
 #[test]
 fn json_is_the_same_in_both_dialects() {
     let mut compared = 0;
-    for case in cases_in(&classic_dir()) {
-        let docs = ipjson::documents("ip.json", &case.ip_json).unwrap();
-        let snap = ipjson::snapshot_from(None, docs).unwrap();
+    for case in recordings(&classic_dir()) {
+        let snap = snapshot(&case);
         let mut args = case.args.clone();
         args.push("--json".into());
         if !matches!(parse(&args), Invocation::Show(_)) {
             continue;
         }
-        let classic = offline(&args, &snap, &case.if_inet6, Dialect::Classic);
-        let modern = offline(&args, &snap, &case.if_inet6, Dialect::Modern);
+        let classic = offline(&args, &snap, &case.read("if_inet6"), Dialect::Classic);
+        let modern = offline(&args, &snap, &case.read("if_inet6"), Dialect::Modern);
         if modern.as_ref().is_some_and(|o| o.stdout.starts_with('[')) {
             compared += 1;
         }
@@ -161,11 +101,10 @@ fn recorded_json_matches_jc_on_the_real_output() {
             continue;
         }
         let want: serde_json::Value = serde_json::from_str(&jc_text).expect("jc.json parses");
-        let docs = ipjson::documents("ip.json", &case.ip_json).unwrap();
-        let snap = ipjson::snapshot_from(None, docs).unwrap();
+        let snap = snapshot(&case);
         let mut args = case.args.clone();
         args.push("--json".into());
-        let out = offline(&args, &snap, &case.if_inet6, Dialect::Modern).unwrap();
+        let out = offline(&args, &snap, &case.read("if_inet6"), Dialect::Modern).unwrap();
         let got: serde_json::Value = serde_json::from_str(&out.stdout).expect("our JSON");
         assert_eq!(got, want, "{}", case.name);
         compared += 1;

@@ -24,6 +24,9 @@ const CORPUS: &[&str] = &[
     "flags_mtu",
     "arp",
     "field_shapes",
+    "vars_values",
+    "wrappers_idioms",
+    "lab_steps",
 ];
 
 fn corpus_path(name: &str) -> String {
@@ -60,7 +63,8 @@ fn check_fails_when_a_line_is_kept_and_diff_is_unified() {
     let out = nslab_run(&["migrate", "--check", &corpus_path("field_shapes")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    // Exactly the kept lines: the probe, the two outputs read back, the BSD line.
+    // Exactly the kept lines: the probe, the BSD line and the substitution that is no known
+    // idiom (the two outputs read back on lines 25 and 26 are idioms with an `ip` form).
     let kept: Vec<&str> = err
         .lines()
         .filter_map(|l| l.split(": kept").next().filter(|_| l.contains(": kept")))
@@ -70,9 +74,8 @@ fn check_fails_when_a_line_is_kept_and_diff_is_unified() {
         kept,
         vec![
             "field_shapes.sh:22",
-            "field_shapes.sh:25",
-            "field_shapes.sh:26",
-            "field_shapes.sh:29"
+            "field_shapes.sh:29",
+            "field_shapes.sh:42"
         ],
         "{err}"
     );
@@ -89,6 +92,45 @@ fn check_fails_when_a_line_is_kept_and_diff_is_unified() {
         diff.contains("\n+ip -n \"${P}ns1\" link add name br0 type bridge\n"),
         "{diff}"
     );
+}
+
+/// `--check` on every corpus script lists exactly the lines expected to be kept (and exits 1
+/// only then): the probe, the BSD line and a non-idiom substitution in `field_shapes.sh`, a
+/// non-idiom pipeline in `loops_vars.sh`, `eval`/`xargs`/`watch` in `wrappers_idioms.sh`.
+#[test]
+fn check_lists_exactly_the_kept_lines_of_every_corpus_script() {
+    let expected: &[(&str, &[usize])] = &[
+        ("field_shapes", &[22, 29, 42]),
+        ("loops_vars", &[23]),
+        ("wrappers_idioms", &[51, 52, 53]),
+    ];
+    for name in CORPUS {
+        let out = nslab_run(&["migrate", "--check", &corpus_path(name)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<usize> = err
+            .lines()
+            .filter(|l| l.contains(": kept `"))
+            .filter_map(|l| l.split(':').nth(1)?.parse().ok())
+            .collect();
+        let want = expected
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| l.to_vec())
+            .unwrap_or_default();
+        assert_eq!(lines, want, "{name}: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(if want.is_empty() { 0 } else { 1 }),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(corpus_path(name)).unwrap();
+        let m = migrate_text(&text);
+        assert_eq!(
+            m.kept.iter().map(|k| k.line).collect::<Vec<_>>(),
+            want,
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -174,10 +216,21 @@ fn base36(mut n: usize) -> String {
 
 /// Run a script text with bash (argv `bash FILE`), `P` set to the prefix.
 fn run_script(text: &str, prefix: &str, tag: &str) -> std::process::Output {
+    run_script_with(text, prefix, tag, &[])
+}
+
+/// [`run_script`] with more environment variables (the values a script reads).
+fn run_script_with(
+    text: &str,
+    prefix: &str,
+    tag: &str,
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let path = std::env::temp_dir().join(format!("nslab-{prefix}{tag}.sh"));
     std::fs::write(&path, text).expect("write script");
     let out = Command::new("bash")
         .arg(&path)
+        .envs(env.iter().copied())
         .env("P", prefix)
         .env(
             "PATH",
@@ -448,12 +501,21 @@ fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
 
 /// Run `legacy` and its migration in two sets of namespaces; the difference, if any.
 fn compare(legacy: &str, tag: char) -> Result<nslab::migrate::Migration, String> {
+    compare_with(legacy, tag, &[])
+}
+
+/// [`compare`] with values for the script's variables.
+fn compare_with(
+    legacy: &str,
+    tag: char,
+    env: &[(&str, &str)],
+) -> Result<nslab::migrate::Migration, String> {
     let m = migrate_text(legacy);
     let pa = Prefix::new(tag);
     let pb = Prefix::new(tag);
-    let ra = run_script(legacy, &pa.0, "a");
+    let ra = run_script_with(legacy, &pa.0, "a", env);
     let sa = state(&pa);
-    let rb = run_script(&m.text, &pb.0, "b");
+    let rb = run_script_with(&m.text, &pb.0, "b", env);
     let sb = state(&pb);
     if sa.is_empty() {
         return Err(format!(
@@ -490,6 +552,226 @@ fn corpus_scripts_and_their_migrations_reach_the_same_state() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert_eq!(
         ours_left('c'),
+        Vec::<String>::new(),
+        "namespaces left behind"
+    );
+}
+
+/// The values `vars_values.sh` runs with besides its defaults: other classes, masks and
+/// broadcasts, a /32 (which ifconfig takes as /0), a gateway on another subnet (refused by
+/// the kernel), a mask that does not match the network (refused by route), a
+/// non-contiguous netmask (refused by the kernel), `default` as the network.
+const OTHER_VALUES: &[&[(&str, &str)]] = &[
+    &[
+        ("IP", "192.168.8.1"),
+        ("NETMASK", "255.255.255.128"),
+        ("BCAST", "192.168.8.127"),
+        ("PEER_IP", "10.3.3.3/32"),
+        ("NET", "172.20.0.0"),
+        ("MASK", "255.255.255.0"),
+        ("GW", "192.168.8.100"),
+        ("HOSTRT", "10.1.1.1"),
+        ("NEIGH", "192.168.8.9"),
+    ],
+    &[
+        ("IP", "172.16.1.1"),
+        ("NETMASK", "255.255.0.0"),
+        ("BCAST", "172.16.1.255"),
+        ("PEER_IP", "10.7.0.1/31"),
+        ("NET", "10.99.1.0"),
+        ("MASK", "255.255.0.0"),
+        ("GW", "10.200.0.1"),
+    ],
+    &[
+        ("IP", "10.20.0.1"),
+        ("NETMASK", "255.0.255.0"),
+        ("BCAST", "10.20.0.255"),
+        ("PEER_IP", "172.16.5.1"),
+        ("NET", "default"),
+        ("MASK", "0.0.0.0"),
+    ],
+];
+
+#[test]
+fn values_in_variables_are_decided_at_run_time_like_the_legacy_tools() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let text = std::fs::read_to_string(corpus_path("vars_values")).unwrap();
+    let mut failures = Vec::new();
+    for (i, env) in OTHER_VALUES.iter().enumerate() {
+        if let Err(e) = compare_with(&text, 'v', env) {
+            failures.push(format!("value set {i} {env:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(
+        ours_left('v'),
+        Vec::<String>::new(),
+        "namespaces left behind"
+    );
+}
+
+/// A legacy script whose addresses, masks, broadcasts, destinations and gateways all come
+/// from variables, with random values (and a random state before), run as is and migrated:
+/// the run-time helpers must reach the kernel state the real tools reach.
+fn random_values_script(r: &mut Rng) -> (String, Vec<(&'static str, String)>) {
+    const IPS: &[&str] = &[
+        "10.1.0.1",
+        "10.1.0.2",
+        "172.16.4.4",
+        "192.168.9.1",
+        "10.3.3.3",
+        "0.0.0.0",
+        "224.0.0.9",
+        "240.0.0.7",
+        "10.1.0.1/24",
+        "10.1.0.9/16",
+        "10.3.3.3/32",
+        "10.4.0.1/31",
+        "192.168.9.2/28",
+        "172.16.4.5/0",
+    ];
+    const MASKS: &[&str] = &[
+        "255.255.255.0",
+        "255.255.0.0",
+        "255.0.0.0",
+        "255.255.255.252",
+        "255.255.255.255",
+        "0.0.0.0",
+        "255.0.255.0",
+    ];
+    const BRDS: &[&str] = &["10.1.0.255", "10.255.255.255", "0.0.0.0", "192.168.9.255"];
+    const NETS: &[&str] = &[
+        "10.50.0.0",
+        "10.51.0.0/16",
+        "default",
+        "10.52.1.0",
+        "192.168.200.0/24",
+        "10.9.9.9",
+    ];
+    const GWS: &[&str] = &[
+        "10.1.0.2",
+        "10.1.0.1",
+        "172.16.4.1",
+        "10.200.0.1",
+        "10.1.0.255",
+    ];
+    let mut s = String::from(
+        "N=\"${P}x\"\nip netns add \"$N\"\n\
+         ip netns exec \"$N\" ip link add v0 type veth peer name v1\n",
+    );
+    if r.chance(50) {
+        s.push_str(&format!(
+            "ip netns exec \"$N\" ip addr add {} dev v0\n",
+            r.pick_str(&["10.1.0.1/24", "10.1.0.7/24 brd 10.1.0.200", "172.16.4.4/16"])
+        ));
+        if r.chance(50) {
+            s.push_str("ip netns exec \"$N\" ip addr add 10.1.0.8/24 dev v0\n");
+        }
+    }
+    let mut env = vec![("IP", r.pick_str(IPS).to_string())];
+    let label = if r.chance(20) { "v0:1" } else { "v0" };
+    let mut line = format!("ip netns exec \"$N\" ifconfig {label} $IP");
+    if r.chance(50) {
+        env.push(("MASK", r.pick_str(MASKS).to_string()));
+        line.push_str(" netmask $MASK");
+    }
+    if r.chance(30) {
+        env.push(("BRD", r.pick_str(BRDS).to_string()));
+        line.push_str(" broadcast $BRD");
+    }
+    if r.chance(50) {
+        line.push_str(" up");
+    }
+    s.push_str(&line);
+    s.push('\n');
+    if r.chance(60) {
+        // Device keywords with values: MAC, MTU, IPv6 address, in random order.
+        let mut line = String::from("ip netns exec \"$N\" ifconfig v1");
+        let mut parts = vec![];
+        if r.chance(60) {
+            env.push((
+                "MAC",
+                r.pick_str(&["02:aa:00:00:00:33", "2:aa:0:0:0:34", "zz:00"])
+                    .to_string(),
+            ));
+            parts.push(" hw ether $MAC");
+        }
+        if r.chance(60) {
+            env.push(("MTU", r.pick_str(&["1400", "9000", "68", "-1"]).to_string()));
+            parts.push(" mtu $MTU");
+        }
+        let v6 = r.chance(50);
+        if v6 {
+            env.push((
+                "V6",
+                r.pick_str(&["2001:db8::7", "2001:db8::8/64"]).to_string(),
+            ));
+        }
+        if r.chance(50) {
+            parts.push(" up");
+        }
+        if r.chance(50) {
+            parts.reverse();
+        }
+        if v6 {
+            // A family word counts only right after the interface.
+            parts.insert(0, " inet6 add $V6");
+        }
+        if !parts.is_empty() {
+            for p in parts {
+                line.push_str(p);
+            }
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
+    if r.chance(70) {
+        env.push(("NET", r.pick_str(NETS).to_string()));
+        env.push(("GW", r.pick_str(GWS).to_string()));
+        let mut route = format!(
+            "ip netns exec \"$N\" route add {} $NET",
+            r.pick_str(&["-net", "-host", ""])
+        );
+        if r.chance(40) {
+            env.push(("RMASK", r.pick_str(MASKS).to_string()));
+            route.push_str(" netmask $RMASK");
+        }
+        route.push_str(r.pick_str(&[" gw $GW", " dev v0", " gw $GW dev v0"]));
+        s.push_str(&route);
+        s.push('\n');
+    }
+    (s, env)
+}
+
+#[test]
+fn random_values_in_variables_reach_the_state_of_the_real_tools() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let count: usize = std::env::var("NSLAB_MIGRATE_VALUES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let seed: u64 = common::seed_from_env("NSLAB_MIGRATE_SEED");
+    eprintln!("random values: seed {seed} (NSLAB_MIGRATE_SEED), {count} scripts");
+    let mut failures = Vec::new();
+    for i in 0..count {
+        let mut r = Rng(seed ^ (i as u64 + 7).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let (script, env) = random_values_script(&mut r);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match compare_with(&script, 'w', &env) {
+            Ok(m) => assert!(m.kept.is_empty(), "{script}\n{:?}", m.kept),
+            Err(e) => failures.push(format!("script {i} (seed {seed}) {env:?}:\n{script}\n{e}")),
+        }
+        if failures.len() >= 3 {
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_eq!(
+        ours_left('w'),
         Vec::<String>::new(),
         "namespaces left behind"
     );
@@ -755,27 +1037,30 @@ fn random_legacy_sequences_and_their_migrations_reach_the_same_state() {
 
 // ------------------------------------------------------------------ --to-lab
 
-#[test]
-fn slides_script_to_lab_builds_the_same_lab() {
-    if !kernel_tests_allowed() {
-        return;
-    }
-    let out = nslab_run(&["migrate", "--to-lab", "--var", "P=", &corpus_path("slides")]);
+/// `--to-lab` of a corpus script, `up` of that lab under a unique prefix, the script under
+/// another: the same kernel state. Returns the lines `--to-lab` reported as left out.
+fn to_lab_reaches_the_scripts_state(name: &str, namespaces: usize) -> Vec<String> {
+    let out = nslab_run(&["migrate", "--to-lab", "--var", "P=", &corpus_path(name)]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let left: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| l.rsplit('/').next().unwrap_or(l).to_string())
+        .collect();
     let lab_text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(lab_text.contains("\nname = \"slides\"\n"), "{lab_text}");
+    let named = format!("\nname = \"{name}\"\n");
+    assert!(lab_text.contains(&named), "{lab_text}");
     // The lab name gets the run's prefix too; keep it within 15 bytes.
-    let lab_text = lab_text.replace("\nname = \"slides\"\n", "\nname = \"s\"\n");
+    let lab_text = lab_text.replace(&named, "\nname = \"s\"\n");
     let lab_path =
-        std::env::temp_dir().join(format!("nslab-mg-{}-slides.toml", std::process::id()));
+        std::env::temp_dir().join(format!("nslab-mg-{}-{name}.toml", std::process::id()));
     std::fs::write(&lab_path, &lab_text).unwrap();
     let pa = Prefix::new('l');
     let pb = Prefix::new('l');
-    let text = std::fs::read_to_string(corpus_path("slides")).unwrap();
+    let text = std::fs::read_to_string(corpus_path(name)).unwrap();
     let ra = run_script(&text, &pa.0, "a");
     assert!(
         ra.status.success(),
@@ -797,11 +1082,204 @@ fn slides_script_to_lab_builds_the_same_lab() {
         "{}",
         String::from_utf8_lossy(&down.stderr)
     );
-    assert_eq!(sa.len(), 4);
+    assert_eq!(sa.len(), namespaces);
     let d = state_differences(&sa, &sb);
     assert!(
         d.is_empty(),
         "script vs lab file:\n{}\n{lab_text}",
         d.join("\n")
     );
+    left
+}
+
+#[test]
+fn slides_script_to_lab_builds_the_same_lab() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    assert_eq!(
+        to_lab_reaches_the_scripts_state("slides", 4),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_real_shaped_script_to_lab_keeps_its_plain_steps_and_lists_the_rest() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let left = to_lab_reaches_the_scripts_state("lab_steps", 3);
+    assert_eq!(
+        left,
+        vec![
+            "lab_steps.sh:30: left out `ip netns exec \"$R\" ifconfig -a`: in a loop, a condition, a function or a list; a lab file holds only plain steps"
+        ]
+    );
+}
+
+// ------------------------------------------------------------------ output-parsing idioms
+
+/// Pipelines that read a value out of net-tools' text, and the output shape each was
+/// written for: `true` for the classic 1.60 shape (run with nslab's classic dialect as
+/// `ifconfig`), `false` for today's 2.10 tools in /usr/sbin.
+const IDIOMS: &[(bool, &str)] = &[
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr' | awk -F: '{print $2}' | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | sed -n 's/.*inet addr:\\([0-9.]*\\).*/\\1/p'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0:1 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v3 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep Mask: | cut -d: -f4"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | awk '/inet addr/ {print substr($2, 6)}'"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr' | cut -f2 -d ':' | cut -f1 -d ' '"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep HWaddr | awk '{print $5}'"),
+    (true, "X=`ip netns exec \"$NS\" ifconfig v0 | grep 'inet addr:' | cut -d: -f2 | awk '{print $1}'`; echo \"$X\""),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | awk '/inet /{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | sed -n 's/.*inet \\([0-9.]*\\).*/\\1/p'"),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $4}'"),
+    (false, "ip netns exec \"$NS\" ifconfig v3 | grep 'inet ' | awk '{print $2}'"),
+    (false, "ip netns exec \"$NS\" ifconfig br0 | grep ether | awk '{print $2}'"),
+    (false, "A=$(ip netns exec \"$NS\" ifconfig v0 | grep 'inet ' | awk '{print $2}'); echo \"[$A]\""),
+    (false, "ip netns exec \"$NS\" ifconfig v0 | grep -q UP; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig v3 | grep -q UP; echo $?"),
+    (true, "ip netns exec \"$NS\" ifconfig v3 | grep -q UP; echo $?"),
+    (true, "ip netns exec \"$NS\" ifconfig v0 | grep -qw UP; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q v3; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q v0:1; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig -a | grep -q nope7; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig | grep -q v3; echo $?"),
+    (false, "ip netns exec \"$NS\" ifconfig | grep -q \"$IF\"; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q br0; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q v2; echo $?"),
+    (false, "ip netns exec \"$NS\" brctl show | grep -q v1; echo $?"),
+    (false, "ip netns exec \"$NS\" route -n | awk '$1==\"0.0.0.0\"{print $2}'"),
+    (false, "ip netns exec \"$NS\" route -n | grep ^0.0.0.0 | awk '{print $8}'"),
+    (false, "G=$(ip netns exec \"$NS\" route -n | awk '/^0.0.0.0/ {print $2}'); echo \"$G\""),
+    (false, "ip netns exec \"$NS\" arp -an | grep -q 10.0.0.2; echo $?"),
+    (false, "ip netns exec \"$NS\" arp -an | grep -q 10.0.0.3; echo $?"),
+    (false, "ip netns exec \"$NS\" arp -an | grep 10.0.0.2 | awk '{print $4}'"),
+];
+
+#[test]
+fn output_parsing_idioms_print_what_the_legacy_pipelines_print() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let p = Prefix::new('i');
+    let ns = format!("{}i", p.0);
+    let setup = [
+        "ip netns add $NS",
+        "ip -n $NS link add v0 type veth peer name v1",
+        "ip -n $NS link add v2 type veth peer name v3",
+        "ip -n $NS link add br0 type bridge",
+        "ip -n $NS link set v2 master br0",
+        "ip -n $NS addr add 10.0.0.1/24 brd 10.0.0.255 dev v0",
+        "ip -n $NS addr add 10.0.0.5/24 brd 10.0.0.255 dev v0",
+        "ip -n $NS addr add 10.0.1.1/16 brd 10.0.255.255 dev v0 label v0:1",
+        "ip -n $NS link set v0 up",
+        "ip -n $NS link set v1 up",
+        "ip -n $NS link set br0 up",
+        "ip -n $NS route add default via 10.0.0.254",
+        "ip -n $NS neigh replace 10.0.0.2 lladdr 02:aa:00:00:00:02 nud permanent dev v0",
+    ]
+    .join(" && ");
+    let sh = |script: &str, path: &str| {
+        Command::new("bash")
+            .args(["-c", script])
+            .env("NS", &ns)
+            .env("IF", "v1")
+            .env("PATH", path)
+            .output()
+            .expect("bash")
+    };
+    let std_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    let out = sh(&setup, std_path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The classic dialect as `ifconfig`.
+    let dir = std::env::temp_dir().join(format!("nslab-mg-classic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrapper = dir.join("ifconfig");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nNSLAB_NETTOOLS=1.60 exec {} ifconfig \"$@\"\n",
+            env!("CARGO_BIN_EXE_nslab")
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let classic_path = format!("{}:{std_path}", dir.display());
+    let mut failures = Vec::new();
+    for (classic, line) in IDIOMS {
+        let m = migrate_text(&format!("{line}\n"));
+        if !m.kept.is_empty()
+            || m.translated == 0
+            || m.text.contains("ifconfig")
+            || m.text.contains("route -n")
+            || m.text.contains("arp -an")
+            || m.text.contains("brctl")
+        {
+            failures.push(format!("not rewritten: {line}\n{}", m.text));
+            continue;
+        }
+        let a = sh(line, if *classic { &classic_path } else { std_path });
+        let b = sh(&m.text, std_path);
+        let (oa, ob) = (
+            String::from_utf8_lossy(&a.stdout),
+            String::from_utf8_lossy(&b.stdout),
+        );
+        if oa != ob || a.status.code() != b.status.code() {
+            failures.push(format!(
+                "{line}\n  legacy:   {oa:?} ({:?})\n  migrated: {ob:?} ({:?})\n  {}",
+                a.status.code(),
+                b.status.code(),
+                m.text.trim_end()
+            ));
+        }
+        if oa.trim().is_empty() && !line.contains("v3") {
+            failures.push(format!("{line}: the legacy pipeline printed nothing"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The corpus's figures (legacy lines, translated, kept with reasons), printed for the
+/// README; every migration must pass `bash -n`.
+#[test]
+fn corpus_figures_and_every_output_parses() {
+    let (mut translated, mut kept) = (0, 0);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for name in CORPUS {
+        let text = std::fs::read_to_string(corpus_path(name)).unwrap();
+        let m = migrate_text(&text);
+        translated += m.translated;
+        kept += m.kept.len();
+        for k in &m.kept {
+            *reasons.entry(generic(&k.reason)).or_default() += 1;
+        }
+        let out = Command::new("bash")
+            .args(["-n", "-c", &m.text])
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    eprintln!(
+        "corpus: {} scripts, {} legacy lines: {translated} translated, {kept} kept",
+        CORPUS.len(),
+        translated + kept
+    );
+    for (r, n) in &reasons {
+        eprintln!("  {n:3}  {r}");
+    }
+    assert!(translated > 0);
 }

@@ -90,8 +90,8 @@ fn recordings_render_exactly_like_the_real_netstat() {
             }
         }
     }
-    assert!(checked >= 90, "only {checked} recordings");
-    assert!(json_checked >= 40, "only {json_checked} jc recordings");
+    assert!(checked >= 160, "only {checked} recordings");
+    assert!(json_checked >= 120, "only {json_checked} jc recordings");
     assert!(
         failures.is_empty(),
         "{} of {checked} differ:\n{}",
@@ -214,6 +214,20 @@ fn same(ns: &str, args: &[String]) -> Result<(), String> {
     Err(last)
 }
 
+/// `jc --netstat` of a text.
+fn jc_netstat(text: &str) -> serde_json::Value {
+    use std::io::Write;
+    let mut jc = Command::new("jc")
+        .arg("--netstat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("jc");
+    jc.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = jc.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout).expect("jc output")
+}
+
 #[test]
 fn random_flag_combinations_match_the_real_netstat_live() {
     if !kernel_tests_allowed() {
@@ -245,8 +259,9 @@ fn random_flag_combinations_match_the_real_netstat_live() {
         "-U",
         "-A",
         "-g",
-        // Displays, their conflicts and the odd ones (never -c: it lists forever; -r: not yet).
+        // Displays, their conflicts and the odd ones (never -c: it lists forever).
         "-i",
+        "-r",
         "-s",
         "-M",
         "-S",
@@ -306,18 +321,6 @@ fn json_equals_jc_on_the_real_output_live() {
     real_tool("jc");
     let lab = socket_lab(0);
     let ns = lab.ns.name.clone();
-    let jc_of = |text: &str| -> serde_json::Value {
-        use std::io::Write;
-        let mut jc = Command::new("jc")
-            .arg("--netstat")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("jc");
-        jc.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        let out = jc.wait_with_output().unwrap();
-        serde_json::from_slice(&out.stdout).expect("jc output")
-    };
     for args in ["-a", "-ap", "-tulpn", "-aeo", "-x", "-i", "-anW"] {
         let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
         let mut a = args.clone();
@@ -325,7 +328,7 @@ fn json_equals_jc_on_the_real_output_live() {
         // Interface counters move with the kernel's own ND/MLD packets: retry a moved state.
         let (mut got, mut want) = (serde_json::Value::Null, serde_json::Value::Null);
         for _ in 0..4 {
-            want = jc_of(&inside(&ns, "netstat", &args).stdout);
+            want = jc_netstat(&inside(&ns, "netstat", &args).stdout);
             let ours = nslab_netstat(&ns, &a);
             got = serde_json::from_str(&ours.stdout)
                 .unwrap_or_else(|e| panic!("{args:?}: {e}: {ours:?}"));
@@ -430,4 +433,248 @@ fn continuous_listings_repeat_with_one_interface_title() {
     );
     let twice = offline(&argv(&["-tnc".into()]), &mut src);
     assert_eq!(twice.stdout, format!("{}{}", once.stdout, once.stdout));
+    // `-rc` prints the whole table, title included, each time.
+    let state = compat_dir().join("routes/state");
+    let once = offline(
+        &argv(&["-rn".into()]),
+        &mut Recorded {
+            dir: state.clone(),
+            listings: 1,
+        },
+    );
+    assert!(once.stdout.starts_with("Kernel IP routing table\n"));
+    let twice = offline(
+        &argv(&["-rnc".into()]),
+        &mut Recorded {
+            dir: state,
+            listings: 2,
+        },
+    );
+    assert_eq!(twice.stdout, format!("{}{}", once.stdout, once.stdout));
+}
+
+/// A namespace with a random routing state (`-r`), names from its own /etc/netns files only
+/// (an empty resolv.conf: a name the real tool looks up never leaves the namespace).
+struct RouteLab {
+    ns: Netns,
+    etc: PathBuf,
+}
+
+impl Drop for RouteLab {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.etc);
+    }
+}
+
+fn route_lab(rng: &mut Rng) -> RouteLab {
+    let ns = Netns::new("nsr");
+    let etc = PathBuf::from("/etc/netns").join(&ns.name);
+    let lab = RouteLab { ns, etc };
+    let ns = &lab.ns;
+    std::fs::create_dir_all(&lab.etc).expect("/etc/netns/NS");
+    let files = [
+        (
+            "nsswitch.conf",
+            "passwd: files\nhosts: files\nnetworks: files\nprotocols: files\nservices: files\n",
+        ),
+        ("resolv.conf", ""),
+        (
+            "hosts",
+            "127.0.0.1 localhost\n10.66.0.2 gwtwo.lab.example gwtwo\n10.66.0.9 nine\n\
+             10.68.0.7 seven\nfd66::2 six-gw\n",
+        ),
+        (
+            "networks",
+            "loopback 127.0.0.0\nlabnet 10.67.0.0\nfar 10.69.0.0\n",
+        ),
+    ];
+    for (f, text) in files {
+        // Some states have no name files at all: every column numeric.
+        if matches!(f, "hosts" | "networks") && rng.chance(20) {
+            continue;
+        }
+        std::fs::write(lab.etc.join(f), text).unwrap();
+    }
+    let (a, b) = (format!("{}a", ns.name), format!("{}b", ns.name));
+    ns.ip(&["link", "set", "lo", "up"]);
+    ns.ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+    for d in [&a, &b] {
+        ns.ip(&["link", "set", d, "addrgenmode", "none"]);
+    }
+    ns.ip(&["addr", "add", "10.66.0.1/24", "dev", &a]);
+    ns.ip(&["addr", "add", "fd66::1/64", "dev", &a, "nodad"]);
+    ns.ip(&["link", "set", &a, "up"]);
+    if rng.chance(70) {
+        ns.ip(&["link", "set", &b, "up"]);
+        ns.ip(&["addr", "add", "10.76.0.1/16", "dev", &b]);
+    }
+    let metric = |rng: &mut Rng| rng.range(0, 300).to_string();
+    let pool: Vec<Vec<String>> = vec![
+        vec!["default".into(), "via".into(), "10.66.0.2".into()],
+        vec![
+            "10.67.0.0/16".into(),
+            "via".into(),
+            "10.66.0.9".into(),
+            "metric".into(),
+            metric(rng),
+            "advmss".into(),
+            rng.range(500, 1460).to_string(),
+            "window".into(),
+            rng.range(1, 65535).to_string(),
+            "rtt".into(),
+            rng.range(1, 900).to_string(),
+        ],
+        vec!["10.68.0.7".into(), "via".into(), "10.66.0.2".into()],
+        vec![
+            "10.69.0.0/16".into(),
+            "dev".into(),
+            a.clone(),
+            "metric".into(),
+            metric(rng),
+        ],
+        vec!["unreachable".into(), "10.72.0.0/24".into()],
+        vec!["blackhole".into(), "10.73.0.0/16".into()],
+        vec![
+            "prohibit".into(),
+            "10.74.0.0/24".into(),
+            "metric".into(),
+            metric(rng),
+        ],
+        vec![
+            "10.75.0.0/24".into(),
+            "via".into(),
+            "10.66.0.2".into(),
+            "table".into(),
+            "100".into(),
+        ],
+        vec![
+            "10.77.128.0/17".into(),
+            "via".into(),
+            "10.66.0.9".into(),
+            "src".into(),
+            "10.66.0.1".into(),
+        ],
+        vec![
+            "2001:db8:aaaa:bbbb:cccc:dddd::/96".into(),
+            "via".into(),
+            "fd66::2".into(),
+        ],
+        vec!["unreachable".into(), "2001:db8:1::/48".into()],
+        vec![
+            "fd67::/64".into(),
+            "dev".into(),
+            a.clone(),
+            "metric".into(),
+            metric(rng),
+        ],
+    ];
+    for r in &pool {
+        if rng.chance(60) {
+            let mut args = vec!["route", "add"];
+            args.extend(r.iter().map(String::as_str));
+            ns.ip(&args);
+        }
+    }
+    lab
+}
+
+/// Every `-r` combination: name resolution × layout (`-e` count) × tables (`-C`/`-F`) ×
+/// families; then the odd ones (other families, flags `-r` ignores, conflicts).
+fn route_combinations() -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for n in ["", "n"] {
+        for e in ["", "e", "ee", "eee", "eeee"] {
+            for cf in ["", "C", "F", "CF"] {
+                for fam in ["", "-6", "-A inet6", "-A inet,inet6", "-4 -6"] {
+                    let mut v = vec![format!("-r{n}{e}{cf}")];
+                    v.extend(fam.split_whitespace().map(str::to_string));
+                    all.push(v);
+                }
+            }
+        }
+    }
+    for odd in [
+        "-rv",
+        "-rN",
+        "-rNe",
+        "-r --numeric-hosts",
+        "-r --numeric-ports",
+        "-r --numeric-users",
+        "--route --numeric",
+        "-rx",
+        "-r -A unix",
+        "-r -A ax25",
+        "-r -A ipx",
+        "-r -A inet6,unix",
+        "-r --bluetooth",
+        "-r -A foo",
+        "-rt",
+        "-ra",
+        "-rW",
+        "-rp",
+        "-rr",
+        "-r -i",
+        "-r -s",
+    ] {
+        all.push(odd.split_whitespace().map(str::to_string).collect());
+    }
+    all
+}
+
+/// `netstat -r…` on random routing states: every combination on the first state, a random
+/// sample of them on the others; stdout, stderr and exit code byte for byte; `--json` equal
+/// to jc's reading of the real output.
+#[test]
+fn routing_tables_match_the_real_netstat_on_random_states_live() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    real_tool("netstat");
+    real_tool("jc");
+    let seed = common::seed_from_env("NSLAB_NETSTAT_ROUTE_SEED");
+    let mut rng = Rng(seed | 1);
+    let combos = route_combinations();
+    let start = Instant::now();
+    let (mut cases, mut json_cases, mut failures) = (0, 0, Vec::new());
+    for state in 0..4 {
+        let lab = route_lab(&mut rng);
+        let ns = lab.ns.name.clone();
+        let picked: Vec<&Vec<String>> = if state == 0 {
+            combos.iter().collect()
+        } else {
+            (0..40).map(|_| rng.pick(&combos)).collect()
+        };
+        for args in picked {
+            cases += 1;
+            if let Err(e) = same(&ns, args) {
+                failures.push(format!("state {state}: {e}"));
+            }
+        }
+        for args in ["-r", "-rn", "-rne", "-rnee", "-rnCF", "-r -A inet,inet6"] {
+            let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
+            let want = jc_netstat(&inside(&ns, "netstat", &args).stdout);
+            let mut a = args.clone();
+            a.push("--json".into());
+            let ours = nslab_netstat(&ns, &a);
+            let got: serde_json::Value = serde_json::from_str(&ours.stdout)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}: {ours:?}"));
+            assert!(
+                want.as_array().is_some_and(|a| !a.is_empty()),
+                "{args:?}: jc found rows"
+            );
+            json_cases += 1;
+            if got != want {
+                failures.push(format!(
+                    "state {state}: {args:?} --json\nwant {want}\ngot  {got}"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "seed {seed}: {} of {} equal ({cases} -r outputs, {json_cases} --json) in {:?}",
+        cases + json_cases - failures.len(),
+        cases + json_cases,
+        start.elapsed()
+    );
+    assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
 }

@@ -362,3 +362,382 @@ fn non_root_up_down_demo_say_root_is_needed() {
     }
     let _ = std::fs::remove_file(&bin);
 }
+
+/// Run a program inside a namespace: (stdout, stderr, status), bytes kept as they are.
+fn inside(ns: &str, program: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>, Option<i32>) {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, program])
+        .args(args)
+        .output()
+        .expect("spawn");
+    (out.stdout, out.stderr, out.status.code())
+}
+
+/// Issue 14, item 5: a device whose name has a control character (iproute2 before 7.0 puts
+/// it raw into its JSON) breaks no JSON read of that namespace: `ifconfig -a` prints what the
+/// real ifconfig prints, `show` and `show --json` list it, `ifconfig lo up` succeeds quietly;
+/// `brctl addbr` with such names does what the real brctl does (messages, status, result).
+#[test]
+fn a_device_name_with_a_control_character_breaks_nothing() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let ifconfig = common::real_tool("ifconfig");
+    let brctl = common::real_tool("brctl");
+    let nslab = env!("CARGO_BIN_EXE_nslab");
+    let ns = common::Netns::new("rc");
+    ns.ip(&["link", "add", "zq\u{1}", "type", "bridge"]);
+    let real = inside(&ns.name, &ifconfig, &["-a"]);
+    let ours = inside(&ns.name, nslab, &["ifconfig", "-a"]);
+    assert_eq!(ours.2, Some(0), "{}", text(&ours.1));
+    assert!(
+        text(&ours.0).contains("zq\u{1}: flags="),
+        "{}",
+        text(&ours.0)
+    );
+    assert_eq!(ours, real, "nslab ifconfig -a against the real one");
+
+    let show = nslab_run(&["show", &ns.name]);
+    assert!(show.status.success(), "{}", text(&show.stderr));
+    assert!(
+        text(&show.stdout).contains("zq\u{1}"),
+        "{}",
+        text(&show.stdout)
+    );
+    let json = nslab_run(&["show", &ns.name, "--json"]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("show --json");
+    let names: Vec<&str> = v["namespaces"][0]["interfaces"]
+        .as_array()
+        .expect("interfaces")
+        .iter()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert!(names.contains(&"zq\u{1}"), "{names:?}");
+
+    let up = inside(&ns.name, nslab, &["ifconfig", "lo", "up"]);
+    assert_eq!(up.2, Some(0), "ifconfig lo up: {}", text(&up.1));
+    assert!(up.1.is_empty(), "ifconfig lo up: {}", text(&up.1));
+    let lo = ns.ip(&["-o", "link", "show", "lo"]);
+    assert!(lo.contains(",UP"), "{lo}");
+
+    // brctl, twice each (create, then "already exists"), then delbr, in twin namespaces.
+    let twin = common::Netns::new("rc");
+    for name in ["\u{1}b", "\u{1b}]0;x\u{7}", "a\nb", "\u{7f}", "a b"] {
+        for args in [["addbr", name], ["addbr", name], ["delbr", name]] {
+            let real = inside(&twin.name, &brctl, &args);
+            let ours = inside(&ns.name, nslab, &["brctl", args[0], args[1]]);
+            assert_eq!(ours, real, "brctl {args:?}");
+        }
+    }
+    // Both list the bridge with the control character as the real brctl does (raw).
+    twin.ip(&["link", "add", "zq\u{1}", "type", "bridge"]);
+    let real = inside(&twin.name, &brctl, &["show"]);
+    let ours = inside(&ns.name, nslab, &["brctl", "show"]);
+    assert!(
+        real.0.windows(3).any(|w| w == b"zq\x01"),
+        "{}",
+        text(&real.0)
+    );
+    assert_eq!(ours, real, "brctl show");
+}
+
+/// A lab of `n` hosts in a line (`h0 — h1 — … `), veths only: nothing in the root namespace.
+fn line_lab(name: &str, n: usize) -> String {
+    let mut t = format!("name = \"{name}\"\n");
+    for i in 0..n {
+        t.push_str(&format!("[[hosts]]\nname = \"h{i}\"\n"));
+    }
+    for i in 0..n.saturating_sub(1) {
+        t.push_str(&format!(
+            "[[links]]\na = {{ host = \"h{i}\", name = \"r\", addrs = [\"10.{}.{}.1/30\"] }}\nb = {{ host = \"h{}\", name = \"l\", addrs = [\"10.{}.{}.2/30\"] }}\n",
+            i / 250,
+            i % 250,
+            i + 1,
+            i / 250,
+            i % 250
+        ));
+    }
+    t
+}
+
+/// What a lab `lab` with namespace prefix `p` could leave: namespaces, the state file, its
+/// temporary file, /etc/netns directories.
+fn leftovers(p: &str, lab: &str) -> Vec<String> {
+    let mut left: Vec<String> = netns_list()
+        .into_iter()
+        .filter(|n| n.starts_with(p))
+        .collect();
+    let state = std::path::Path::new("/run/nslab").join(format!("{p}{lab}.json"));
+    for f in [state.clone(), state.with_extension("json.tmp")] {
+        if f.exists() {
+            left.push(f.display().to_string());
+        }
+    }
+    if let Ok(d) = std::fs::read_dir("/etc/netns") {
+        for e in d.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(p) {
+                left.push(format!("/etc/netns/{n}"));
+            }
+        }
+    }
+    left
+}
+
+/// Start `nslab ARGS`, SIGKILL it (by its pid) after `delay`; whether it had finished.
+fn kill_after(args: &[&str], delay: std::time::Duration) -> bool {
+    let mut child = common::nslab()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    child.wait().unwrap().success()
+}
+
+/// The wall time of one `nslab ARGS` that must succeed.
+fn timed(args: &[&str]) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let out = nslab_run(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    t.elapsed()
+}
+
+/// 20 SIGKILLs of `up` (or of `down`, when `during_down`) of a 50-host lab, each before the
+/// command finished, at moments spread over how long it takes here; after each, a `down`
+/// succeeds and leaves nothing. `down` trials kill the `down` of a lab that is fully up.
+fn sigkill_trials(tag: &str, during_down: bool) {
+    let f = write_lab(&line_lab("big", 50));
+    let p = format!("{}-", unique(tag));
+    let _g = LabGuard::new(&["big", "--prefix", &p]);
+    let up: [&str; 4] = ["up", f.path(), "--prefix", &p];
+    let down: [&str; 4] = ["down", "big", "--prefix", &p];
+    // One full up/down first: how long each takes here, to spread the kills over it.
+    let (t_up, t_down) = (timed(&up), timed(&down));
+    let (killed_cmd, full) = if during_down {
+        (&down, t_down)
+    } else {
+        (&up, t_up)
+    };
+    let mut rng = Rng(common::seed_from_env("NSLAB_KILL_SEED"));
+    let (mut trials, mut killed) = (0, 0);
+    while killed < 20 {
+        trials += 1;
+        assert!(
+            trials <= 40,
+            "only {killed} of {trials} kills landed during {}",
+            killed_cmd[0]
+        );
+        if during_down {
+            timed(&up);
+        }
+        let delay = full.mul_f64(rng.range(0, 95) as f64 / 100.0);
+        if !kill_after(killed_cmd, delay) {
+            killed += 1;
+        }
+        let out = nslab_run(&down);
+        assert!(
+            out.status.success(),
+            "trial {trials} ({delay:?}): {}",
+            text(&out.stderr)
+        );
+        let left = leftovers(&p, "big");
+        assert!(left.is_empty(), "trial {trials} ({delay:?}): left {left:?}");
+    }
+    eprintln!(
+        "{killed} of {trials} {} runs of 50 hosts killed midway (a full one takes {full:?}), nothing left",
+        killed_cmd[0]
+    );
+}
+
+#[test]
+fn sigkill_during_up_of_a_50_host_lab_then_down_leaves_nothing() {
+    if kernel_tests_allowed() {
+        sigkill_trials("ku", false);
+    }
+}
+
+#[test]
+fn sigkill_during_down_of_a_50_host_lab_then_down_leaves_nothing() {
+    if kernel_tests_allowed() {
+        sigkill_trials("kd", true);
+    }
+}
+
+/// Concurrent ups: 8 distinct labs started at once all come up; 4 ups of one lab at once
+/// have exactly one winner, the others are refused with one line and the lab stays whole.
+#[test]
+fn concurrent_ups_distinct_labs_all_succeed_and_one_lab_has_one_winner() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let f = write_lab(&line_lab("cc", 3));
+    let prefixes: Vec<String> = (0..8).map(|_| format!("{}-", unique("cu"))).collect();
+    let _guards: Vec<LabGuard> = prefixes
+        .iter()
+        .map(|p| LabGuard::new(&["cc", "--prefix", p]))
+        .collect();
+    let start = |p: &str| {
+        common::nslab()
+            .args(["up", f.path(), "--prefix", p])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = prefixes.iter().map(|p| start(p)).collect();
+    for (p, c) in prefixes.iter().zip(children) {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{p}: {}", text(&out.stderr));
+        assert_eq!(
+            netns_list()
+                .iter()
+                .filter(|n| n.starts_with(p.as_str()))
+                .count(),
+            3
+        );
+    }
+    for p in &prefixes {
+        timed(&["down", "cc", "--prefix", p]);
+        assert!(leftovers(p, "cc").is_empty(), "{:?}", leftovers(p, "cc"));
+    }
+
+    let p = format!("{}-", unique("cs"));
+    let _g = LabGuard::new(&["cc", "--prefix", &p]);
+    let children: Vec<_> = (0..4).map(|_| start(&p)).collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let winners = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(
+        winners,
+        1,
+        "{:?}",
+        outs.iter().map(|o| text(&o.stderr)).collect::<Vec<_>>()
+    );
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        let e = text(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(e.contains("is already up") || e.contains("exists"), "{e}");
+    }
+    assert_eq!(
+        netns_list()
+            .iter()
+            .filter(|n| n.starts_with(p.as_str()))
+            .count(),
+        3
+    );
+    let st = nslab_run(&["status", "--json"]);
+    assert!(
+        text(&st.stdout).contains(&format!("{p}cc")),
+        "{}",
+        text(&st.stdout)
+    );
+    timed(&["down", "cc", "--prefix", &p]);
+    assert!(leftovers(&p, "cc").is_empty());
+}
+
+/// Issue 14, item 6, as the binary prints it: a file ending right after `=`, hostile names
+/// (ESC/BEL sequences, a newline) and a value of the wrong type each give one line that names
+/// the place and says what is wrong, control characters escaped, exit 2, nothing created.
+#[test]
+fn rejections_from_the_binary_are_one_escaped_line() {
+    let cases = [
+        ("name = ", "e.toml:1: a value was expected here"),
+        (
+            "name = \"a\\u001b]0;pwned\\u0007\"\n",
+            "name: `a\\u{1b}]0;pwned\\u{7}` contains '\\u{1b}'",
+        ),
+        (
+            "name = \"x\"\n[[hosts]]\nname = \"a\\nb\"\n",
+            "hosts[0].name: `a\\nb` contains '\\n'",
+        ),
+        (
+            "name = \"x\"\n[[hosts]]\nname = \"a\"\nsysctl = { \"x\" = [1] }\n",
+            "hosts[0].sysctl.x: expected a sysctl value: an integer, true/false or a string",
+        ),
+    ];
+    for (lab, want) in cases {
+        let dir = common::TempDir::new("rj");
+        let f = dir.0.join("e.toml");
+        std::fs::write(&f, lab).unwrap();
+        let out = nslab_run(&["up", f.to_str().unwrap(), "--dry-run"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{lab:?}: {err}");
+        assert!(out.stdout.is_empty(), "{lab:?}: printed a plan");
+        assert_eq!(err.matches('\n').count(), 1, "{lab:?}: {err:?}");
+        assert!(
+            !err.trim_end().chars().any(char::is_control),
+            "{lab:?}: raw control character in {err:?}"
+        );
+        assert!(
+            err.starts_with("nslab: ") && err.trim_end().ends_with(want),
+            "{lab:?}: {err:?}"
+        );
+    }
+}
+
+/// Issue 14, item 2, through the drop-ins: names that `ip -batch` would re-read (a trailing
+/// `\`, a leading quote, `#`) reach the kernel as themselves: `brctl addbr/addif/delif/delbr`
+/// do what the real brctl does to the same names (output, status, and the resulting links).
+#[test]
+fn brctl_names_that_ip_batch_rereads_act_on_themselves() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let brctl = common::real_tool("brctl");
+    let nslab = env!("CARGO_BIN_EXE_nslab");
+    let (real_ns, ours_ns) = (common::Netns::new("rb"), common::Netns::new("rb"));
+    let links = |ns: &common::Netns| -> Vec<String> {
+        let mut v: Vec<String> = ns
+            .ip(&["-o", "link", "show"])
+            .lines()
+            .map(|l| {
+                // "N: NAME[@PEER]: <FLAGS> … master M …": the name and the master.
+                let name = l.split(": ").nth(1).unwrap_or("");
+                let name = name.split('@').next().unwrap_or("");
+                let master = l
+                    .split(" master ")
+                    .nth(1)
+                    .map(|m| m.split(' ').next().unwrap_or(""));
+                format!("{name} {}", master.unwrap_or("-"))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for ns in [&real_ns, &ours_ns] {
+        ns.ip(&["link", "add", "w\\", "type", "veth", "peer", "name", "'p"]);
+        ns.ip(&["link", "add", "h#x", "type", "veth", "peer", "name", "h"]);
+    }
+    let steps: [&[&str]; 9] = [
+        &["addbr", "q\\"],
+        &["addbr", "'q'"],
+        &["addif", "q\\", "w\\"],
+        &["addif", "'q'", "h#x"],
+        &["addif", "'q'", "'p"],
+        &["delif", "q\\", "w\\"],
+        &["delbr", "q\\"],
+        &["delif", "'q'", "h#x"],
+        &["delbr", "'q'"],
+    ];
+    for step in steps {
+        let real = inside(&real_ns.name, &brctl, step);
+        let mut a = vec!["brctl"];
+        a.extend_from_slice(step);
+        let ours = inside(&ours_ns.name, nslab, &a);
+        assert_eq!(ours, real, "brctl {step:?}");
+        assert_eq!(links(&ours_ns), links(&real_ns), "after brctl {step:?}");
+        if step[0] == "addif" && step[2] != "'p" {
+            assert!(
+                links(&ours_ns).contains(&format!("{} {}", step[2], step[1])),
+                "{step:?}: {:?}",
+                links(&ours_ns)
+            );
+        }
+    }
+}

@@ -36,9 +36,15 @@ pub(super) fn migrate(
             .map(|s| s.to_string_lossy().into_owned())
             .filter(|s| !s.starts_with('<'))
             .unwrap_or_else(|| "migrated".into());
-        let lab = crate::migrate::lab::to_lab(&text, &stem, &map)
+        let t = crate::migrate::lab::to_lab(&text, &stem, &map)
             .map_err(|e| Error::Usage(format!("{name}: {e}")))?;
-        print!("{}", crate::migrate::lab::render(&lab, &name));
+        print!("{}", crate::migrate::lab::render(&t.lab, &name));
+        for l in &t.left_out {
+            eprintln!("{name}:{}: left out `{}`: {}", l.line, l.command, l.reason);
+        }
+        for d in &t.differences {
+            eprintln!("{name}: differs: {d}");
+        }
         return Ok(());
     }
     let m = crate::migrate::migrate(&text);

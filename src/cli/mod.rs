@@ -209,7 +209,8 @@ pub enum Command {
         /// Print a unified diff instead of the script.
         #[arg(long, conflicts_with = "to_lab")]
         diff: bool,
-        /// Print a lab file (TOML) that `nslab up` builds to the same state as the script.
+        /// Print a lab file (TOML) made of the script's plain steps; the lines it leaves out
+        /// (and what `up` does beyond the script) are listed on stderr with their line.
         #[arg(long)]
         to_lab: bool,
         /// Give a shell variable a value for --to-lab (`--var P=` for a prefix variable).

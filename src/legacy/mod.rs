@@ -56,13 +56,16 @@ pub fn stdio(e: std::io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
-/// Run a `route`/`arp`-style personality on the real system: `run(ctx, prog, args)` with
-/// the iproute2 backend, the system's name files and locked stdout/stderr.
+/// Run a `route`/`arp`-style personality on the real system: `run(ctx, dialect, prog,
+/// args)` with the iproute2 backend, the system's name files, locked stdout/stderr and the
+/// dialect of this call.
 pub fn main_with(
     args: Vec<OsString>,
     tool: &str,
-    run: fn(&mut Ctx<'_>, &str, &[String]) -> Result<i32>,
+    run: fn(&mut Ctx<'_>, dialect::Dialect, &str, &[String]) -> Result<i32>,
 ) -> Result<()> {
+    let argv0 = crate::netns::process_args().into_iter().next();
+    let dialect = dialect::Dialect::current(&argv0.unwrap_or_default())?;
     let (prog, args) = called(&args, tool);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();
@@ -75,7 +78,7 @@ pub fn main_with(
         out: &mut out,
         err: &mut err,
     };
-    let code = run(&mut ctx, &prog, &args)?;
+    let code = run(&mut ctx, dialect, &prog, &args)?;
     ctx.out.flush().map_err(stdio)?;
     exit(code)
 }

@@ -101,10 +101,7 @@ impl Tx {
         for (k, d) in dyn_at.iter().enumerate() {
             let after_name = k > 0 && args[k - 1] == "name" && k > lead;
             if *d && k != lead && !after_name {
-                return Err(format!(
-                    "the value of `{}` decides what ifconfig does, and it is only known at run time",
-                    args[k]
-                ));
+                return self.ifconfig_runtime(args, lead);
             }
         }
         let cmd = ifg::parse(&iface, &words, &ifg::NumericOnly);
@@ -593,6 +590,99 @@ impl Tx {
             });
         }
         Ok(note)
+    }
+
+    /// `ifconfig IF ADDR [netmask M] [broadcast B] [up|down]` where a value is held in a
+    /// variable: the helper `nslab_ifconfig_inet` decides at run time what the address, the
+    /// mask and the broadcast become, as the ioctls would ([`super::runtime`]).
+    fn ifconfig_runtime(&mut self, args: &[String], lead: usize) -> Res {
+        let dynamic = |w: &str| w.contains('@');
+        let decides = |w: &str| {
+            format!(
+                "the value of `{w}` decides what ifconfig does; migrate decides at run time only an address (with `netmask`/`broadcast`), `inet6 add|del`, `mtu`, `txqueuelen` and `hw ether` values"
+            )
+        };
+        let iface = &args[lead];
+        let dev = base(iface).to_string();
+        let alias = iface.contains(':');
+        let ip = self.ip();
+        let ns = match &self.ns {
+            Some(n) => shell_quote(n),
+            None => "''".into(),
+        };
+        let d = shell_quote(&dev);
+        let mut lines: Vec<String> = Vec::new();
+        // The helper's line (index in `lines`), once the address is seen.
+        let mut helper: Option<usize> = None;
+        let rest = &args[lead + 1..];
+        let mut i = 0;
+        while i < rest.len() {
+            let w = &rest[i];
+            let v = rest.get(i + 1);
+            let hw = w == "hw" && v.map(String::as_str) == Some("ether");
+            match (w.as_str(), v) {
+                ("netmask" | "broadcast", Some(v)) if helper.is_some() => {
+                    if !dynamic(v) && ifg::inet_aton(v).is_none() {
+                        return Err(decides(v));
+                    }
+                    let h = helper.expect("helper line");
+                    lines[h] = format!("{} {w} {}", lines[h], shell_quote(v));
+                    i += 2;
+                    continue;
+                }
+                ("mtu" | "txqueuelen", Some(v)) => {
+                    lines.push(format!("{ip} link set dev {d} {w} {}", shell_quote(v)));
+                    i += 2;
+                    continue;
+                }
+                ("hw", Some(_)) if hw && i + 2 < rest.len() => {
+                    lines.push(format!(
+                        "{ip} link set dev {d} address {}",
+                        shell_quote(&rest[i + 2])
+                    ));
+                    i += 3;
+                    continue;
+                }
+                // A family word counts only right after the interface.
+                ("inet6", Some(op))
+                    if i == 0 && matches!(op.as_str(), "add" | "del") && i + 2 < rest.len() =>
+                {
+                    lines.push(format!(
+                        "nslab_ifconfig_inet6 {ns} {d} {op} {}",
+                        shell_quote(&rest[i + 2])
+                    ));
+                    i += 3;
+                    continue;
+                }
+                // The family word before an IPv4 address.
+                ("inet", _) if helper.is_none() => {}
+                // The helper brings a device (not an alias) up after its address.
+                ("up", _) if helper.is_some() => {}
+                ("up" | "down", _) if !alias => {
+                    lines.push(format!("{ip} link set dev {d} {w}"));
+                }
+                _ if helper.is_none()
+                    && (dynamic(w)
+                        || ifg::inet_aton(w.split('/').next().unwrap_or(w)).is_some()) =>
+                {
+                    helper = Some(lines.len());
+                    lines.push(format!(
+                        "nslab_ifconfig_inet {ns} {d} {} {}",
+                        shell_quote(iface),
+                        shell_quote(w)
+                    ));
+                }
+                _ => return Err(decides(w)),
+            }
+            i += 1;
+        }
+        if lines.is_empty() {
+            return Err(decides(iface));
+        }
+        self.lines.extend(lines);
+        self.known = None;
+        self.changed_unknown = true;
+        Ok(None)
     }
 
     fn modify_existing(&mut self, iface: &str) -> Result<(), String> {

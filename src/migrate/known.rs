@@ -21,6 +21,10 @@ pub struct Known {
     /// Namespaces where routes or neighbour entries may exist: deleting a device's last IPv4
     /// address there flushes them, so every step of ifconfig is kept.
     pub routed: HashSet<String>,
+    /// Functions the script defines that run their arguments as a command (`"$@"`).
+    pub wrappers: HashSet<String>,
+    /// Every function the script defines.
+    pub functions: HashSet<String>,
 }
 
 impl Known {

@@ -28,13 +28,15 @@ struct Dev {
     gone: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Model {
     hosts: Vec<String>,
     devs: Vec<Dev>,
     routes: BTreeMap<String, Vec<RouteDecl>>,
     sysctl: BTreeMap<String, BTreeMap<String, SysctlValue>>,
     lo_up: BTreeMap<String, bool>,
+    /// ARP entries per host, as `ip neigh` commands run in the host after `up`.
+    neigh: BTreeMap<String, Vec<Vec<String>>>,
 }
 
 impl Model {
@@ -52,13 +54,30 @@ fn value(w: &Word, vars: &BTreeMap<String, String>) -> Result<String, String> {
         match p {
             Part::Lit(l) => s.push_str(l),
             Part::Dyn(d) => {
-                let name = d
+                let inner = d
                     .trim_start_matches('$')
                     .trim_start_matches('{')
                     .trim_end_matches('}');
-                match vars.get(name) {
-                    Some(v) => s.push_str(v),
-                    None => return Err(format!("`{d}` has no value (give one with --var)")),
+                // `${NAME%PAT}`, `${NAME%%PAT}`, `${NAME#PAT}`, `${NAME##PAT}` with a
+                // pattern of text and `*`.
+                if let Some(k) = inner.find(['%', '#']).filter(|_| d.starts_with("${")) {
+                    let (name, op) = inner.split_at(k);
+                    if let Some(v) = vars.get(name) {
+                        if let Some(cut) = trim_pattern(v, op) {
+                            s.push_str(&cut);
+                            continue;
+                        }
+                    }
+                }
+                // `${NAME:-DEFAULT}` / `${NAME-DEFAULT}`: the default when NAME has no value.
+                let (name, default) = match inner.split_once('-') {
+                    Some((n, def)) if d.starts_with("${") => (n.trim_end_matches(':'), Some(def)),
+                    _ => (inner, None),
+                };
+                match (vars.get(name), default) {
+                    (Some(v), _) if !v.is_empty() || default.is_none() => s.push_str(v),
+                    (_, Some(def)) if !def.contains(['$', '`', '"', '\'']) => s.push_str(def),
+                    _ => return Err(format!("`{d}` has no value (give one with --var)")),
                 }
             }
         }
@@ -66,34 +85,104 @@ fn value(w: &Word, vars: &BTreeMap<String, String>) -> Result<String, String> {
     Ok(s)
 }
 
-/// Turn a script into a lab named `name`.
-pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<Lab, String> {
-    let mut vars = vars.clone();
-    let migrated = super::migrate(src);
-    if let Some(k) = migrated.kept.first() {
-        return Err(format!(
-            "line {}: `{}` cannot be migrated: {}",
-            k.line, k.command, k.reason
-        ));
+/// A line of the script the lab file does not carry, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// 1-based line number in the script.
+    pub line: usize,
+    pub command: String,
+    pub reason: String,
+}
+
+/// `%PAT`, `%%PAT`, `#PAT`, `##PAT` applied to `v` (PAT: text and `*`, no other glob).
+fn trim_pattern(v: &str, op: &str) -> Option<String> {
+    let (suffix, longest, pat) = if let Some(p) = op.strip_prefix("%%") {
+        (true, true, p)
+    } else if let Some(p) = op.strip_prefix('%') {
+        (true, false, p)
+    } else if let Some(p) = op.strip_prefix("##") {
+        (false, true, p)
+    } else {
+        (false, false, op.strip_prefix('#')?)
+    };
+    if pat.contains(['?', '[', '\\', '$']) {
+        return None;
     }
-    let text = &migrated.text;
+    let matches = |x: &str| glob(pat.as_bytes(), x.as_bytes());
+    let cuts: Vec<usize> = (0..=v.len()).filter(|&i| v.is_char_boundary(i)).collect();
+    let pick = |mut it: Box<dyn Iterator<Item = &usize>>| {
+        it.find(|&&i| {
+            if suffix {
+                matches(&v[i..])
+            } else {
+                matches(&v[..i])
+            }
+        })
+        .copied()
+    };
+    let at = match (suffix, longest) {
+        (true, true) => pick(Box::new(cuts.iter())),
+        (true, false) => pick(Box::new(cuts.iter().rev())),
+        (false, true) => pick(Box::new(cuts.iter().rev())),
+        (false, false) => pick(Box::new(cuts.iter())),
+    };
+    Some(match at {
+        Some(i) if suffix => v[..i].to_string(),
+        Some(i) => v[i..].to_string(),
+        None => v.to_string(),
+    })
+}
+
+/// Whether `s` matches the pattern `p` made of bytes and `*`.
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
+}
+
+/// Turn a script into a lab named `name`: its plain steps (namespaces, veths, bridges,
+/// addresses, links up, routes, sysctls, ARP entries), legacy lines translated as `migrate`
+/// does with every namespace the script creates pictured from empty, so that they become
+/// plain `ip` steps. Everything else (loops, conditions, lists, guards, other programs,
+/// lines kept by `migrate`) is left out and listed; the lab then does not run them, so the
+/// picture ignores them too.
+pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<ToLab, String> {
+    use super::translate::{translate, Outcome};
+    let mut vars = vars.clone();
     let mut m = Model::default();
-    for c in shell::commands(text) {
-        let line = text[..c.start].matches('\n').count() + 1;
-        let at = |e: String| format!("line {line} of the migrated script: {e}");
-        if c.ctx.compound || c.ctx.list {
-            return Err(at(format!(
-                "`{}` is in a loop, a condition or a list; a lab file holds only plain steps",
-                &text[c.start..c.end]
-            )));
+    let mut known = super::known::Known::default();
+    let mut left = Vec::new();
+    for c in shell::commands(src) {
+        let line = src[..c.start].matches('\n').count() + 1;
+        let command = super::one_line(&src[c.start..c.end]);
+        let mut leave = |reason: String| {
+            left.push(LeftOut {
+                line,
+                command: command.clone(),
+                reason,
+            })
+        };
+        // Commands that change no namespace are nothing the lab misses.
+        let tool = c.words.first().and_then(Word::lit).unwrap_or_default();
+        if super::observe::HARMLESS.contains(&tool.as_str()) && tool != "sysctl" {
+            continue;
         }
-        let words: Vec<String> = c
-            .words
-            .iter()
-            .map(|w| value(w, &vars))
-            .collect::<Result<_, _>>()
-            .map_err(at)?;
-        // Plain variable assignments and harmless commands.
+        if c.ctx.compound || c.ctx.list {
+            leave(
+                "in a loop, a condition, a function or a list; a lab file holds only plain steps"
+                    .into(),
+            );
+            continue;
+        }
+        let words: Vec<String> = match c.words.iter().map(|w| value(w, &vars)).collect() {
+            Ok(w) => w,
+            Err(e) => {
+                leave(e);
+                continue;
+            }
+        };
         if words.iter().all(|w| {
             w.split_once('=').is_some_and(|(n, _)| {
                 !n.is_empty() && n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
@@ -113,9 +202,64 @@ pub fn to_lab(src: &str, name: &str, vars: &BTreeMap<String, String>) -> Result<
         ) {
             continue;
         }
-        step(&mut m, None, &words).map_err(at)?;
+        // With every value known, the command is translated as if written with them.
+        let mut literal = c.clone();
+        for (w, v) in literal.words.iter_mut().zip(&words) {
+            w.parts = vec![Part::Lit(v.clone())];
+        }
+        let before = (m.clone(), known.clone());
+        let steps: Vec<Vec<String>> = match translate(&literal, &mut known, true) {
+            Outcome::NotLegacy => vec![words],
+            Outcome::Keep(reason) => {
+                (m, known) = before;
+                leave(format!("kept by migrate: {reason}"));
+                continue;
+            }
+            Outcome::Lines(lines, _) => {
+                let text = lines.join("\n");
+                let mut steps = Vec::new();
+                let mut plain = true;
+                for lc in shell::commands(&text) {
+                    plain &= !lc.ctx.compound && !lc.ctx.list;
+                    match lc.words.iter().map(|w| value(w, &vars)).collect() {
+                        Ok(w) => steps.push(w),
+                        Err(_) => plain = false,
+                    }
+                }
+                if !plain {
+                    (m, known) = before;
+                    leave("its translation is a run-time test, not a plain step".into());
+                    continue;
+                }
+                steps
+            }
+        };
+        for w in &steps {
+            if let Err(e) = step(&mut m, None, w) {
+                (m, known) = before;
+                leave(e);
+                break;
+            }
+        }
     }
-    build(m, name)
+    let mut differences = Vec::new();
+    let lab = build(m, name, &mut differences)?;
+    Ok(ToLab {
+        lab,
+        left_out: left,
+        differences,
+    })
+}
+
+/// What `--to-lab` made of a script.
+#[derive(Debug)]
+pub struct ToLab {
+    pub lab: Lab,
+    /// Lines of the script the lab does not carry.
+    pub left_out: Vec<LeftOut>,
+    /// Where `up` of the lab does more than the script's plain steps (a lab brings `lo` and
+    /// its bridges up).
+    pub differences: Vec<String>,
 }
 
 fn step(m: &mut Model, ns: Option<&str>, w: &[String]) -> Result<(), String> {
@@ -285,6 +429,20 @@ fn step(m: &mut Model, ns: Option<&str>, w: &[String]) -> Result<(), String> {
                 .ok_or_else(|| format!("`{d}` does not exist in `{ns}`"))?;
             m.devs[idx].addrs.push(c.to_string());
         }
+        ["neigh", "replace" | "add", rest @ ..] => {
+            let ns = need_ns(&ns)?;
+            let dev = rest
+                .windows(2)
+                .find(|p| p[0] == "dev")
+                .map(|p| p[1])
+                .ok_or_else(unknown)?;
+            if m.find(&ns, dev).is_none() {
+                return Err(format!("`{dev}` does not exist in `{ns}`"));
+            }
+            let mut argv = vec!["ip".to_string(), "neigh".into(), "replace".into()];
+            argv.extend(rest.iter().map(|x| x.to_string()));
+            m.neigh.entry(ns).or_default().push(argv);
+        }
         ["route", "add" | "prepend", dst, rest @ ..] => {
             let ns = need_ns(&ns)?;
             let mut r = RouteDecl {
@@ -326,7 +484,7 @@ fn dev(ns: &str, name: &str, bridge: bool) -> Dev {
     }
 }
 
-fn build(m: Model, name: &str) -> Result<Lab, String> {
+fn build(m: Model, name: &str, differences: &mut Vec<String>) -> Result<Lab, String> {
     let mut lab = Lab {
         name: name.to_string(),
         hosts: vec![],
@@ -338,20 +496,28 @@ fn build(m: Model, name: &str) -> Result<Lab, String> {
     };
     for h in &m.hosts {
         if !m.lo_up.get(h).copied().unwrap_or(false) {
-            return Err(format!("`lo` stays down in `{h}`; a lab brings it up"));
+            differences.push(format!(
+                "`lo` stays down in `{h}` in the script; the lab brings it up"
+            ));
         }
         lab.hosts.push(Host {
             name: h.clone(),
             routes: m.routes.get(h).cloned().unwrap_or_default(),
             sysctl: m.sysctl.get(h).cloned().unwrap_or_default(),
-            exec: vec![],
+            exec: m
+                .neigh
+                .get(h)
+                .into_iter()
+                .flatten()
+                .map(|a| crate::lab::file::CommandDecl::Argv(a.clone()))
+                .collect(),
             ..Default::default()
         });
     }
     for d in m.devs.iter().filter(|d| d.bridge && !d.gone) {
         if !d.up {
-            return Err(format!(
-                "bridge `{}` stays down; a lab brings it up",
+            differences.push(format!(
+                "bridge `{}` stays down in the script; the lab brings it up",
                 d.name
             ));
         }
@@ -469,6 +635,10 @@ pub fn render(lab: &Lab, source: &str) -> String {
                 .collect();
             let _ = writeln!(out, "sysctl = {{ {} }}", s.join(", "));
         }
+        if !h.exec.is_empty() {
+            let e: Vec<String> = h.exec.iter().map(|c| list(&c.argv())).collect();
+            let _ = writeln!(out, "exec = [{}]", e.join(", "));
+        }
     }
     for b in &lab.bridges {
         let _ = write!(out, "\n[[bridges]]\nname = {}\n", q(&b.name));
@@ -533,7 +703,9 @@ mod tests {
             ip netns exec ns1 brctl addbr br0\nip netns exec ns1 ifconfig br0 up\n\
             ip netns exec ns1 brctl addif br0 bveth1\nip netns exec ns1 brctl addif br0 bveth2\n\
             ip netns exec ns1 ifconfig bveth1 up\nip netns exec ns1 ifconfig bveth2 up\n";
-        let lab = to_lab(src, "slides", &BTreeMap::new()).unwrap();
+        let t = to_lab(src, "slides", &BTreeMap::new()).unwrap();
+        assert!(t.left_out.is_empty() && t.differences.is_empty(), "{t:?}");
+        let lab = t.lab;
         let text = render(&lab, "slides.sh");
         let back = Lab::parse("x.toml", &text).unwrap();
         assert_eq!(back, lab);
@@ -544,13 +716,13 @@ mod tests {
     }
 
     #[test]
-    fn loops_cannot_become_a_lab() {
-        let e = to_lab(
-            "for i in 1; do ip netns add n$i; done\n",
-            "x",
-            &BTreeMap::new(),
-        )
-        .unwrap_err();
-        assert!(e.contains("loop"), "{e}");
+    fn loops_and_guards_are_left_out_with_their_line() {
+        let src = "ip netns add a\nip netns exec a ifconfig lo up\nfor i in 1; do ip netns add n$i; done\nip netns exec a ifconfig -a | grep -q lo && echo ok\nip netns exec a sh -c 'ip link set lo down'\n";
+        let t = to_lab(src, "x", &BTreeMap::new()).unwrap();
+        let left = t.left_out;
+        assert_eq!(t.lab.hosts.len(), 1);
+        let lines: Vec<usize> = left.iter().map(|l| l.line).collect();
+        assert_eq!(lines, vec![3, 4, 5], "{left:?}");
+        assert!(left[0].reason.contains("loop"), "{left:?}");
     }
 }

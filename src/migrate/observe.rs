@@ -60,7 +60,8 @@ pub(super) fn observe(ns_word: Option<&Word>, words: &[Word], known: &mut Known)
         match w.as_str() {
             "-n" | "-netns" | "--netns" => {
                 ns_key = words.get(i + 1).map(Word::key);
-                i += 2;
+                // `ip -n` with nothing after it: the words end here.
+                i = (i + 2).min(words.len());
             }
             "-b" | "-batch" | "-force" => return known.forget_all(),
             _ => i += 1,

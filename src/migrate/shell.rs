@@ -228,7 +228,8 @@ impl<'a> Lexer<'a> {
                         }
                         None => lit.push('\\'),
                     }
-                    self.i += 2;
+                    // A `\` ending the text ends the word there.
+                    self.i = (self.i + 2).min(b.len());
                 }
                 b'\'' => {
                     let end = self.src[self.i + 1..]
@@ -330,9 +331,11 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b';' | b'&' | b'|' | b'(' | b')' => {
-                    let two = &self.src[self.i..(self.i + 2).min(b.len())];
+                    // Bytes, not a str slice: the byte after the operator may begin a
+                    // multi-byte character (`;é`).
+                    let two = &b[self.i..(self.i + 2).min(b.len())];
                     let op = match two {
-                        ";;" | "&&" | "||" | "|&" => two,
+                        b";;" | b"&&" | b"||" | b"|&" => &self.src[self.i..self.i + 2],
                         _ if c == b'&' && self.peek(1) == Some(b'>') => {
                             let s = self.i;
                             self.i += 2;
@@ -657,6 +660,68 @@ pub fn commands(src: &str) -> Vec<Command> {
     out
 }
 
+/// The functions a script defines, each with whether it runs its arguments as a command (a
+/// command of the body is `"$@"` or `$*`, possibly after `eval`, `exec`, `command`, `sudo`,
+/// `nohup` or `time`).
+pub fn functions(src: &str) -> Vec<(String, bool)> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    for (at, line) in src.split_inclusive('\n').scan(0, |pos, l| {
+        let at = *pos;
+        *pos += l.len();
+        Some((at, l))
+    }) {
+        let t = line.trim_start();
+        let t2 = t
+            .strip_prefix("function ")
+            .map(str::trim_start)
+            .unwrap_or(t);
+        let name: String = t2
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        let rest = t2[name.len()..].trim_start();
+        let is_def = rest.starts_with("()")
+            || rest.starts_with("( )")
+            || (t2.len() != t.len() && rest.starts_with('{'));
+        if !is_def {
+            continue;
+        }
+        let Some(open) = src[at..].find('{').map(|k| at + k) else {
+            continue;
+        };
+        let lx = Lexer {
+            src,
+            b,
+            i: open,
+            heredocs: Vec::new(),
+        };
+        let end = lx.balanced(open, b'{', b'}');
+        let body = &src[(open + 1).min(end)..end.saturating_sub(1).max(open + 1)];
+        let runs_args = commands(body).iter().any(|c| {
+            let mut ws = c.words.iter().peekable();
+            while let Some(w) = ws.peek() {
+                match w.lit().as_deref() {
+                    Some("eval" | "exec" | "command" | "sudo" | "nohup" | "time") => {
+                        ws.next();
+                    }
+                    _ => break,
+                }
+            }
+            ws.next().is_some_and(
+                |w| matches!(w.parts.as_slice(), [Part::Dyn(d)] if d == "$@" || d == "$*"),
+            )
+        });
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, runs_args));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,6 +731,17 @@ mod tests {
             .iter()
             .map(|c| c.words.iter().map(|w| w.key()).collect())
             .collect()
+    }
+
+    #[test]
+    fn an_operator_before_a_multibyte_character_splits_there() {
+        // Found by the fuzz target: `;é` sliced the text inside `é`.
+        assert_eq!(
+            words("echo a;é\nx|é"),
+            vec![vec!["echo", "a"], vec!["é"], vec!["x"], vec!["é"]]
+        );
+        // And a `\` ending the text.
+        assert_eq!(words("if true; then \\"), vec![vec!["true"], vec!["\\"]]);
     }
 
     #[test]

@@ -90,6 +90,33 @@ fn behind_sudo(cmd: &Command) -> Option<(Command, String)> {
     Some((inner, sudo))
 }
 
+/// A word as shell text: literal parts quoted, expansions as written.
+fn source_text(w: &Word) -> String {
+    w.parts
+        .iter()
+        .map(|p| match p {
+            Part::Lit(l) => shell_quote(l),
+            Part::Dyn(d) => format!("\"{d}\""),
+        })
+        .collect()
+}
+
+/// Whether the command runs a legacy tool itself (bare, behind `sudo` or `ip netns exec`).
+pub fn is_legacy(cmd: &Command) -> bool {
+    let c = behind_sudo(cmd).map(|(c, _)| c);
+    let c = c.as_ref().unwrap_or(cmd);
+    let (_, words) = split_netns(&c.words);
+    words
+        .first()
+        .and_then(Word::lit)
+        .is_some_and(|t| LEGACY.contains(&basename(&t)))
+}
+
+/// Whether the command, its substitutions aside, is no legacy command.
+pub fn translate_plain_is_not_legacy(cmd: &Command) -> bool {
+    !is_legacy(cmd)
+}
+
 /// A legacy tool run inside a `$(…)` or backquote substitution of the command's words.
 fn substituted_legacy(cmd: &Command) -> Option<String> {
     for w in &cmd.words {
@@ -160,6 +187,11 @@ fn translate_plain(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
             .flatten()
             .find(|x| LEGACY.contains(&x.as_str()));
         if let Some(inner) = inner {
+            if w == "command" && matches!(words[1].lit().as_deref(), Some("-v" | "-V")) {
+                return Outcome::Keep(format!(
+                    "it checks that `{inner}` is installed; the migrated script does not need it"
+                ));
+            }
             if !uncond {
                 known.forget_all();
             } else {
@@ -168,6 +200,114 @@ fn translate_plain(cmd: &Command, known: &mut Known, uncond: bool) -> Outcome {
             return Outcome::Keep(format!(
                 "`{inner}` runs behind `{w}`; only bare commands and `ip netns exec NS` are rewritten"
             ));
+        }
+    }
+    // A function of the script that runs its arguments: the wrapped command is translated
+    // and stays its argument (`retry 3 route add …` → `retry 3 ip route prepend …`).
+    if let Some(f) = tool.as_deref().filter(|t| known.wrappers.contains(*t)) {
+        let f = f.to_string();
+        let at = (1..words.len()).find(|&k| {
+            words[k]
+                .lit()
+                .is_some_and(|x| LEGACY.contains(&basename(&x)) || x == "sudo")
+                || split_netns(&words[k..]).0.is_some()
+        });
+        if let Some(j) = at {
+            let mut inner = cmd.clone();
+            let head = cmd.words.len() - words.len();
+            inner.words = cmd.words[..head]
+                .iter()
+                .chain(&words[j..])
+                .cloned()
+                .collect();
+            let prefix: Vec<String> = words[..j].iter().map(source_text).collect();
+            let prefix = prefix.join(" ");
+            return match translate_plain(&inner, known, uncond) {
+                Outcome::Lines(lines, note) => {
+                    let line = match lines.as_slice() {
+                        [] => ":".to_string(),
+                        [one] if super::plain(one) => one.clone(),
+                        many => format!("eval {}", shell_quote(&many.join("; "))),
+                    };
+                    Outcome::Lines(vec![format!("{prefix} {line}")], note)
+                }
+                Outcome::NotLegacy => Outcome::NotLegacy,
+                Outcome::Keep(r) => Outcome::Keep(format!("the command `{f}` runs: {r}")),
+            };
+        }
+    }
+    // Commands run from a string or by another program: reported, not rewritten.
+    let runner = (0..words.len()).find(|&k| {
+        let w = words[k].lit();
+        let next = words.get(k + 1).and_then(Word::lit);
+        matches!(
+            w.as_deref(),
+            Some("eval" | "xargs" | "watch" | "parallel" | "find")
+        ) || (matches!(w.as_deref(), Some("sh" | "bash" | "dash" | "su"))
+            && next.as_deref() == Some("-c"))
+    });
+    if let Some(r) = runner {
+        let t = words[r].lit().unwrap_or_default();
+        {
+            let literal = |w: &Word| -> String {
+                w.parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(l) => l.as_str(),
+                        Part::Dyn(_) => " ",
+                    })
+                    .collect()
+            };
+            let hit = words[r + 1..].iter().map(literal).find_map(|x| {
+                x.split(|c: char| c.is_whitespace() || ";|&()'\"`".contains(c))
+                    .map(|y| basename(y).to_string())
+                    .find(|y| LEGACY.contains(&y.as_str()))
+            });
+            if let Some(inner) = hit {
+                known.forget_all();
+                return Outcome::Keep(format!(
+                    "`{inner}` runs inside `{t}`, which migrate cannot rewrite: translate the command it runs by hand"
+                ));
+            }
+        }
+    }
+    // A legacy tool's name as an argument: a probe for net-tools, or a command given to a
+    // program or function migrate cannot see run it. Reported, never silent.
+    if let Some(t) = tool.as_deref() {
+        let named = words[1..]
+            .iter()
+            .filter_map(Word::lit)
+            .find(|x| LEGACY.contains(&basename(x)));
+        if let Some(inner) = named {
+            const PROBES: &[&str] = &["which", "type", "hash", "command", "whereis"];
+            const DATA: &[&str] = &[
+                "echo", "printf", "grep", "egrep", "fgrep", "man", "apt", "apt-get", "yum", "dnf",
+                "zypper", "apk", "pacman", "dpkg", "rpm", "test", "[", "[[", "local", "export",
+                "declare", "read", "log", "info", "warn", "die", "error", "debug", "logger", "cat",
+                "sed", "awk", "cut", "tr", "msg", "say", "note", "ip", "bridge", "tc",
+            ];
+            let basename_only = words
+                .iter()
+                .skip(1)
+                .filter_map(Word::lit)
+                .all(|x| x.starts_with('-') || LEGACY.contains(&basename(&x)));
+            if PROBES.contains(&t) && basename_only {
+                return Outcome::Keep(format!(
+                    "it checks that `{}` is installed; the migrated script does not need it",
+                    basename(&inner)
+                ));
+            }
+            if !PROBES.contains(&t)
+                && !DATA.contains(&t)
+                && !known.functions.contains(t)
+                && !t.contains('=')
+            {
+                known.forget_all();
+                return Outcome::Keep(format!(
+                    "`{}` is an argument of `{t}`, which migrate cannot see run it (a function from another file?)",
+                    basename(&inner)
+                ));
+            }
         }
     }
     let legacy = matches!(

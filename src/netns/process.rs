@@ -7,6 +7,30 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// ignored; bits 1–3: fd 0, 1, 2 was closed.
 static AS_FOUND: AtomicU8 = AtomicU8::new(0);
 
+/// The process's arguments, argv[0] first. The binary is `no_main` (see main.rs): with
+/// glibc, std still has them (glibc hands argv to `.init_array` functions, where std takes
+/// it); with musl it has none, so they are read from `/proc/self/cmdline` (the argv strings,
+/// each ended by a NUL).
+pub fn process_args() -> Vec<std::ffi::OsString> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if !args.is_empty() {
+        return args;
+    }
+    cmdline_args(&std::fs::read("/proc/self/cmdline").unwrap_or_default())
+}
+
+/// The argv strings of a `/proc/PID/cmdline` text (each ended by a NUL; empty ones kept).
+fn cmdline_args(raw: &[u8]) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    raw.split(|b| *b == 0)
+        .map(|a| std::ffi::OsString::from_vec(a.to_vec()))
+        .collect()
+}
+
 /// Set up the process, first thing in main. The binary is `no_main` (see main.rs), so
 /// Rust's runtime set-up has not run; this does the two parts of it nslab needs:
 /// - SIGPIPE to its default action, so a closed pipe ends nslab quietly
@@ -98,5 +122,26 @@ pub(super) fn restore_as_found() {
         if found & (2 << fd) != 0 {
             let _ = nix::unistd::close(fd);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmdline_strings_are_the_arguments() {
+        let v = cmdline_args(b"/usr/bin/netstat\0-rn\0\0x\xff\0");
+        let v: Vec<Vec<u8>> = v
+            .into_iter()
+            .map(std::os::unix::ffi::OsStringExt::into_vec)
+            .collect();
+        assert_eq!(v, [&b"/usr/bin/netstat"[..], b"-rn", b"", b"x\xff"]);
+        assert!(cmdline_args(b"").is_empty());
+        // The process's own, as std sees them on glibc.
+        assert_eq!(
+            cmdline_args(&std::fs::read("/proc/self/cmdline").unwrap()),
+            std::env::args_os().collect::<Vec<_>>()
+        );
     }
 }

@@ -268,3 +268,91 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// One recording of a real tool (`compat/<tool>/<case>/` or `compat/classic/<tool>/<case>/`):
+/// its directory, the arguments, and what the tool printed and returned (`stdout`, `stderr`,
+/// `status`). The state files next to them are read with [`Recorded::read`].
+#[derive(Clone)]
+pub struct Recorded {
+    pub name: String,
+    pub dir: std::path::PathBuf,
+    pub args: Vec<String>,
+    pub want: nslab::legacy::ifconfig::Outcome,
+}
+
+impl Recorded {
+    /// A file of the case (it must exist).
+    pub fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.join(file))
+            .unwrap_or_else(|e| panic!("{}/{file}: {e}", self.dir.display()))
+    }
+
+    /// A file of the case, if it has one.
+    pub fn try_read(&self, file: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.join(file)).ok()
+    }
+}
+
+/// Every recorded case under `root` (one directory each), in name order.
+pub fn recordings(root: &std::path::Path) -> Vec<Recorded> {
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let mut r = Recorded {
+                name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+                dir,
+                args: vec![],
+                want: Default::default(),
+            };
+            r.args = r.read("args").lines().map(str::to_string).collect();
+            r.want = nslab::legacy::ifconfig::Outcome {
+                stdout: r.read("stdout"),
+                stderr: r.read("stderr"),
+                code: r.read("status").trim().parse().expect("status is a number"),
+            };
+            r
+        })
+        .collect()
+}
+
+/// An outcome as a diff-friendly text.
+pub fn shown(o: &nslab::legacy::ifconfig::Outcome) -> String {
+    format!(
+        "--- stdout\n{}--- stderr\n{}--- status {}\n",
+        o.stdout, o.stderr, o.code
+    )
+}
+
+/// Require that `render` gives every case's recorded stdout, stderr and status byte for byte
+/// (the recording is the expected output: no second copy); `label` names the dialect.
+pub fn check_recorded(
+    cases: &[Recorded],
+    label: &str,
+    render: impl Fn(&Recorded) -> nslab::legacy::ifconfig::Outcome,
+) {
+    let mut failed = Vec::new();
+    for case in cases {
+        let got = render(case);
+        if got != case.want {
+            failed.push(format!(
+                "{} {:?}\n=== recorded ({label})\n{}=== nslab\n{}",
+                case.name,
+                case.args,
+                shown(&case.want),
+                shown(&got)
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} differ:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+}

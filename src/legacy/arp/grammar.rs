@@ -12,6 +12,7 @@
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::dialect::Dialect;
 use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op};
 use std::net::Ipv4Addr;
@@ -180,8 +181,39 @@ fn die(stderr: String, code: i32) -> Cmd {
     })
 }
 
+/// The usage with its hardware list, as `d` prints it after a usage error (stderr).
+pub fn usage_text(d: Dialect) -> String {
+    match d {
+        Dialect::Modern => format!("{}{}", text::USAGE, text::HW_LIST),
+        Dialect::Classic => format!("{}{}", text::CLASSIC_USAGE, text::CLASSIC_HW_LIST),
+    }
+}
+
+/// The exit code of a usage error: 2.10's `E_OPTERR`, the classic's `E_USAGE`.
+pub fn usage_code(d: Dialect) -> i32 {
+    match d {
+        Dialect::Modern => 3,
+        Dialect::Classic => 4,
+    }
+}
+
+/// The hardware type `-H NAME` names in `d`: its ARPHRD type and whether it can do ARP (the
+/// classic build has InfiniBand and no EUI-64).
+fn hw_type_named(d: Dialect, name: &str) -> Option<(u16, bool)> {
+    match (d, name) {
+        (Dialect::Classic, "infiniband") => Some((32, true)),
+        (Dialect::Classic, "eui64") => None,
+        _ => HW_TYPES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, t, a)| (*t, *a)),
+    }
+}
+
 /// Parse argv (without argv[0]) as `arp.c`'s `main` does. `prog` is argv[0] as called.
-pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
+/// The classic 1.60 prints its usage (for `-h` too) and `-V` on stderr, exits 4 and 5.
+pub fn parse_cmd(d: Dialect, prog: &str, args: &[String]) -> Cmd {
+    let classic = d == Dialect::Classic;
     // No long option of arp's stands for a table entry: none is `Item::Long`.
     let p = getopt_long(prog, args, "A:H:adfp:nsei:t:vh?DNV", LONG, '\u{1}');
     let mut o = Opts::default();
@@ -193,7 +225,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
     for item in &p.items {
         match item {
             Item::Error(m) => {
-                return die(format!("{warn}{m}\n{}{}", text::USAGE, text::HW_LIST), 3);
+                return die(format!("{warn}{m}\n{}", usage_text(d)), usage_code(d));
             }
             Item::Long(..) => {}
             Item::Opt(c, arg) => match c {
@@ -220,14 +252,14 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                 }
                 'H' | 't' => {
                     let a = arg.clone().unwrap_or_default();
-                    match HW_TYPES.iter().find(|(n, _, _)| *n == a) {
-                        Some((_, t, arpable)) => {
+                    match hw_type_named(d, &a) {
+                        Some((t, arpable)) => {
                             if !arpable {
                                 // Checked after all options, but nothing else can fail first.
                                 o.hw_type = Some(u16::MAX);
                                 no_arp_hw = Some(a);
                             } else {
-                                o.hw_type = Some(*t);
+                                o.hw_type = Some(t);
                             }
                         }
                         None => {
@@ -238,6 +270,8 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                 'i' => {
                     o.device = Some(cut15(arg.as_deref().unwrap_or_default()));
                 }
+                'V' if classic => return die(warn + text::CLASSIC_VERSION, 5),
+                'h' if classic => return die(warn + &usage_text(d), 4),
                 'V' => {
                     return Cmd::Fixed(Outcome {
                         stdout: text::VERSION.into(),
@@ -252,7 +286,7 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                         code: 0,
                     })
                 }
-                _ => return die(format!("{warn}{}{}", text::USAGE, text::HW_LIST), 3),
+                _ => return die(warn + &usage_text(d), usage_code(d)),
             },
         }
     }
@@ -372,6 +406,8 @@ pub struct SetReq {
     pub dev: Option<String>,
     /// `netmask M` other than 255.255.255.255.
     pub netmask: Option<Ipv4Addr>,
+    /// What parsing printed on stderr (the classic's `feature … not supported` lines).
+    pub trace: String,
 }
 
 /// The SIOCDARP request(s) `arp -d` makes.
@@ -385,14 +421,31 @@ pub struct DelReq {
     pub flags: u32,
     pub dev: Option<String>,
     pub netmask: Option<Ipv4Addr>,
+    /// What parsing printed on stderr (`-v`: `args=WORD` per keyword; the classic's
+    /// `feature … not supported` lines).
+    pub trace: String,
 }
 
-fn usage_err() -> Outcome {
+/// A usage error in an action's words: what parsing printed, then the usage.
+fn usage_err(d: Dialect, trace: &str) -> Outcome {
     Outcome {
         stdout: String::new(),
-        stderr: format!("{}{}", text::USAGE, text::HW_LIST),
-        code: 3,
+        stderr: format!("{trace}{}", usage_text(d)),
+        code: usage_code(d),
     }
+}
+
+/// `dontpub` and `auto` in the classic build: its configuration has neither ATF_DONTPUB nor
+/// ATF_MAGIC, so it says so and goes on without the flag. `None`: the flag (2.10).
+fn classic_unsupported(d: Dialect, word: &str) -> Option<String> {
+    let feature = match (d, word) {
+        (Dialect::Classic, "dontpub") => "ATF_DONTPUB",
+        (Dialect::Classic, "auto") => "ATF_MAGIC",
+        _ => return None,
+    };
+    Some(format!(
+        "arp: feature `{feature}' not supported.\nPlease recompile `net-tools' with newer kernel source or full configuration.\n"
+    ))
 }
 
 fn fail(stderr: String) -> Outcome {
@@ -409,11 +462,13 @@ fn cut15(d: &str) -> String {
 
 /// The words `arp -s` and `arp -d` both take after the host (`temp`, `trail`, `dontpub`,
 /// `auto`, `dev IF`, `netmask M`), applied to the request's flags, device and netmask;
-/// anything else is a usage error.
+/// anything else is a usage error. `trace` is what `d` printed before (the classic's notes
+/// on what it does not support), which comes first in any message.
 fn entry_word<'a>(
     x: &str,
     w: &mut impl Iterator<Item = &'a String>,
     (flags, dev, netmask): (&mut u32, &mut Option<String>, &mut Option<Ipv4Addr>),
+    (d, trace): (Dialect, &str),
     names: &Names,
 ) -> Result<(), Outcome> {
     match x {
@@ -422,24 +477,24 @@ fn entry_word<'a>(
         "dontpub" => *flags |= ATF_DONTPUB,
         "auto" => *flags |= ATF_MAGIC,
         "dev" => match w.next() {
-            Some(d) => *dev = Some(cut15(d)),
-            None => return Err(usage_err()),
+            Some(name) => *dev = Some(cut15(name)),
+            None => return Err(usage_err(d, trace)),
         },
         "netmask" => match w.next() {
             Some(m) if m == "255.255.255.255" => {}
             Some(m) => {
-                *netmask = Some(resolve(m, names).map_err(fail)?);
+                *netmask = Some(resolve(m, names).map_err(|e| fail(trace.to_string() + &e))?);
                 *flags |= ATF_NETMASK;
             }
-            None => return Err(usage_err()),
+            None => return Err(usage_err(d, trace)),
         },
-        _ => return Err(usage_err()),
+        _ => return Err(usage_err(d, trace)),
     }
     Ok(())
 }
 
 /// `arp_set` up to the ioctl.
-pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outcome> {
+pub fn set_req(d: Dialect, o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outcome> {
     let mut w = words.iter();
     let Some(host) = w.next() else {
         return Err(fail("arp: need host name\n".into()));
@@ -453,7 +508,13 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
             "nslab arp: -D (the hardware address of a device) is not supported\n".into(),
         ));
     }
-    let Some(mac) = in_ether(hw, addr) else {
+    // 2.10 parses into the buffer that held the host's address, the classic into the zeroed
+    // request: what a short address leaves out is that address's bytes, or zeros.
+    let under = match d {
+        Dialect::Modern => addr,
+        Dialect::Classic => Ipv4Addr::UNSPECIFIED,
+    };
+    let Some(mac) = in_ether(hw, under) else {
         return Err(fail("arp: invalid hardware address\n".into()));
     };
     let mut r = SetReq {
@@ -462,19 +523,30 @@ pub fn set_req(o: &Opts, words: &[String], names: &Names) -> Result<SetReq, Outc
         flags: ATF_PERM | ATF_COM,
         dev: o.device.clone(),
         netmask: None,
+        trace: String::new(),
     };
     while let Some(x) = w.next() {
+        if let Some(t) = classic_unsupported(d, x) {
+            r.trace.push_str(&t);
+            continue;
+        }
         match x.as_str() {
             "pub" => r.flags |= ATF_PUBL,
             "priv" => r.flags &= !ATF_PUBL,
-            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
+            _ => entry_word(
+                x,
+                &mut w,
+                (&mut r.flags, &mut r.dev, &mut r.netmask),
+                (d, &r.trace),
+                names,
+            )?,
         }
     }
     Ok(r)
 }
 
 /// `arp_del` up to the ioctl.
-pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outcome> {
+pub fn del_req(d: Dialect, o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outcome> {
     let mut w = words.iter();
     let Some(host) = w.next() else {
         return Err(fail("arp: need host name\n".into()));
@@ -487,12 +559,26 @@ pub fn del_req(o: &Opts, words: &[String], names: &Names) -> Result<DelReq, Outc
         flags: ATF_PERM,
         dev: o.device.clone(),
         netmask: None,
+        trace: String::new(),
     };
     while let Some(x) = w.next() {
+        if o.verbose {
+            r.trace.push_str(&format!("args={x}\n"));
+        }
+        if let Some(t) = classic_unsupported(d, x) {
+            r.trace.push_str(&t);
+            continue;
+        }
         match x.as_str() {
             "pub" => r.which |= 1,
             "priv" => r.which |= 2,
-            _ => entry_word(x, &mut w, (&mut r.flags, &mut r.dev, &mut r.netmask), names)?,
+            _ => entry_word(
+                x,
+                &mut w,
+                (&mut r.flags, &mut r.dev, &mut r.netmask),
+                (d, &r.trace),
+                names,
+            )?,
         }
     }
     if r.which == 0 {
@@ -569,11 +655,11 @@ fn first_line(o: &Outcome) -> String {
 /// Parse argv (without argv[0]) into the flat view, with numeric names only.
 pub fn parse(args: &[String]) -> Invocation {
     let names = Names::default();
-    match parse_cmd("arp", args) {
+    match parse_cmd(Dialect::Modern, "arp", args) {
         Cmd::Fixed(o) => Invocation::Refused(first_line(&o)),
         Cmd::Show { .. } => Invocation::Show,
         Cmd::File { .. } => Invocation::Refused("arp: -f reads a file at run time".into()),
-        Cmd::Set { opts, words, .. } => match set_req(&opts, &words, &names) {
+        Cmd::Set { opts, words, .. } => match set_req(Dialect::Modern, &opts, &words, &names) {
             Err(o) => Invocation::Refused(first_line(&o)),
             Ok(r) if r.flags & (ATF_NETMASK | ATF_DONTPUB) != 0 => {
                 Invocation::Refused("SIOCSARP: Invalid argument".into())
@@ -591,7 +677,7 @@ pub fn parse(args: &[String]) -> Invocation {
                 dev: r.dev,
             },
         },
-        Cmd::Del { opts, words, .. } => match del_req(&opts, &words, &names) {
+        Cmd::Del { opts, words, .. } => match del_req(Dialect::Modern, &opts, &words, &names) {
             Err(o) => Invocation::Refused(first_line(&o)),
             Ok(r) => Invocation::Del {
                 addr: r.addr,

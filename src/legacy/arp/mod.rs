@@ -1,11 +1,16 @@
-//! Drop-in `arp` (net-tools 2.10). The grammar ([`grammar`]) turns argv into a display, a
+//! Drop-in `arp` (net-tools 2.10, or the classic 1.60 in its [`Dialect`]). The grammar ([`grammar`]) turns argv into a display, a
 //! set (`-s`), a delete (`-d`) or an ethers file (`-f`). A display reads `ip -4 -j neigh
 //! show` and `neigh show proxy` (what /proc/net/arp lists, in the same order) plus the links
 //! for their hardware types, and prints through [`render`] (or [`json`] for `--json`). A
 //! change is decided the way the kernel's SIOCSARP/SIOCDARP decide it (device by name, by
 //! hardware address for `pub`, or by a link-scope route lookup), then applied as one Op;
-//! a refusal prints `SIOCSARP: <strerror>`. The offline tests use [`offline`] on the
-//! recordings in `compat/arp/`.
+//! a refusal prints `SIOCSARP: <strerror>`. The offline tests use [`offline`] (displays) and
+//! [`run`] on a recorded state (changes) for the classic build's recordings in
+//! `compat/classic/arp/`.
+//!
+//! The classic `arp -d` counts only ENXIO as "no entry": a missing proxy entry (ENOENT) is
+//! `SIOCDARP(pub): No such file or directory`, which is what `arp -d` of an address without
+//! an entry ends in; its other texts are `SIOCDARP(priv)` and `arp: SIOCDARP(nopub)`.
 
 pub mod grammar;
 pub mod json;
@@ -38,12 +43,12 @@ pub struct State {
     pub names: Names,
 }
 
-/// The pure display path of the offline tests; `None` for changes.
-pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
-    match parse_cmd("arp", args) {
+/// The pure display path of the offline tests, in `dialect`; `None` for changes.
+pub fn offline(dialect: Dialect, args: &[String], st: &State) -> Option<Outcome> {
+    match parse_cmd(dialect, "arp", args) {
         Cmd::Fixed(o) => Some(o),
         Cmd::Show { opts, host, warn } => {
-            let mut o = render::show(Dialect::Modern, &opts, host.as_deref(), st);
+            let mut o = render::show(dialect, &opts, host.as_deref(), st);
             o.stderr.insert_str(0, &warn);
             Some(o)
         }
@@ -248,16 +253,25 @@ fn perror(ctx: &mut Ctx<'_>, what: &str, refusal: &Refusal) -> Result<()> {
     say(ctx.err, &refusal.line(what))
 }
 
-/// `arp_set`: 0 or -1.
-fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
-    let r = match grammar::set_req(o, words, &ctx.names) {
+/// A refusal of an action's words (already printed): -1, or for a usage error (`usage()`
+/// exits) the run's end with its code.
+fn usage_exit(code: i32) -> Result<i32> {
+    match code {
+        255 => Ok(-1),
+        code => Err(Error::Legacy { code }),
+    }
+}
+
+/// `arp_set`: 0 or -1; a usage error (printed) ends the whole run with its code.
+fn set(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32> {
+    let r = match grammar::set_req(d, o, words, &ctx.names) {
         Ok(r) => r,
-        Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
             say(ctx.err, &out.stderr)?;
-            return Ok(-1);
+            return usage_exit(out.code);
         }
     };
+    say(ctx.err, &r.trace)?;
     if o.verbose {
         say(ctx.err, "arp: SIOCSARP()\n")?;
     }
@@ -272,27 +286,28 @@ fn set(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
 }
 
 /// `arp_del`: 0 or -1.
-fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
-    if o.verbose {
-        for w in words.iter().skip(1) {
-            say(ctx.err, &format!("args={w}\n"))?;
-        }
-    }
-    let r = match grammar::del_req(o, words, &ctx.names) {
+fn del(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, words: &[String]) -> Result<i32> {
+    let classic = d == Dialect::Classic;
+    let (nopub, priv_) = if classic {
+        ("nopub", "priv")
+    } else {
+        ("dontpub", "dontpub")
+    };
+    let r = match grammar::del_req(d, o, words, &ctx.names) {
         Ok(r) => r,
-        Err(out) if out.code == 3 => return Err(Error::Legacy { code: 3 }),
         Err(out) => {
             say(ctx.err, &out.stderr)?;
-            return Ok(-1);
+            return usage_exit(out.code);
         }
     };
+    say(ctx.err, &r.trace)?;
     let snap = ctx.backend.snapshot(None)?;
     let neigh = ctx.backend.neighbours(None)?;
-    let missing = |m: &Refusal| m.is_errno(ENXIO) || m.is_errno(ENOENT);
+    let missing = |m: &Refusal| m.is_errno(ENXIO) || (m.is_errno(ENOENT) && !classic);
     let mut try_pub = r.which & 1 != 0;
     if r.which & 2 != 0 {
         if o.verbose {
-            say(ctx.err, "arp: SIOCDARP(dontpub)\n")?;
+            say(ctx.err, &format!("arp: SIOCDARP({nopub})\n"))?;
         }
         match apply(ctx, plan_del(&r, false, &snap, &neigh)) {
             Ok(()) => try_pub = false,
@@ -302,7 +317,7 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
                 return Ok(-1);
             }
             Err(m) => {
-                perror(ctx, "SIOCDARP(dontpub)", &m)?;
+                perror(ctx, &format!("SIOCDARP({priv_})"), &m)?;
                 return Ok(-1);
             }
         }
@@ -327,7 +342,7 @@ fn del(ctx: &mut Ctx<'_>, o: &Opts, words: &[String]) -> Result<i32> {
 }
 
 /// `arp_file`: each line of an ethers file as `arp -s`.
-fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
+fn file(ctx: &mut Ctx<'_>, d: Dialect, o: &Opts, path: &str) -> Result<i32> {
     let Ok(text) = std::fs::read(path) else {
         say(ctx.err, &format!("arp: cannot open etherfile {path} !\n"))?;
         return Ok(-1);
@@ -353,7 +368,7 @@ fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
         if args[0].contains(':') {
             args.swap(0, 1);
         }
-        if set(ctx, o, &args)? != 0 {
+        if set(ctx, d, o, &args)? != 0 {
             say(
                 ctx.err,
                 &format!("arp: cannot set entry on line {n} of etherfile {path} !\n"),
@@ -363,9 +378,9 @@ fn file(ctx: &mut Ctx<'_>, o: &Opts, path: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// Run `arp ARGS`; returns the exit code.
-pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
-    let (code, warn) = match parse_cmd(prog, args) {
+/// Run `arp ARGS` in `dialect`; returns the exit code.
+pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> Result<i32> {
+    let (code, warn) = match parse_cmd(dialect, prog, args) {
         Cmd::Fixed(o) => {
             say(ctx.out, &o.stdout)?;
             say(ctx.err, &o.stderr)?;
@@ -378,37 +393,29 @@ pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
                 neigh: ctx.backend.neighbours(None)?,
                 names: ctx.names.clone(),
             };
-            let o = render::show(
-                Dialect::current(std::ffi::OsStr::new(prog))?,
-                &opts,
-                host.as_deref(),
-                &st,
-            );
+            let o = render::show(dialect, &opts, host.as_deref(), &st);
             say(ctx.out, &o.stdout)?;
             say(ctx.err, &o.stderr)?;
             return Ok(o.code);
         }
         Cmd::Set { opts, words, warn } => {
             say(ctx.err, &warn)?;
-            (set(ctx, &opts, &words), warn)
+            (set(ctx, dialect, &opts, &words), warn)
         }
         Cmd::Del { opts, words, warn } => {
             say(ctx.err, &warn)?;
-            (del(ctx, &opts, &words), warn)
+            (del(ctx, dialect, &opts, &words), warn)
         }
         Cmd::File { opts, path, warn } => {
             say(ctx.err, &warn)?;
-            (file(ctx, &opts, &path), warn)
+            (file(ctx, dialect, &opts, &path), warn)
         }
     };
     let _ = warn;
     match code {
         Ok(c) => Ok(c & 0xff),
-        Err(Error::Legacy { code }) => {
-            // A usage error inside an action: the usage goes to stderr, exit 3.
-            say(ctx.err, &format!("{}{}", text::USAGE, text::HW_LIST))?;
-            Ok(code)
-        }
+        // A usage error inside an action (its usage is printed): exit 3 (classic 4).
+        Err(Error::Legacy { code }) => Ok(code),
         Err(e) => Err(e),
     }
 }

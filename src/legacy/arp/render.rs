@@ -2,6 +2,8 @@
 //! a pure function of the neighbour entries, the links (for their hardware type) and the
 //! name databases. Entries are what /proc/net/arp shows: neighbours (not those only NOARP or
 //! NONE) then proxy entries; flags `C` for a valid entry, `M` permanent, `P` published.
+//! The classic 1.60 shows a proxy entry as `*` (`at * PERM PUP` with `-a`) where 2.10 says
+//! `<from_interface>` (`PUB`). `--json` reads the 2.10 text in both dialects.
 
 use super::super::ifconfig::Outcome;
 use super::grammar::{ATF_COM, ATF_PERM, ATF_PUBL};
@@ -82,7 +84,7 @@ fn hw_name(t: u16) -> &'static str {
 
 /// `arp_show` with its options: the text, and 0 (or the failed lookup of HOST: 255).
 pub fn show(dialect: Dialect, o: &Opts, host: Option<&str>, st: &State) -> Outcome {
-    let _ = dialect;
+    let classic = dialect == Dialect::Classic && !o.json;
     let mut out = Outcome::default();
     let host_ip = match host {
         Some(h) => match super::grammar::resolve(h, &st.names) {
@@ -135,7 +137,7 @@ pub fn show(dialect: Dialect, o: &Opts, host: Option<&str>, st: &State) -> Outco
             let _ = write!(text, "{:<23.23}  ", shown_name);
             let (a, b) = if !com {
                 if publ {
-                    ("*", "<from_interface>")
+                    ("*", if classic { "*" } else { "<from_interface>" })
                 } else {
                     ("", "(incomplete)")
                 }
@@ -157,7 +159,9 @@ pub fn show(dialect: Dialect, o: &Opts, host: Option<&str>, st: &State) -> Outco
         } else {
             let _ = write!(text, "{name} ({}) at ", e.ip);
             if !com {
-                text.push_str(if publ {
+                text.push_str(if publ && classic {
+                    "* "
+                } else if publ {
                     "<from_interface> "
                 } else {
                     "<incomplete> "
@@ -169,7 +173,7 @@ pub fn show(dialect: Dialect, o: &Opts, host: Option<&str>, st: &State) -> Outco
                 text.push_str("PERM ");
             }
             if publ {
-                text.push_str("PUB ");
+                text.push_str(if classic { "PUP " } else { "PUB " });
             }
             let _ = writeln!(text, "on {}", e.dev);
         }

@@ -179,7 +179,8 @@ pub fn run(ctx: &mut Ctx<'_>, inv: &Invocation) -> Result<i32> {
 /// The `ifconfig` personality.
 pub fn main(args: Vec<OsString>) -> Result<()> {
     let (_, args) = super::called(&args, "ifconfig");
-    let dialect = Dialect::current(&std::env::args_os().next().unwrap_or_default())?;
+    let argv0 = crate::netns::process_args().into_iter().next();
+    let dialect = Dialect::current(&argv0.unwrap_or_default())?;
     let inv = parse(&args);
     let mut backend = Iproute2;
     let stdout = std::io::stdout();

@@ -3,7 +3,8 @@
 //! `unix` family, `-4`/`-6`/`-s` without a protocol mean every protocol, …); then one of the
 //! displays runs against a [`Source`] — the live system (`/proc/net/*` text tables and
 //! `/proc/PID/fd` for sockets and counters, `ip -j -s -s addr show` for `-i`, `ip -j maddr`
-//! for `-g`; all read in the network namespace nslab runs in), or a recording in
+//! for `-g`, and for `-r` what the `route` drop-in reads, printed by its own code; all read
+//! in the network namespace nslab runs in), or a recording in
 //! `compat/netstat/` for the offline tests. Rendering is pure: `sockets.rs` (socket rows),
 //! `stats.rs` (`-s`), `linux::nss` (service, host and user names from the files, never DNS),
 //! `json.rs` (`--json`, jc's schema).
@@ -13,11 +14,14 @@ pub mod sockets;
 pub mod stats;
 
 use crate::error::{Error, Result};
+use crate::legacy::dialect::Dialect;
 use crate::legacy::ifconfig::render as ifrender;
 use crate::legacy::ifconfig::{Outcome, ShowArgs};
 use crate::legacy::linux;
 use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::legacy::linux::nss::Names;
+use crate::legacy::names::Names as HostNames;
+use crate::legacy::route;
 use crate::legacy::route::grammar::AFTRANS;
 use crate::model::Snapshot;
 use std::collections::HashMap;
@@ -578,6 +582,9 @@ pub trait Source {
     fn interfaces(&mut self) -> Result<(Snapshot, String)>;
     /// `ip -j maddr` (`-g`).
     fn maddr(&mut self) -> Result<String>;
+    /// What `route` reads for its tables (`-r`): `ip -j route show table all` and
+    /// `/proc/net/ipv6_route`, with the names given.
+    fn routes(&mut self, names: HostNames) -> Result<route::State>;
     /// `-c`: wait a second before the next listing; `false` ends the run.
     fn pause(&mut self) -> bool;
 }
@@ -599,6 +606,9 @@ impl Source for Live {
     }
     fn maddr(&mut self) -> Result<String> {
         Ok(crate::run::Cmd::ip(None, &["-j", "maddr"]).run()?.stdout)
+    }
+    fn routes(&mut self, names: HostNames) -> Result<route::State> {
+        route::read_state(&mut crate::backend::Iproute2, names)
     }
     fn pause(&mut self) -> bool {
         std::thread::sleep(std::time::Duration::from_secs(1));
@@ -942,6 +952,37 @@ fn statistics(src: &mut dyn Source, o: &Opts, out: &mut Out) -> i32 {
     0
 }
 
+/// `netstat -r` is `route_info` with netstat's flags (`netstat.c`): `-e` swaps the first two
+/// layouts (so plain `-r` is route's `-e` table and `-re` route's default one), `-n`,
+/// `--numeric-hosts` and `-N` print numbers, `-C`/`-F` choose the tables (the FIB when
+/// neither), the families are `-A`'s list (inet when none).
+pub fn route_opts(o: &Opts) -> route::Opts {
+    let ext = match o.extend {
+        1 => 2,
+        2 => 1,
+        e => e,
+    };
+    let families: Vec<String> = o
+        .afname
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    route::Opts {
+        numeric: o.num_host || o.symbolic,
+        ext: (ext & 3) as u8,
+        verbose: o.verbose,
+        fib: o.fib || !o.cache,
+        cache: o.cache,
+        families: if families.is_empty() {
+            vec!["inet".into()]
+        } else {
+            families
+        },
+        json: false,
+    }
+}
+
 /// Run a parsed display against `src`, writing as it goes (each `-c` listing is flushed).
 pub fn run(o: &Opts, src: &mut dyn Source, w: &mut dyn Write, e: &mut dyn Write) -> Result<i32> {
     let io = |x| Error::io("<stdout>", x);
@@ -970,10 +1011,23 @@ pub fn run(o: &Opts, src: &mut dyn Source, w: &mut dyn Write, e: &mut dyn Write)
         return Ok(rc);
     }
     if o.route {
-        return Err(Error::Usage(
-            "netstat -r (routing table) is not implemented in nslab yet; `ip route` shows it"
-                .into(),
-        ));
+        let ro = route_opts(o);
+        let names = {
+            let mut r = |p: &str| src.read(p).unwrap_or_default();
+            HostNames::parse(&r("/etc/hosts"), &r("/etc/networks"))
+        };
+        loop {
+            let st = route::state_for(&ro, || src.routes(names.clone()))?;
+            let shown = route::show(Dialect::Modern, &ro, &st);
+            let out = Out {
+                out: shown.stdout,
+                err: shown.stderr,
+            };
+            emit(out, w, e, o.json)?;
+            if !o.continuous || shown.code != 0 || !src.pause() {
+                return Ok(shown.code);
+            }
+        }
     }
     let names = if o.interfaces {
         Names::default()
@@ -1033,6 +1087,17 @@ impl Source for Recorded {
     }
     fn maddr(&mut self) -> Result<String> {
         Ok(self.file("maddr.json").unwrap_or_default())
+    }
+    fn routes(&mut self, names: HostNames) -> Result<route::State> {
+        let text = self.file("route.json").unwrap_or_default();
+        let mut docs = crate::backend::ipjson::documents("route.json", &text)?;
+        // `snapshot_from` reads `addr show` first: no links here, only the routes.
+        docs.insert(0, serde_json::Value::Array(vec![]));
+        Ok(route::State {
+            snap: crate::backend::ipjson::snapshot_from(None, docs)?,
+            ipv6_route: self.read("/proc/net/ipv6_route").unwrap_or_default(),
+            names,
+        })
     }
     fn pause(&mut self) -> bool {
         self.listings = self.listings.saturating_sub(1);

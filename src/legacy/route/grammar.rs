@@ -1,4 +1,5 @@
-//! The argument grammar of net-tools 2.10 `route`, as pure functions: argv → [`Cmd`] (what
+//! The argument grammar of `route` (net-tools 2.10, or the classic 1.60 where its [`Dialect`]
+//! says so), as pure functions: argv → [`Cmd`] (what
 //! `route.c` decides: options, address families, verb), the words after `add`/`del` →
 //! [`Change`] or the refusal route prints (`lib/inet_sr.c`, `lib/inet6_sr.c`), and the kernel
 //! change a parsed command means, as [`Op`]s. [`parse`] is the older, flatter view `migrate`
@@ -19,10 +20,17 @@
 //! * `reject` without a device uses `lo`; the kernel makes it `unreachable … scope host`;
 //! * routes made through the ioctl are `proto boot`; the ioctl delete matches any protocol
 //!   but only unicast routes (unless `reject`), so the `ip` form says `unicast`.
+//!
+//! The classic 1.60 differs in what it prints around that: no `-4`/`-6`; `-V` on stderr
+//! (exit 5); every usage text on stderr with exit 4 (`E_USAGE`), and a refusal that 2.10
+//! answers with the `inet_route` usage and exit 3 (`E_OPTERR`: a bogus netmask, an invalid
+//! MSS …) gets the general usage instead ([`finish`]); a target that does not resolve exits
+//! 1; an IPv6 prefix length out of range prints the usage and goes on to the kernel.
 
 use super::super::ifconfig::Outcome;
 use super::super::names::Names;
 use super::text;
+use crate::legacy::dialect::Dialect;
 use crate::legacy::ifconfig::set::grammar::inet_aton;
 use crate::legacy::linux::getopt::{getopt_long, Item, LongOpt};
 use crate::op::{Ns, Op, RouteSpec};
@@ -57,8 +65,12 @@ pub struct Change {
     /// RTF_HOST: a /32 (/128) route.
     pub host: bool,
     /// The kernel refuses the change before anything else (`bad_mask`: EINVAL): a network
-    /// whose mask is not contiguous or does not cover the address.
+    /// whose mask is not contiguous or does not cover the address (IPv6: a prefix length
+    /// over 128, which the classic 1.60 sends).
     pub bad_mask: bool,
+    /// Printed on stderr before the change is tried (the classic 1.60's IPv6 usage for a
+    /// prefix length out of range).
+    pub warn: String,
 }
 
 /// What one `route` command line asks for (the flat view `migrate` uses).
@@ -191,9 +203,29 @@ fn aftrans(families: &mut Vec<String>, arg: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The general usage with its family list, as the dialect prints it (stdout or stderr is the
+/// caller's choice).
+fn usage_text(d: Dialect) -> String {
+    match d {
+        Dialect::Modern => format!("{}{}", text::USAGE, text::AF_LIST),
+        Dialect::Classic => format!("{}{}", text::CLASSIC_USAGE, text::CLASSIC_AF_LIST),
+    }
+}
+
+/// The classic `main`'s last step: a display or an edit that ends in `E_OPTERR` prints the
+/// general usage and exits `E_USAGE`. 2.10 keeps the outcome as it is.
+pub fn finish(d: Dialect, mut o: Outcome) -> Outcome {
+    if d == Dialect::Classic && o.code == text::E_OPTERR {
+        o.stderr.push_str(&usage_text(d));
+        o.code = text::E_USAGE;
+    }
+    o
+}
+
 /// Parse argv (without argv[0]) as `route.c`'s `main` does. `prog` is argv[0] as called
 /// (glibc's option messages start with it).
-pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
+pub fn parse_cmd(d: Dialect, prog: &str, args: &[String]) -> Cmd {
+    let classic = d == Dialect::Classic;
     let args: Vec<String> = args
         .iter()
         .map(|a| match a.as_str() {
@@ -202,8 +234,13 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
             _ => a.clone(),
         })
         .collect();
+    let optstring = if classic {
+        "A:eCFhnNVv?"
+    } else {
+        "A:eCFhnN64Vv?"
+    };
     let longs = long_opts();
-    let p = getopt_long(prog, &args, "A:eCFhnN64Vv?", &longs, AF);
+    let p = getopt_long(prog, &args, optstring, &longs, AF);
     let mut o = Opts::default();
     let mut opt_e = 1u32;
     let mut help = 0;
@@ -251,6 +288,9 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
                 'A' => aftrans(&mut o.families, arg.as_deref().unwrap_or("")),
                 '6' => aftrans(&mut o.families, "inet6"),
                 '4' => aftrans(&mut o.families, "inet"),
+                'V' if classic => {
+                    return fixed(String::new(), err + text::CLASSIC_VERSION, text::E_VERSION)
+                }
                 'V' => return fixed(text::VERSION.into(), err, 0),
                 _ => {
                     help += 1;
@@ -269,11 +309,21 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
         o.fib = true;
     }
     if help > 0 {
+        if classic && o.families.is_empty() {
+            return fixed(String::new(), err + &usage_text(d), text::E_USAGE);
+        }
         if o.families.is_empty() {
             return fixed(text::USAGE.into(), err + text::AF_LIST, 0);
         }
-        let (out, e, code) = af_help(&o);
-        return fixed(out, err + &e, code);
+        let (out, e, code) = af_help(d, &o);
+        return Cmd::Fixed(finish(
+            d,
+            Outcome {
+                stdout: out,
+                stderr: err + &e,
+                code,
+            },
+        ));
     }
     if o.families.is_empty() {
         o.families.push("inet".into());
@@ -286,11 +336,12 @@ pub fn parse_cmd(prog: &str, args: &[String]) -> Cmd {
         "del" | "delete" => Verb::Del,
         "flush" => Verb::Flush,
         _ => {
-            return fixed(
-                String::new(),
-                err + text::USAGE + text::AF_LIST,
-                text::E_OPTERR,
-            )
+            let code = if classic {
+                text::E_USAGE
+            } else {
+                text::E_OPTERR
+            };
+            return fixed(String::new(), err + &usage_text(d), code);
         }
     };
     if !err.is_empty() {
@@ -329,8 +380,21 @@ fn edit_family(o: &Opts) -> Result<&str, (String, i32)> {
     }
 }
 
-/// `route -h -A FAMILY`: that family's usage.
-fn af_help(o: &Opts) -> (String, String, i32) {
+/// The exit code of a family's usage after a refusal: 2.10's `E_OPTERR`, the classic's
+/// `E_USAGE` (its `usage()` returns that).
+fn usage_code(d: Dialect) -> i32 {
+    match d {
+        Dialect::Modern => text::E_OPTERR,
+        Dialect::Classic => text::E_USAGE,
+    }
+}
+
+/// `route -h -A FAMILY`: that family's usage (the classic prints it on stderr, exit 4).
+fn af_help(d: Dialect, o: &Opts) -> (String, String, i32) {
+    let asked = |usage: &str| match d {
+        Dialect::Modern => (usage.to_string(), String::new(), 0),
+        Dialect::Classic => (String::new(), usage.to_string(), text::E_USAGE),
+    };
     match edit_family(o) {
         Err((m, code)) => (String::new(), m, code),
         Ok("inet") if o.cache => (
@@ -339,16 +403,22 @@ fn af_help(o: &Opts) -> (String, String, i32) {
                 "Modifying `inet' routing cache not supported\n{}",
                 text::INET_USAGE
             ),
-            text::E_OPTERR,
+            usage_code(d),
         ),
-        Ok("inet") => (text::INET_USAGE.into(), String::new(), 0),
-        Ok(_) => (text::INET6_USAGE.into(), String::new(), 0),
+        Ok("inet") => asked(text::INET_USAGE),
+        Ok(_) => asked(text::INET6_USAGE),
     }
 }
 
 /// What `route add|del|flush WORDS` does before the kernel: the change, or the output of
 /// the refusal.
-pub fn edit(o: &Opts, verb: Verb, words: &[String], names: &Names) -> Result<Change, Outcome> {
+pub fn edit(
+    d: Dialect,
+    o: &Opts,
+    verb: Verb,
+    words: &[String],
+    names: &Names,
+) -> Result<Change, Outcome> {
     let refuse = |stderr: String, code: i32| Outcome {
         stdout: String::new(),
         stderr,
@@ -363,7 +433,7 @@ pub fn edit(o: &Opts, verb: Verb, words: &[String], names: &Names) -> Result<Cha
                     "Flushing `inet' routing table not supported\n{}",
                     text::INET_USAGE
                 ),
-                text::E_OPTERR,
+                usage_code(d),
             ));
         }
         if o.cache {
@@ -372,8 +442,11 @@ pub fn edit(o: &Opts, verb: Verb, words: &[String], names: &Names) -> Result<Cha
                     "Modifying `inet' routing cache not supported\n{}",
                     text::INET_USAGE
                 ),
-                text::E_OPTERR,
+                usage_code(d),
             ));
+        }
+        if words.is_empty() && d == Dialect::Classic {
+            return Err(usage4(d));
         }
         if words.is_empty() {
             return Err(Outcome {
@@ -381,7 +454,7 @@ pub fn edit(o: &Opts, verb: Verb, words: &[String], names: &Names) -> Result<Cha
                 ..Outcome::default()
             });
         }
-        inet(add, words, names)
+        inet(d, add, words, names)
     } else {
         if verb == Verb::Flush {
             return Err(refuse(
@@ -389,10 +462,10 @@ pub fn edit(o: &Opts, verb: Verb, words: &[String], names: &Names) -> Result<Cha
                     "Flushing `inet6' routing table not supported\n{}",
                     text::INET6_USAGE
                 ),
-                text::E_OPTERR,
+                usage_code(d),
             ));
         }
-        inet6(add, words, names)
+        inet6(d, add, words, names)
     }
 }
 
@@ -463,32 +536,47 @@ fn resolve4(name: &str, hostfirst: bool, names: &Names) -> Option<(Ipv4Addr, boo
     names.host_by_name(name).map(|a| (a, false))
 }
 
-fn usage4() -> Outcome {
+fn usage4(d: Dialect) -> Outcome {
     Outcome {
         stdout: String::new(),
         stderr: text::INET_USAGE.into(),
+        code: usage_code(d),
+    }
+}
+
+/// A refusal with its own message: 2.10 adds the `inet_route` usage, the classic returns
+/// `E_OPTERR` alone (its `main` then prints the general usage: [`finish`]).
+fn usage4_after(d: Dialect, msg: String) -> Outcome {
+    Outcome {
+        stdout: String::new(),
+        stderr: match d {
+            Dialect::Modern => msg + text::INET_USAGE,
+            Dialect::Classic => msg,
+        },
         code: text::E_OPTERR,
     }
 }
 
-fn usage4_after(msg: String) -> Outcome {
+/// `herror` after `INET_resolve` failed: glibc's text is that of the last lookup made, the
+/// DNS one (which cannot be made in a lab: "lookup failure") unless the host database was
+/// asked first (`hostfirst`: then /etc/networks was last, "Unknown host").
+fn unknown_host(name: &str, hostfirst: bool, code: i32) -> Outcome {
+    let why = if hostfirst {
+        "Unknown host"
+    } else {
+        "Host name lookup failure"
+    };
     Outcome {
         stdout: String::new(),
-        stderr: msg + text::INET_USAGE,
-        code: text::E_OPTERR,
-    }
-}
-
-fn unknown_host(name: &str) -> Outcome {
-    Outcome {
-        stdout: String::new(),
-        stderr: format!("{name}: Unknown host\n"),
-        code: text::E_LOOKUP,
+        stderr: format!("{name}: {why}\n"),
+        code,
     }
 }
 
 /// `INET_setroute` up to the ioctl.
-fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
+fn inet(d: Dialect, add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
+    let usage4 = || usage4(d);
+    let usage4_after = |m: String| usage4_after(d, m);
     let mut args = args.iter().map(String::as_str).peekable();
     let xflag = match args.peek() {
         Some(&"#net") => {
@@ -519,7 +607,11 @@ fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
         target = t.to_string();
     }
     let Some((dst, isnet)) = resolve4(&target, xflag == 2, names) else {
-        return Err(unknown_host(&target));
+        let code = match d {
+            Dialect::Modern => text::E_LOOKUP,
+            Dialect::Classic => 1,
+        };
+        return Err(unknown_host(&target, xflag == 2, code));
     };
     let isnet = match xflag {
         1 => true,
@@ -540,6 +632,7 @@ fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
         rtt: None,
         host: !isnet,
         bad_mask: false,
+        warn: String::new(),
     };
     let mut rt_metric: i16 = 0;
     while let Some(w) = args.next() {
@@ -559,7 +652,7 @@ fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
                 }
                 netmask_word = m.to_string();
                 let Some((a, _)) = resolve4(m, false, names) else {
-                    return Err(unknown_host(m));
+                    return Err(unknown_host(m, false, text::E_LOOKUP));
                 };
                 genmask = u32::from(a);
             }
@@ -571,7 +664,7 @@ fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
                     return Err(usage4());
                 }
                 let Some((a, net)) = resolve4(g, true, names) else {
-                    return Err(unknown_host(g));
+                    return Err(unknown_host(g, true, text::E_LOOKUP));
                 };
                 if net {
                     return Err(usage4_after(format!(
@@ -670,16 +763,46 @@ fn inet(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
     Ok(c)
 }
 
-fn usage6() -> Outcome {
+fn usage6(d: Dialect) -> Outcome {
     Outcome {
         stdout: String::new(),
         stderr: text::INET6_USAGE.into(),
-        code: text::E_OPTERR,
+        code: usage_code(d),
     }
 }
 
+/// The classic `INET6_resolve` failing (`getaddrinfo` with no DNS to ask): one line per
+/// attempt, then `herror`'s. A name with a `:` is not looked up at all (EAI_NONAME).
+fn classic_lookup6(name: &str, attempts: usize, code: i32) -> Outcome {
+    let (e, why) = if name.contains(':') {
+        (-2, "Unknown host")
+    } else {
+        (-3, "Host name lookup failure")
+    };
+    Outcome {
+        stdout: String::new(),
+        stderr: format!("getaddrinfo: {name}: {e}\n").repeat(attempts)
+            + &format!("{name}: {why}\n"),
+        code,
+    }
+}
+
+/// An IPv6 address, or the one /etc/hosts gives the name.
+fn resolve6(name: &str, names: &Names) -> Option<Ipv6Addr> {
+    name.parse::<Ipv6Addr>().ok().or_else(|| {
+        names.hosts.iter().find_map(|(ip, n)| match ip {
+            std::net::IpAddr::V6(v6) if n.iter().any(|x| x == name) => Some(*v6),
+            _ => None,
+        })
+    })
+}
+
 /// `INET6_setroute` up to the ioctl.
-fn inet6(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
+fn inet6(d: Dialect, add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
+    let classic = d == Dialect::Classic;
+    let usage6 = || usage6(d);
+    let mut warn = String::new();
+    let mut bad_len = false;
     let mut args = args.iter().map(String::as_str);
     let Some(target) = args.next() else {
         return Err(usage6());
@@ -691,27 +814,27 @@ fn inet6(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
             Some((a, l)) => {
                 let n = atoi(l) as i64;
                 if !(0..=128).contains(&n) {
-                    return Err(usage6());
+                    if !classic {
+                        return Err(usage6());
+                    }
+                    // The classic prints its usage and sends the length anyway (EINVAL).
+                    warn = text::INET6_USAGE.into();
+                    bad_len = true;
                 }
-                (a, n as u8)
+                (a, n.clamp(0, 128) as u8)
             }
             None => (target, 128),
         };
-        let addr = match a.parse::<Ipv6Addr>() {
-            Ok(x) => x,
-            Err(_) => match names.hosts.iter().find_map(|(ip, n)| match ip {
-                std::net::IpAddr::V6(v6) if n.iter().any(|x| x == a) => Some(*v6),
-                _ => None,
-            }) {
-                Some(x) => x,
-                None => {
-                    return Err(Outcome {
-                        stdout: String::new(),
-                        stderr: format!("getaddrinfo: {a}: -3\n{a}: Host name lookup failure\n"),
-                        code: 1,
-                    })
-                }
-            },
+        let addr = match resolve6(a, names) {
+            Some(x) => x,
+            None if classic => return Err(classic_lookup6(a, 2, 1)),
+            None => {
+                return Err(Outcome {
+                    stdout: String::new(),
+                    stderr: format!("getaddrinfo: {a}: -3\n{a}: Host name lookup failure\n"),
+                    code: 1,
+                })
+            }
         };
         (addr, len)
     };
@@ -728,7 +851,8 @@ fn inet6(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
         window: None,
         rtt: None,
         host: len == 128,
-        bad_mask: false,
+        bad_mask: bad_len,
+        warn,
     };
     let words: Vec<&str> = args.collect();
     let mut i = 0;
@@ -755,9 +879,13 @@ fn inet6(add: bool, args: &[String], names: &Names) -> Result<Change, Outcome> {
                 if c.gw.is_some() {
                     return Err(usage6());
                 }
-                match g.parse::<Ipv6Addr>() {
-                    Ok(a) => c.gw = Some(a.to_string()),
-                    Err(_) => {
+                match (classic, g.parse::<Ipv6Addr>()) {
+                    (false, Ok(a)) => c.gw = Some(a.to_string()),
+                    (true, _) => match resolve6(g, names) {
+                        Some(a) => c.gw = Some(a.to_string()),
+                        None => return Err(classic_lookup6(g, 1, text::E_LOOKUP)),
+                    },
+                    (false, Err(_)) => {
                         return Err(Outcome {
                             stdout: String::new(),
                             stderr: format!("{g}: Resolver Error 0 (no error)\n"),
@@ -797,7 +925,7 @@ pub fn parse(args: &[String]) -> Invocation {
             format!("route: {first}")
         })
     };
-    match parse_cmd("route", args) {
+    match parse_cmd(Dialect::Modern, "route", args) {
         Cmd::Fixed(o) if o.stdout.starts_with("net-tools") => {
             Invocation::Refused("route: version requested".into())
         }
@@ -811,15 +939,17 @@ pub fn parse(args: &[String]) -> Invocation {
             },
             cache: o.cache,
         },
-        Cmd::Edit { opts, verb, words } => match edit(&opts, verb, &words, &Names::default()) {
-            Ok(c) if c.bad_mask => Invocation::Refused(format!(
-                "{}: Invalid argument",
-                if c.add { "SIOCADDRT" } else { "SIOCDELRT" }
-            )),
-            Ok(c) => Invocation::Change(c),
-            Err(o) if o.code == 0 => Invocation::Refused("route: help requested".into()),
-            Err(o) => refused_with(&o),
-        },
+        Cmd::Edit { opts, verb, words } => {
+            match edit(Dialect::Modern, &opts, verb, &words, &Names::default()) {
+                Ok(c) if c.bad_mask => Invocation::Refused(format!(
+                    "{}: Invalid argument",
+                    if c.add { "SIOCADDRT" } else { "SIOCDELRT" }
+                )),
+                Ok(c) => Invocation::Change(c),
+                Err(o) if o.code == 0 => Invocation::Refused("route: help requested".into()),
+                Err(o) => refused_with(&o),
+            }
+        }
     }
 }
 
@@ -971,15 +1101,54 @@ mod tests {
 
     #[test]
     fn options_and_families_follow_getopt() {
-        let c = parse_cmd("route", &["-A".into(), "inet,inet6".into(), "-ee".into()]);
+        let c = parse_cmd(
+            Dialect::Modern,
+            "route",
+            &["-A".into(), "inet,inet6".into(), "-ee".into()],
+        );
         let Cmd::Show(o) = c else { panic!() };
         assert_eq!(o.families, vec!["inet", "inet6"]);
         assert_eq!(o.ext, 3);
-        let Cmd::Fixed(f) = parse_cmd("route", &["-A".into(), "foo".into()]) else {
+        let Cmd::Fixed(f) = parse_cmd(Dialect::Modern, "route", &["-A".into(), "foo".into()])
+        else {
             panic!()
         };
         assert_eq!(f.stderr, "Unknown address family `foo'.\n");
         assert_eq!(f.code, 1);
+    }
+
+    #[test]
+    fn the_classic_has_no_4_or_6_and_ends_refusals_in_the_usage() {
+        let args = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let Cmd::Fixed(f) = parse_cmd(Dialect::Classic, "route", &args("-6 -n")) else {
+            panic!()
+        };
+        assert!(f
+            .stderr
+            .starts_with("route: invalid option -- '6'\nUsage: route"));
+        assert!(f
+            .stderr
+            .contains("<AF>=Use '-A <af>' or '--<af>'; default: inet"));
+        assert_eq!((f.stdout.as_str(), f.code), ("", text::E_USAGE));
+        let Cmd::Edit { opts, verb, words } = parse_cmd(
+            Dialect::Classic,
+            "route",
+            &args("add -net 10.0.0.0 netmask 255.0.255.0"),
+        ) else {
+            panic!()
+        };
+        let o = finish(
+            Dialect::Classic,
+            edit(Dialect::Classic, &opts, verb, &words, &Names::default()).unwrap_err(),
+        );
+        assert!(o
+            .stderr
+            .starts_with("route: bogus netmask 255.0.255.0\nUsage: route"));
+        assert_eq!(o.code, text::E_USAGE);
+        // 2.10 follows the same refusal with the inet_route usage, exit 3.
+        let o = edit(Dialect::Modern, &opts, verb, &words, &Names::default()).unwrap_err();
+        assert!(o.stderr.ends_with(text::INET_USAGE));
+        assert_eq!(finish(Dialect::Modern, o.clone()), o);
     }
 
     #[test]

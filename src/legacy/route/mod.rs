@@ -1,9 +1,10 @@
-//! Drop-in `route` (net-tools 2.10). The grammar ([`grammar`]) turns argv into a display or
+//! Drop-in `route` (net-tools 2.10, or the classic 1.60 in its [`Dialect`]). The grammar ([`grammar`]) turns argv into a display or
 //! a change; a display reads one snapshot (`ip -j route show table all`) and, for IPv6,
 //! `/proc/net/ipv6_route`, and prints through [`render`] (or [`json`] for `--json`); a change
 //! is checked the way the kernel's ioctl checks it ([`fib`]), then applied as one Op through
 //! the backend, its failure printed as `SIOCADDRT: <strerror>`. The offline tests use
-//! [`offline`] on the recordings in `compat/route/`.
+//! [`offline`] (displays) and [`run`] on a recorded state (changes) for the recordings of
+//! the classic build in `compat/classic/route/`.
 
 pub mod fib;
 pub mod grammar;
@@ -77,8 +78,14 @@ fn other_family(f: &str) -> Option<(&'static str, &'static str, i32)> {
     })
 }
 
-/// `route_info`: each family's tables in turn, stopping at the first that fails.
+/// `route_info`: each family's tables in turn, stopping at the first that fails. `--json` is
+/// read from the 2.10 text whatever the dialect (the JSON is the same in both).
 pub fn show(dialect: Dialect, o: &Opts, st: &State) -> Outcome {
+    grammar::finish(dialect, show_tables(dialect, o, st))
+}
+
+fn show_tables(dialect: Dialect, o: &Opts, st: &State) -> Outcome {
+    let dialect = if o.json { Dialect::Modern } else { dialect };
     let mut out = Outcome::default();
     for f in &o.families {
         let mut text = String::new();
@@ -95,10 +102,21 @@ pub fn show(dialect: Dialect, o: &Opts, st: &State) -> Outcome {
             "inet6" => {
                 let rows = render::fib6_rows(&st.ipv6_route);
                 if o.fib {
-                    text.push_str(&render::fib6(dialect, &rows, false, o.numeric, &st.names));
+                    let (t, e) = render::fib6(dialect, &rows, false, o.numeric, &st.names);
+                    text.push_str(&t);
+                    out.stderr.push_str(&e);
+                }
+                if o.cache && dialect == Dialect::Classic {
+                    // The classic's cache is the neighbour table of /proc/net/ndisc, which
+                    // kernels have not had since 2.4.
+                    out.stdout.push_str(&text);
+                    out.stderr
+                        .push_str("nd_print: no support for `ND Table' on this system.\n");
+                    out.code = 1;
+                    return out;
                 }
                 if o.cache {
-                    text.push_str(&render::fib6(dialect, &rows, true, o.numeric, &st.names));
+                    text.push_str(&render::fib6(dialect, &rows, true, o.numeric, &st.names).0);
                 }
             }
             other => {
@@ -148,11 +166,11 @@ fn split_tables(text: &str) -> Vec<String> {
 }
 
 /// The pure display path of the offline tests: arguments and the recorded state in, what
-/// `route` prints out; `None` for changes.
-pub fn offline(args: &[String], st: &State) -> Option<Outcome> {
-    match parse_cmd("route", args) {
+/// `route` prints out in `dialect`; `None` for changes.
+pub fn offline(dialect: Dialect, args: &[String], st: &State) -> Option<Outcome> {
+    match parse_cmd(dialect, "route", args) {
         Cmd::Fixed(o) => Some(o),
-        Cmd::Show(o) => Some(show(Dialect::Modern, &o, st)),
+        Cmd::Show(o) => Some(show(dialect, &o, st)),
         Cmd::Edit { .. } => None,
     }
 }
@@ -206,6 +224,9 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, Refusal> {
             }
             route.dev = Some(name);
         }
+        if c.bad_mask {
+            return Err(errno(fib::EINVAL));
+        }
         return Ok(op);
     }
     if c.bad_mask {
@@ -256,6 +277,7 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, Refusal> {
 /// Run one change; returns the exit code.
 fn change(ctx: &mut Ctx<'_>, c: &Change) -> Result<i32> {
     let what = if c.add { "SIOCADDRT" } else { "SIOCDELRT" };
+    ctx.err.write_all(c.warn.as_bytes()).map_err(stdio)?;
     let snap = ctx.backend.snapshot(None)?;
     let msg = match plan(c, &snap) {
         Ok(op) => match ctx.backend.apply(std::slice::from_ref(&op)) {
@@ -281,32 +303,39 @@ pub fn read_state(backend: &mut dyn Backend, names: Names) -> Result<State> {
     })
 }
 
-/// Run `route ARGS`; returns the exit code.
-pub fn run(ctx: &mut Ctx<'_>, prog: &str, args: &[String]) -> Result<i32> {
-    let o = match parse_cmd(prog, args) {
+/// The state a display of `o` reads: `read` only when an inet or inet6 table is asked for
+/// (the other families print their fixed answers without the kernel's routes).
+pub fn state_for(o: &Opts, read: impl FnOnce() -> Result<State>) -> Result<State> {
+    if o.families.iter().any(|f| f == "inet" || f == "inet6") {
+        return read();
+    }
+    Ok(State {
+        snap: Snapshot {
+            netns: None,
+            links: vec![],
+            routes: vec![],
+            nsids: Default::default(),
+        },
+        ipv6_route: String::new(),
+        names: Names::default(),
+    })
+}
+
+/// Run `route ARGS` in `dialect`; returns the exit code.
+pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> Result<i32> {
+    let o = match parse_cmd(dialect, prog, args) {
         Cmd::Fixed(o) => o,
         Cmd::Show(opts) => {
-            let needs_state = opts.families.iter().any(|f| f == "inet" || f == "inet6");
-            let st = if needs_state {
-                read_state(ctx.backend, ctx.names.clone())?
-            } else {
-                State {
-                    snap: Snapshot {
-                        netns: None,
-                        links: vec![],
-                        routes: vec![],
-                        nsids: Default::default(),
-                    },
-                    ipv6_route: String::new(),
-                    names: Names::default(),
-                }
-            };
-            show(Dialect::current(std::ffi::OsStr::new(prog))?, &opts, &st)
+            let names = ctx.names.clone();
+            let st = state_for(&opts, || read_state(ctx.backend, names))?;
+            show(dialect, &opts, &st)
         }
-        Cmd::Edit { opts, verb, words } => match grammar::edit(&opts, verb, &words, &ctx.names) {
-            Ok(c) => return change(ctx, &c),
-            Err(o) => o,
-        },
+        Cmd::Edit { opts, verb, words } => {
+            match grammar::edit(dialect, &opts, verb, &words, &ctx.names) {
+                Ok(c) => return change(ctx, &c),
+                Err(o) => grammar::finish(dialect, o),
+            }
+        }
     };
     ctx.out.write_all(o.stdout.as_bytes()).map_err(stdio)?;
     ctx.out.flush().map_err(stdio)?;

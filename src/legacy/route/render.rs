@@ -6,6 +6,15 @@
 //!
 //! The rows are built first ([`fib4_rows`], [`fib6_rows`]) and printed by [`fib4`] / [`fib6`]
 //! in a [`Dialect`]; `netstat -r` prints the same IPv4 table through [`fib4`].
+//!
+//! The classic 1.60 prints the IPv4 table in the same layouts, but names every all-zero
+//! address (`*` for a gateway, `default` for a destination, whatever its mask), where 2.10
+//! names only 0.0.0.0/0. Its IPv6 table is another one (`lib/inet6_gr.c` of 1.60): wider
+//! columns, flags `U` `G` `H` `D` `A` `C` only, rows without RTF_UP (reject routes, the
+//! per-table null entries) left out, the `Ref` column showing the kernel's use count and `Use`
+//! its reference count (1.60's `sscanf` reads them in the other order), `*` for `::`, and,
+//! without `-n`, names by `getnameinfo`: /etc/hosts or, as no DNS answers in a lab,
+//! `[UNKNOWN]` after a `getnameinfo failed` line on stderr.
 
 use super::super::names::Names;
 use crate::legacy::dialect::Dialect;
@@ -50,6 +59,8 @@ pub struct Fib4Row {
 pub fn fib4_rows(routes: &[Route]) -> Vec<Fib4Row> {
     routes
         .iter()
+        // `ip -j route show table all` lists IPv6 routes too (`default via 2001:db8::1`, or
+        // `default dev eth0` with the `pref` only IPv6 routes have): see `Route::ipv6`.
         .filter(|r| r.table == "main" && !r.ipv6)
         .filter(|r| r.kind != "broadcast" && r.kind != "multicast")
         .filter_map(|r| {
@@ -128,7 +139,11 @@ pub fn flags4(f: u32) -> String {
 /// The IPv4 table (`rprint_fib`): title, the header of layout `ext` (1 default, 2 `-e`,
 /// 3 `-ee`, 0 none) and the rows.
 pub fn fib4(dialect: Dialect, rows: &[Fib4Row], ext: u8, numeric: bool, names: &Names) -> String {
-    let _ = dialect;
+    // 2.10 looks at the mask of an all-zero address, the classic does not (as if it were 0).
+    let zero_mask = |a: Ipv4Addr, mask: u32| match dialect {
+        Dialect::Classic if a.is_unspecified() => 0,
+        _ => mask,
+    };
     let mut out = String::from("Kernel IP routing table\n");
     match ext {
         1 => out.push_str(
@@ -142,8 +157,10 @@ pub fn fib4(dialect: Dialect, rows: &[Fib4Row], ext: u8, numeric: bool, names: &
     }
     for r in rows {
         let mask = u32::from(r.mask);
-        let dst = cut15(names.inet_rresolve(r.dst, numeric, true, r.flags & RTF_HOST != 0, mask));
-        let gw = cut15(names.inet_rresolve(r.gateway, numeric, false, true, 0xffff_ff00));
+        let host = r.flags & RTF_HOST != 0;
+        let dst = cut15(names.inet_rresolve(r.dst, numeric, true, host, zero_mask(r.dst, mask)));
+        let gw_mask = zero_mask(r.gateway, 0xffff_ff00);
+        let gw = cut15(names.inet_rresolve(r.gateway, numeric, false, true, gw_mask));
         let nm = r.mask.to_string();
         let fl = flags4(r.flags);
         let reject = r.flags & RTF_REJECT != 0;
@@ -276,16 +293,73 @@ pub fn flags6(f: u32) -> String {
     .collect()
 }
 
-/// The IPv6 table (`rprint_fib6`); `cache`: the routing-cache variant (`-C`), which lists
-/// only cached routes.
+/// The classic `INET6_rresolve`: numeric, `*` for `::`, the /etc/hosts name, or (no DNS)
+/// `[UNKNOWN]` with `getnameinfo failed` on `err`.
+fn classic_name6(a: Ipv6Addr, numeric: bool, names: &Names, err: &mut String) -> String {
+    if numeric {
+        return a.to_string();
+    }
+    if a.is_unspecified() {
+        return "*".into();
+    }
+    match names.host_by_addr(IpAddr::V6(a)) {
+        Some(n) => n.to_string(),
+        None => {
+            err.push_str("getnameinfo failed\n");
+            "[UNKNOWN]".into()
+        }
+    }
+}
+
+/// The flag letters of an IPv6 route in the classic table.
+fn classic_flags6(f: u32) -> String {
+    let mut s = String::from("U");
+    for (bit, c) in [
+        (RTF_GATEWAY, 'G'),
+        (RTF_HOST, 'H'),
+        (RTF_DEFAULT, 'D'),
+        (RTF_ADDRCONF, 'A'),
+        (RTF_CACHE, 'C'),
+    ] {
+        if f & bit != 0 {
+            s.push(c);
+        }
+    }
+    s
+}
+
+/// The IPv6 table (`rprint_fib6`): stdout and stderr; `cache`: the 2.10 routing-cache variant
+/// (`-C`), which lists only cached routes.
 pub fn fib6(
     dialect: Dialect,
     rows: &[Fib6Row],
     cache: bool,
     numeric: bool,
     names: &Names,
-) -> String {
-    let _ = dialect;
+) -> (String, String) {
+    if dialect == Dialect::Classic {
+        let mut out = String::from("Kernel IPv6 routing table\n");
+        out.push_str("Destination                                 Next Hop                                Flags Metric Ref    Use Iface\n");
+        let mut err = String::new();
+        for r in rows.iter().filter(|r| r.flags & RTF_UP != 0) {
+            let dst = format!(
+                "{}/{}",
+                classic_name6(r.dst, numeric, names, &mut err),
+                r.prefix_len
+            );
+            let nh = classic_name6(r.next_hop, numeric, names, &mut err);
+            let _ = writeln!(
+                out,
+                "{dst:<43} {nh:<39} {:<5} {:<6} {:<2} {:>7} {:<8}",
+                classic_flags6(r.flags),
+                r.metric,
+                r.use_,
+                r.refcnt,
+                r.iface
+            );
+        }
+        return (out, err);
+    }
     let mut out = String::from(if cache {
         "Kernel IPv6 routing cache\n"
     } else {
@@ -310,7 +384,7 @@ pub fn fib6(
             r.iface
         );
     }
-    out
+    (out, String::new())
 }
 
 #[cfg(test)]
@@ -379,7 +453,7 @@ mod tests {
         let rows = fib6_rows("00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n");
         assert_eq!(rows[0].metric, -1);
         assert_eq!(flags6(rows[0].flags), "!n");
-        let t = fib6(Dialect::Modern, &rows, false, false, &Names::default());
+        let (t, _) = fib6(Dialect::Modern, &rows, false, false, &Names::default());
         assert!(
             t.ends_with(
                 "[::]/0                         [::]                       !n   -1  1      0 lo\n"
