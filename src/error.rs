@@ -86,6 +86,15 @@ pub enum Error {
     #[error("")]
     Legacy { code: i32 },
 
+    /// A machine of a lab spread over machines failed, or the connection to it did.
+    #[error("machine `{machine}`: {message}")]
+    Machine { machine: String, message: String },
+
+    /// nslab could not be started on a machine (no ssh here, no nslab there), or refused
+    /// there before any change (its exit 2): nothing changed on that machine.
+    #[error("machine `{machine}`: {message}")]
+    NotStarted { machine: String, message: String },
+
     /// A primary error plus what went wrong while undoing it.
     #[error("{error}; undo also failed: {undo}")]
     Rollback { error: Box<Error>, undo: Box<Error> },

@@ -165,6 +165,18 @@ pub enum Op {
         name: String,
         kind: LinkKind,
     },
+    /// A VXLAN device (`ip link add NAME [netns NS] type vxlan id VNI remote R local L
+    /// dstport PORT`), run from the root namespace: the kernel opens its UDP socket in the
+    /// namespace the command runs in (where the underlay address is) and places the device in
+    /// `ns`, so a lab's tunnels leave nothing but a socket in the root namespace.
+    AddVxlan {
+        ns: Ns,
+        name: String,
+        vni: u32,
+        local: String,
+        remote: String,
+        port: u16,
+    },
     DelLink {
         ns: Ns,
         dev: String,
@@ -347,7 +359,7 @@ impl Op {
     pub fn ns(&self) -> Option<&str> {
         use Op::*;
         match self {
-            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => None,
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } | AddVxlan { .. } => None,
             AddLink { ns, .. }
             | DelLink { ns, .. }
             | SetMaster { ns, .. }
@@ -386,7 +398,7 @@ impl Op {
     pub fn in_ns(mut self, to: &Ns) -> Op {
         use Op::*;
         match &mut self {
-            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } => {}
+            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } | AddVxlan { .. } => {}
             AddLink { ns, .. }
             | DelLink { ns, .. }
             | SetMaster { ns, .. }
@@ -424,7 +436,7 @@ impl Op {
     pub fn is_root_level(&self) -> bool {
         matches!(
             self,
-            Op::AddNetns { .. } | Op::DelNetns { .. } | Op::AddVeth { .. }
+            Op::AddNetns { .. } | Op::DelNetns { .. } | Op::AddVeth { .. } | Op::AddVxlan { .. }
         )
     }
 
@@ -467,6 +479,23 @@ impl Op {
                 v
             }
             AddLink { name, kind, .. } => s(&["link", "add", "name", name, "type", kind.as_str()]),
+            AddVxlan {
+                ns,
+                name,
+                vni,
+                local,
+                remote,
+                port,
+            } => {
+                let mut v = s(&["link", "add", "name", name]);
+                if let Some(ns) = ns {
+                    v.extend(s(&["netns", ns]));
+                }
+                v.extend(s(&["type", "vxlan", "id", &vni.to_string()]));
+                v.extend(s(&["remote", remote, "local", local]));
+                v.extend(s(&["dstport", &port.to_string()]));
+                v
+            }
             DelLink { dev, .. } => s(&["link", "del", "dev", dev]),
             SetMaster { dev, master, .. } => match master {
                 Some(m) => dev_set(dev, &["master", m]),

@@ -42,6 +42,7 @@ fn package_of(binary: &str) -> &'static str {
         "update-alternatives" => "dpkg",
         "brctl" => "bridge-utils",
         "dot" => "graphviz",
+        "ssh" => "openssh-client",
         _ => "the package that provides it",
     }
 }

@@ -965,7 +965,7 @@ pub struct Shaping {
 }
 
 /// A [`Shape`] for `--json`, with the unit in each key's name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapeJson {
     /// The values as nslab writes them (`rate 10mbit delay 20ms`).
     pub text: String,
@@ -1039,7 +1039,7 @@ impl Shape {
 }
 
 /// [`Shaping`] for `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapingJson {
     /// The qdisc kinds from the root down (`["netem", "tbf"]`).
     pub qdiscs: Vec<String>,

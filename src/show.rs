@@ -5,9 +5,9 @@
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::model::Snapshot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NsView {
     /// The namespace name; `null` for the root namespace.
     pub name: Option<String>,
@@ -20,14 +20,14 @@ pub struct NsView {
 
 /// What a lab host is besides its network: the lab, the hostname its UTS namespace holds
 /// (`null` if it has none), its services as `nslab ps` lists them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HostView {
     pub lab: String,
     pub hostname: Option<String>,
     pub services: Vec<crate::lab::service::Row>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IfView {
     pub name: String,
     pub kind: String,
@@ -43,14 +43,14 @@ pub struct IfView {
     pub shaping: Option<crate::shape::ShapingJson>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PeerView {
     pub name: Option<String>,
     /// The peer's namespace name; `null` when it is the root namespace or not named.
     pub netns: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RouteView {
     pub dst: String,
     pub via: Option<String>,

@@ -351,6 +351,7 @@ impl Memory {
             Op::AddNetns { .. }
             | Op::DelNetns { .. }
             | Op::AddVeth { .. }
+            | Op::AddVxlan { .. }
             | Op::AddRoute { .. }
             | Op::PrependRoute { .. }
             | Op::DelRoute { .. }

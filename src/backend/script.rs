@@ -38,6 +38,8 @@ impl<'a> Script<'a> {
     /// What the iproute2 backend runs for these Ops, as a shell script: one here-document per
     /// `ip -batch` process holding exactly the text that process reads, one shell-quoted
     /// command per Op run on its own, and sysctls as `sysctl` commands.
+    /// Host work (commands, /etc/netns files) is not batched: each is shown as its own
+    /// line, in order, as the iproute2 backend applies it.
     pub fn batches(ops: &[Op]) -> String {
         // Host work (commands, files, hostnames, services) runs in order between the
         // batches, as in the iproute2 backend: one shell command each.
@@ -52,6 +54,20 @@ impl<'a> Script<'a> {
 
     /// [`Script::batches`] for Ops that are all `ip` commands, qdiscs or sysctls.
     fn kernel_batches(ops: &[Op]) -> String {
+        let mut out = String::new();
+        let mut rest = ops;
+        while !rest.is_empty() {
+            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
+            out.push_str(&Script::batched(&rest[..n]));
+            if let Some(op) = rest.get(n) {
+                out.push_str(&format!("{op}\n"));
+            }
+            rest = &rest[(n + 1).min(rest.len())..];
+        }
+        out
+    }
+
+    fn batched(ops: &[Op]) -> String {
         let mut out = String::new();
         for stage in compile(ops) {
             let per_ns = stage.per_ns.iter().flat_map(|(_, steps)| steps);

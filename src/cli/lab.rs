@@ -5,15 +5,22 @@ use crate::backend::{Backend, Script};
 use crate::error::{Error, Result};
 use crate::lab::apply::{self, Down, State};
 use crate::lab::check::{self, Prober};
+use crate::lab::machines::{self, Record};
 use crate::lab::plan::{plan_post, plan_up};
 use crate::lab::Lab;
 use crate::netns;
 use crate::show;
 use std::time::Duration;
 
-/// Load the lab an `up` should build: a file, or the built-in one.
+/// Load the lab an `up` should build: a file, standard input (`-`), or the built-in one.
 pub(super) fn lab_for_up(file: Option<&str>, prefix: &str) -> Result<(Lab, String)> {
     let (lab, place) = match file {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Error::io("standard input", e))?;
+            (Lab::parse("-", &text)?, "-".to_string())
+        }
         Some(f) => (Lab::load(f)?, f.to_string()),
         None => (
             Lab::default_lab(),
@@ -27,10 +34,7 @@ pub(super) fn lab_for_up(file: Option<&str>, prefix: &str) -> Result<(Lab, Strin
 
 /// The lab a `check`/`down` names: its state if up, else the file.
 pub(super) fn lab_for(arg: Option<&str>, prefix: &str) -> Result<Lab> {
-    let name = match arg {
-        Some(a) => apply::lab_name_of(a, prefix)?,
-        None => format!("{prefix}{}", Lab::default_lab().name),
-    };
+    let name = lab_name(arg, prefix)?;
     match State::load(&name)? {
         Some(s) => Ok(s.lab),
         None => Err(Error::Usage(format!(
@@ -39,14 +43,70 @@ pub(super) fn lab_for(arg: Option<&str>, prefix: &str) -> Result<Lab> {
     }
 }
 
-/// `nslab up [FILE] [--dry-run]`.
+/// The name of the lab a `check`/`down` names (default: the built-in lab's).
+fn lab_name(arg: Option<&str>, prefix: &str) -> Result<String> {
+    match arg {
+        Some(a) => apply::lab_name_of(a, prefix),
+        None => Ok(format!("{prefix}{}", Lab::default_lab().name)),
+    }
+}
+
+/// One machine's part of a lab spread over machines (`--part MACHINE`).
+fn part_of(lab: &Lab, machine: &str) -> Result<Lab> {
+    if lab.machine(machine).is_none() {
+        return Err(Error::Usage(format!(
+            "lab `{}` has no machine `{machine}`",
+            lab.name
+        )));
+    }
+    Ok(lab.part(machine))
+}
+
+/// Print the script of a lab (or of one machine's part).
+fn print_script(lab: &Lab) -> Result<()> {
+    let mut script = Script::new(std::io::stdout(), None);
+    script.apply(&plan_up(lab))?;
+    script.apply(&plan_post(lab))
+}
+
+/// `nslab up [FILE] [--dry-run] [--part MACHINE]`.
 pub(super) fn up(
     file: Option<String>,
     dry_run: bool,
     prefix: String,
+    part: Option<String>,
     backend: &mut dyn Backend,
 ) -> Result<()> {
     let (lab, _) = lab_for_up(file.as_deref(), &prefix)?;
+    let lab = match &part {
+        Some(m) => part_of(&lab, m)?,
+        None if !lab.machines.is_empty() => {
+            if dry_run {
+                // Each machine's part, under its name; nothing here can say what the other
+                // machines would refuse.
+                for (i, m) in lab.machines.iter().enumerate() {
+                    let p = lab.part(&m.name);
+                    if i > 0 {
+                        println!();
+                    }
+                    println!("# machine {} (ssh {})", m.name, m.ssh);
+                    if !p.is_empty_part() {
+                        print_script(&p)?;
+                    }
+                }
+                return Ok(());
+            }
+            machines::up(&lab, file.as_deref(), backend)?;
+            eprintln!(
+                "lab `{}` is up: {} hosts on {} machines",
+                lab.name,
+                lab.hosts.len(),
+                lab.machines.len()
+            );
+            return Ok(());
+        }
+        None => lab,
+    };
     if dry_run {
         apply::check_free(&lab, backend)?;
         // The script is printed either way (it may be meant for another machine), with a
@@ -54,27 +114,36 @@ pub(super) fn up(
         if let Err(e) = apply::check_qdiscs(&lab, backend) {
             eprintln!("nslab: note: `up` would refuse this lab here: {e}");
         }
-        let mut script = Script::new(std::io::stdout(), None);
-        script.apply(&plan_up(&lab))?;
-        return script.apply(&plan_post(&lab));
+        return print_script(&lab);
     }
-    apply::up(&lab, file.as_deref(), backend)?;
+    let source = file.as_deref().filter(|f| *f != "-");
+    apply::up(&lab, source, backend)?;
     eprintln!("lab `{}` is up: {} hosts", lab.name, lab.hosts.len());
     Ok(())
 }
 
-/// `nslab down [LAB] [--grace S] [--json]`.
+/// `nslab down [LAB] [--grace S] [--json] [--part]`.
 pub(super) fn down(
     lab: Option<String>,
     prefix: String,
     grace: Duration,
     json: bool,
+    part: bool,
     backend: &mut dyn Backend,
 ) -> Result<()> {
-    let name = match lab.as_deref() {
-        Some(a) => apply::lab_name_of(a, &prefix)?,
-        None => format!("{prefix}{}", Lab::default_lab().name),
-    };
+    let name = lab_name(lab.as_deref(), &prefix)?;
+    if let (false, Some(record)) = (part, Record::load(&name)?) {
+        let done = machines::down(&record, backend, grace)?;
+        if json {
+            let per: Vec<serde_json::Value> = done
+                .iter()
+                .map(|(m, up)| serde_json::json!({ "machine": m, "was_up": up }))
+                .collect();
+            print_json(&serde_json::json!({ "lab": name, "was_up": true, "machines": per }));
+        }
+        eprintln!("lab `{name}` is down on {} machines", done.len());
+        return Ok(());
+    }
     let done = apply::down(&name, backend, grace)?;
     let ended = match &done {
         Down::Removed(e) => e.ended.clone(),
@@ -101,6 +170,28 @@ pub(super) fn down(
 
 /// `nslab show [TARGET…]`: labs by name, or namespaces.
 pub(super) fn show(targets: Vec<String>, json: bool, backend: &mut dyn Backend) -> Result<()> {
+    if let [one] = targets.as_slice() {
+        if let Some(record) = Record::load(one).ok().flatten() {
+            let shown = machines::show(&record.lab, backend)?;
+            if json {
+                let per: Vec<serde_json::Value> = shown
+                    .iter()
+                    .map(|(m, v)| serde_json::json!({ "machine": m, "namespaces": v }))
+                    .collect();
+                print_json(&serde_json::json!({ "machines": per }));
+            }
+            if !json {
+                for (i, (m, views)) in shown.iter().enumerate() {
+                    if i > 0 {
+                        println!();
+                    }
+                    println!("# machine {m}");
+                    print!("{}", show::render(views));
+                }
+            }
+            return Ok(());
+        }
+    }
     let mut names: Vec<Option<String>> = Vec::new();
     if targets.is_empty() {
         names.extend(backend.namespaces()?.into_iter().map(Some));
@@ -138,17 +229,31 @@ pub(super) fn show(targets: Vec<String>, json: bool, backend: &mut dyn Backend) 
     Ok(())
 }
 
-/// `nslab check [LAB]`.
+/// `nslab check [LAB] [--part MACHINE]`.
 pub(super) fn check(
     lab: Option<String>,
     json: bool,
     ping: bool,
     timeout: u64,
     prefix: String,
+    part: Option<String>,
+    backend: &mut dyn Backend,
 ) -> Result<()> {
-    let lab = lab_for(lab.as_deref(), &prefix)?;
     let prober = if ping { Prober::Ping } else { Prober::Socket };
-    let report = check::check(&lab, prober, Duration::from_millis(timeout))?;
+    let timeout = Duration::from_millis(timeout);
+    if let Some(m) = part {
+        // The whole lab comes from the file (or stdin); the pairs from this machine's hosts
+        // are printed for the machine that merges them, whatever they say.
+        let (lab, _) = lab_for_up(lab.as_deref(), &prefix)?;
+        part_of(&lab, &m)?;
+        print_json(&machines::check_part(&lab, &m, prober, timeout)?);
+        return Ok(());
+    }
+    let name = lab_name(lab.as_deref(), &prefix)?;
+    let report = match Record::load(&name)? {
+        Some(record) => machines::check(&record.lab, prober, timeout, backend)?,
+        None => check::check(&lab_for(lab.as_deref(), &prefix)?, prober, timeout)?,
+    };
     if json {
         print_json(&report);
     } else {
@@ -175,12 +280,40 @@ pub(super) fn status(json: bool, _backend: &mut dyn Backend) -> Result<()> {
             })
         })
         .collect();
+    let spread = spread_status()?;
     if json {
-        print_json(&serde_json::json!({ "labs": labs }));
+        print_json(&serde_json::json!({ "labs": labs, "over_machines": spread }));
         return Ok(());
     }
-    if labs.is_empty() {
+    if labs.is_empty() && spread.is_empty() {
         println!("no labs are up");
+    }
+    for l in &spread {
+        let per: Vec<String> = l["machines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let hosts = m["hosts"].as_array().cloned().unwrap_or_default();
+                let present = hosts.iter().filter(|h| h["present"] == true).count();
+                match m["error"].as_str() {
+                    Some(e) => format!(
+                        "{}: unreachable ({e})",
+                        m["machine"].as_str().unwrap_or("?")
+                    ),
+                    None => format!(
+                        "{}: {present}/{} hosts present",
+                        m["machine"].as_str().unwrap_or("?"),
+                        hosts.len()
+                    ),
+                }
+            })
+            .collect();
+        println!(
+            "{}  over machines: {}",
+            l["name"].as_str().unwrap_or("?"),
+            per.join(", ")
+        );
     }
     for l in &labs {
         let hosts = l["hosts"].as_array().expect("hosts");
@@ -226,6 +359,30 @@ pub(super) fn demo(prefix: &str, backend: &mut dyn Backend) -> Result<()> {
     downed?;
     println!("demo done: everything removed");
     Ok(())
+}
+
+/// The labs this machine drives over machines, each machine asked for its part.
+fn spread_status() -> Result<Vec<serde_json::Value>> {
+    let mut out = Vec::new();
+    for r in Record::all()? {
+        let per: Vec<serde_json::Value> = r
+            .lab
+            .machines
+            .iter()
+            .map(|m| match machines::status_of(&r.lab, m) {
+                Ok((up, hosts)) => {
+                    let hosts: Vec<serde_json::Value> = hosts
+                        .iter()
+                        .map(|(h, p)| serde_json::json!({ "name": h, "present": p }))
+                        .collect();
+                    serde_json::json!({ "machine": m.name, "up": up, "hosts": hosts })
+                }
+                Err(e) => serde_json::json!({ "machine": m.name, "error": e.to_string() }),
+            })
+            .collect();
+        out.push(serde_json::json!({ "name": r.lab.name, "source": r.source, "machines": per }));
+    }
+    Ok(out)
 }
 
 /// `nslab ps [LAB] [--json]`.

@@ -50,6 +50,10 @@ pub enum Command {
         /// Prefix for the lab name, namespace names and root-namespace device names.
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Build only this machine's part of a lab spread over machines (what nslab runs on
+        /// each machine over ssh; FILE `-` reads the lab from standard input).
+        #[arg(long, value_name = "MACHINE")]
+        part: Option<String>,
     },
     /// Remove a lab, from its state in /run/nslab (no lab file needed). Not an error if the
     /// lab is not up.
@@ -65,6 +69,10 @@ pub enum Command {
         /// Print what was done as JSON (the processes ended, with host and PID).
         #[arg(long)]
         json: bool,
+        /// Remove only this machine's part of a lab spread over machines, even where this
+        /// machine drives the lab.
+        #[arg(long)]
+        part: bool,
     },
     /// List the labs that are up, their hosts, and which hosts are present.
     Status {
@@ -94,6 +102,10 @@ pub enum Command {
         /// The prefix the lab was brought up with.
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Probe only from this machine's hosts of a lab spread over machines, and print the
+        /// pairs as JSON (LAB: the lab file, `-` for standard input).
+        #[arg(long, value_name = "MACHINE")]
+        part: Option<String>,
     },
     /// Run a command inside a namespace, like `ip netns exec NS CMD…`: nslab becomes CMD, so
     /// its exit status, signals, stdio, environment and cwd are CMD's. With --lab or --all,
@@ -348,13 +360,22 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             file,
             dry_run,
             prefix,
-        } => lab::up(file, dry_run, prefix, backend),
+            part,
+        } => lab::up(file, dry_run, prefix, part, backend),
         Command::Down {
             lab,
             prefix,
             grace,
             json,
-        } => lab::down(lab, prefix, Duration::from_secs_f64(grace), json, backend),
+            part,
+        } => lab::down(
+            lab,
+            prefix,
+            Duration::from_secs_f64(grace),
+            json,
+            part,
+            backend,
+        ),
         Command::Status { json } => lab::status(json, backend),
         Command::Show { targets, json } => lab::show(targets, json, backend),
         Command::Check {
@@ -363,7 +384,8 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             ping,
             timeout,
             prefix,
-        } => lab::check(lab, json, ping, timeout, prefix),
+            part,
+        } => lab::check(lab, json, ping, timeout, prefix, part, backend),
         Command::Exec {
             lab,
             all,

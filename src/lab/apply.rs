@@ -51,7 +51,7 @@ impl State {
         State {
             source: source.map(str::to_string),
             lab: lab.clone(),
-            namespaces: lab.host_names(),
+            namespaces: lab.namespaces(),
             root_devices: lab.root_devices(),
             services: Vec::new(),
         }
@@ -108,22 +108,27 @@ impl State {
 
     /// Every lab that has a state file, sorted by name.
     pub fn all() -> Result<Vec<State>> {
-        let mut names: Vec<String> = match std::fs::read_dir(state_dir()) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
-                .collect(),
-            Err(_) => vec![],
-        };
-        names.sort();
         let mut out = Vec::new();
-        for n in names {
+        for n in json_names(&state_dir()) {
             if let Some(s) = State::load(&n)? {
                 out.push(s);
             }
         }
         Ok(out)
     }
+}
+
+/// The names of the `NAME.json` files in a directory, sorted (none if it cannot be read).
+pub fn json_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+            .collect(),
+        Err(_) => vec![],
+    };
+    names.sort();
+    names
 }
 
 /// The exclusive lock held while labs change; released when dropped (or when nslab dies).
@@ -161,7 +166,7 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
         )));
     }
     let existing = backend.namespaces()?;
-    if let Some(h) = lab.host_names().into_iter().find(|h| existing.contains(h)) {
+    if let Some(h) = lab.namespaces().into_iter().find(|h| existing.contains(h)) {
         return Err(Error::Usage(format!(
             "lab `{}`: namespace `{h}` already exists (not created by this lab)",
             lab.name
@@ -260,9 +265,14 @@ fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     for b in &lab.bridges {
         add(b.host.clone(), &b.name);
     }
-    for l in &lab.links {
-        for e in [&l.a, &l.b] {
-            add(lab.endpoint_ns(e), &e.name);
+    for e in lab.ends() {
+        add(lab.endpoint_ns(e), &e.name);
+    }
+    for t in lab.transit.iter() {
+        for tunnel in &t.tunnels {
+            for dev in tunnel.devices() {
+                add(Some(t.name.clone()), &dev);
+            }
         }
     }
     for (ns, devs) in &per_ns {

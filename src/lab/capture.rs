@@ -194,6 +194,7 @@ pub fn from_snapshots(
                     stp: l.bridge.as_ref().is_some_and(|b| b.stp_state != 0),
                     mtu: mtu_of(l),
                     mac: mac_of(&ns, l),
+                    machine: None,
                 }),
                 "veth" => {
                     let here = EndKey {
@@ -323,6 +324,7 @@ pub fn from_snapshots(
                 stp: l.bridge.as_ref().is_some_and(|x| x.stp_state != 0),
                 mtu: mtu_of(l),
                 mac: mac_of(&None, l),
+                machine: None,
             });
         }
     }
@@ -368,7 +370,12 @@ pub fn from_snapshots(
         } else {
             None
         };
-        links.push(LinkDecl { a, b, shape });
+        links.push(LinkDecl {
+            a,
+            b,
+            shape,
+            vni: None,
+        });
     }
     let key = |e: &Endpoint| (e.host.clone().or(e.bridge.clone()), e.name.clone());
     links.sort_by_key(|l| key(&l.a));
@@ -381,6 +388,8 @@ pub fn from_snapshots(
             bridges,
             links,
             expect: Vec::new(),
+            machines: Vec::new(),
+            transit: None,
         },
         sources: names.to_vec(),
         left_out,

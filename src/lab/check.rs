@@ -12,7 +12,7 @@ use super::neigh;
 use crate::error::{Error, Result};
 use crate::netns;
 use crate::run::Cmd;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ pub enum Prober {
     Ping,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pair {
     pub from: String,
     pub to: String,
@@ -35,10 +35,10 @@ pub struct Pair {
     pub answered: Vec<IpAddr>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub lab: String,
-    pub prober: &'static str,
+    pub prober: String,
     pub hosts: Vec<String>,
     pub pairs: Vec<Pair>,
     /// Neighbour entries the kernel refused while probing (all namespaces): non-zero means
@@ -110,10 +110,28 @@ pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
 /// did not answer are probed once more; those that still fail while the table overflows are
 /// reported as unsure, never as "does not reach".
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
+    check_from(lab, None, prober, timeout)
+}
+
+/// [`check`], probing only from `sources` when given (the hosts of one machine of a lab
+/// spread over machines: the report has their pairs only).
+pub fn check_from(
+    lab: &Lab,
+    sources: Option<&[String]>,
+    prober: Prober,
+    timeout: Duration,
+) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
     let fulls_before = neigh::table_fulls();
-    let mut answers = probe_pairs(lab, &hosts, prober, timeout, None)?;
+    let initial: Option<BTreeSet<(usize, usize)>> = sources.map(|src| {
+        let n = hosts.len();
+        (0..n)
+            .filter(|f| src.contains(&hosts[*f]))
+            .flat_map(|f| (0..n).filter(move |t| *t != f).map(move |t| (f, t)))
+            .collect()
+    });
+    let mut answers = probe_pairs(lab, &hosts, prober, timeout, initial.as_ref())?;
     let mut overflow = neigh::table_fulls() - fulls_before;
     let mut unsure: BTreeSet<(usize, usize)> = BTreeSet::new();
     if overflow > 0 {
@@ -152,7 +170,8 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
         prober: match prober {
             Prober::Socket => "socket",
             Prober::Ping => "ping",
-        },
+        }
+        .to_string(),
         hosts,
         pairs,
         neighbour_table_fulls: overflow,

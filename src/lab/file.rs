@@ -32,6 +32,89 @@ pub struct Lab {
     /// Reachability expectations for `check`, on top of the defaults.
     #[serde(default)]
     pub expect: Vec<Expect>,
+    /// The machines a lab is spread over (none: everything on the machine nslab runs on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<Machine>,
+    /// Only in one machine's part of a lab spread over machines (see [`Lab::part`]), never
+    /// in a lab file: the transit namespace that holds that machine's VXLAN tunnels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit: Option<Transit>,
+}
+
+/// A machine a lab's hosts and bridges can be placed on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a machine: a table such as { name = \"A\", ssh = \"root@10.1.0.2\", underlay = \"10.1.0.2\" }"
+)]
+pub struct Machine {
+    pub name: String,
+    /// The `ssh` destination (`user@host`), or `local`: the machine nslab runs on.
+    pub ssh: String,
+    /// The machine's own address on the network between the machines: the local end of its
+    /// VXLAN tunnels.
+    pub underlay: String,
+    /// The MTU of that network (default 1500); cross-machine links get 50 bytes less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// The path of nslab on that machine (default: `nslab`, found on its PATH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nslab: Option<String>,
+}
+
+/// What VXLAN adds to each frame: outer Ethernet 14, IPv4 20, UDP 8, VXLAN 8.
+pub const VXLAN_OVERHEAD: u32 = 50;
+/// The UDP port of the lab's tunnels (IANA's VXLAN port).
+pub const VXLAN_PORT: u16 = 4789;
+/// The underlay MTU when a machine does not say.
+pub const DEFAULT_UNDERLAY_MTU: u32 = 1500;
+
+impl Machine {
+    pub fn is_local(&self) -> bool {
+        self.ssh == "local"
+    }
+
+    pub fn underlay_mtu(&self) -> u32 {
+        self.mtu.unwrap_or(DEFAULT_UNDERLAY_MTU)
+    }
+}
+
+/// A machine's transit namespace: for each link between this machine and another, a veth
+/// from the lab's end to the transit namespace, bridged there (`xbN`) to a VXLAN device
+/// (`vxN`) whose UDP socket is in the machine's root namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transit {
+    pub name: String,
+    pub tunnels: Vec<Tunnel>,
+    /// The addresses (ADDR/LEN) of the hosts on the other machines: the neighbours this
+    /// machine's hosts may need entries for (see `neigh::need`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
+}
+
+/// One end of a cross-machine link, on this machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tunnel {
+    /// The link's index in the whole lab: the devices are `xvN`, `vxN`, `xbN`.
+    pub link: usize,
+    pub vni: u32,
+    pub local: String,
+    pub remote: String,
+    /// The MTU of every device on the tunnel's path (the end's, the transit's).
+    pub mtu: u32,
+    /// The lab's end of the link on this machine (its MTU filled in).
+    pub end: Endpoint,
+}
+
+impl Tunnel {
+    /// The transit namespace's devices: the veth peer of the lab's end, the VXLAN device and
+    /// the bridge joining them.
+    pub fn devices(&self) -> [String; 3] {
+        let i = self.link;
+        [format!("xv{i}"), format!("vx{i}"), format!("xb{i}")]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -41,6 +124,9 @@ pub struct Lab {
 )]
 pub struct Host {
     pub name: String,
+    /// The machine the host runs on (default: the one with `ssh = "local"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     #[serde(default)]
     pub routes: Vec<RouteDecl>,
     /// Namespaced sysctls (`net.*`), e.g. `"net.ipv4.ip_forward" = 1`.
@@ -215,6 +301,9 @@ pub struct Bridge {
     pub mtu: Option<u32>,
     #[serde(default)]
     pub mac: Option<String>,
+    /// The machine of a bridge in the root namespace (one with `host` is on its host's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +314,10 @@ pub struct Bridge {
 pub struct LinkDecl {
     pub a: Endpoint,
     pub b: Endpoint,
+    /// The VXLAN network identifier of a link between two machines (default: one derived
+    /// from the lab's name and the link's place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vni: Option<u32>,
     /// Shaping of both directions (each end's egress); an end's own `shape` overrides it
     /// key by key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,6 +446,18 @@ impl std::fmt::Display for Cidr {
     }
 }
 
+/// A link between two machines (see [`Lab::cross_links`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cross {
+    pub link: usize,
+    pub vni: u32,
+    /// The machines of end `a` and end `b`.
+    pub a: String,
+    pub b: String,
+    /// The MTU the link's devices get: the smaller underlay MTU less VXLAN's overhead.
+    pub mtu: u32,
+}
+
 /// The prefix an address is in (host bits cleared).
 fn network_of(c: Cidr) -> Cidr {
     let addr = match c.addr {
@@ -386,7 +491,9 @@ impl Lab {
     /// An error is one line: the file and line, the key (`hosts[0].routes[1].via`) and what
     /// was expected there.
     pub fn parse(path: &str, text: &str) -> Result<Lab> {
-        if path.ends_with(".json") {
+        // A lab on standard input (`-`) is JSON when it starts like JSON (what nslab sends
+        // to the other machines of a lab), else TOML.
+        if path.ends_with(".json") || (path == "-" && text.trim_start().starts_with('{')) {
             let mut de = serde_json::Deserializer::from_str(text);
             serde_path_to_error::deserialize(&mut de)
                 .map_err(|e| {
@@ -492,11 +599,9 @@ impl Lab {
             .filter(|b| b.host.is_none())
             .map(|b| b.name.clone())
             .collect();
-        for l in &self.links {
-            for e in [&l.a, &l.b] {
-                if self.endpoint_ns(e).is_none() {
-                    v.push(e.name.clone());
-                }
+        for e in self.ends() {
+            if self.endpoint_ns(e).is_none() {
+                v.push(e.name.clone());
             }
         }
         v
@@ -542,6 +647,119 @@ impl Lab {
         v
     }
 
+    /// Every veth end the lab has: both ends of each link, then (in a machine's part) the
+    /// lab's end of each tunnel.
+    pub fn ends(&self) -> impl Iterator<Item = &Endpoint> {
+        let tunnels = self.transit.iter().flat_map(|t| &t.tunnels);
+        self.links
+            .iter()
+            .flat_map(|l| [&l.a, &l.b])
+            .chain(tunnels.map(|t| &t.end))
+    }
+
+    /// The namespaces the lab creates: its hosts, then (in a machine's part) the transit one.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut v = self.host_names();
+        v.extend(self.transit.iter().map(|t| t.name.clone()));
+        v
+    }
+
+    /// The machine hosts and bridges go on when they do not say: the one with `ssh = "local"`.
+    fn default_machine(&self) -> Option<&str> {
+        self.machines
+            .iter()
+            .find(|m| m.is_local())
+            .map(|m| m.name.as_str())
+    }
+
+    pub fn machine(&self, name: &str) -> Option<&Machine> {
+        self.machines.iter().find(|m| m.name == name)
+    }
+
+    /// The machine a host is on (`None` in a lab without machines, or for an unknown host).
+    pub fn host_machine(&self, host: &str) -> Option<String> {
+        let h = self.hosts.iter().find(|h| h.name == host)?;
+        h.machine
+            .clone()
+            .or_else(|| self.default_machine().map(str::to_string))
+    }
+
+    /// The machine a bridge is on: its host's, else its own `machine`, else the default.
+    pub fn bridge_machine(&self, b: &Bridge) -> Option<String> {
+        match &b.host {
+            Some(h) => self.host_machine(h),
+            None => b
+                .machine
+                .clone()
+                .or_else(|| self.default_machine().map(str::to_string)),
+        }
+    }
+
+    /// The machine an endpoint is on (assuming a valid lab).
+    pub fn endpoint_machine(&self, e: &Endpoint) -> Option<String> {
+        match (&e.host, &e.bridge) {
+            (Some(h), _) => self.host_machine(h),
+            (None, Some(b)) => self
+                .bridges
+                .iter()
+                .find(|x| &x.name == b)
+                .and_then(|x| self.bridge_machine(x)),
+            (None, None) => None,
+        }
+    }
+
+    /// The links whose ends are on two machines, with the VNI each gets: its own `vni`, else
+    /// the next free one from a base derived from the lab's name (so that two labs over the
+    /// same machines rarely collide; the kernel refuses a VNI used twice on a machine).
+    pub fn cross_links(&self) -> Vec<Cross> {
+        let taken: BTreeSet<u32> = self.links.iter().filter_map(|l| l.vni).collect();
+        // FNV-1a of the name: stable across runs and builds.
+        let hash = self.name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+        let mut next = 1000 * (1 + (hash % 16_000) as u32);
+        let mut v = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            let (Some(a), Some(b)) = (self.endpoint_machine(&l.a), self.endpoint_machine(&l.b))
+            else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let vni = match l.vni {
+                Some(v) => v,
+                None => {
+                    while taken.contains(&next) {
+                        next += 1;
+                    }
+                    next += 1;
+                    next - 1
+                }
+            };
+            let mtu = [&a, &b]
+                .iter()
+                .filter_map(|m| self.machine(m))
+                .map(Machine::underlay_mtu)
+                .min()
+                .unwrap_or(DEFAULT_UNDERLAY_MTU)
+                - VXLAN_OVERHEAD;
+            v.push(Cross {
+                link: i,
+                vni,
+                a,
+                b,
+                mtu,
+            });
+        }
+        v
+    }
+
+    /// The name of a machine's transit namespace for this lab.
+    pub fn transit_name(&self) -> String {
+        format!("{}-t", self.name)
+    }
+
     pub fn host_names(&self) -> Vec<String> {
         self.hosts.iter().map(|h| h.name.clone()).collect()
     }
@@ -560,15 +778,13 @@ impl Lab {
                     .filter_map(|a| Some((b.name.clone(), Cidr::parse(a).ok()?))),
             );
         }
-        for l in &self.links {
-            for e in [&l.a, &l.b] {
-                if e.host.as_deref() == Some(host) {
-                    v.extend(
-                        e.addrs
-                            .iter()
-                            .filter_map(|a| Some((e.name.clone(), Cidr::parse(a).ok()?))),
-                    );
-                }
+        for e in self.ends() {
+            if e.host.as_deref() == Some(host) {
+                v.extend(
+                    e.addrs
+                        .iter()
+                        .filter_map(|a| Some((e.name.clone(), Cidr::parse(a).ok()?))),
+                );
             }
         }
         v
@@ -798,6 +1014,201 @@ impl Lab {
                     format!("expect[{i}]"),
                     "`from` and `to` are the same host".into(),
                 ));
+            }
+        }
+        self.validate_machines(&err)
+    }
+
+    /// The machines, where hosts and bridges are placed, and the links between machines:
+    /// each gets a VNI of its own and an MTU that leaves room for VXLAN's 50 bytes.
+    fn validate_machines(&self, err: &dyn Fn(String, String) -> Error) -> Result<()> {
+        if self.transit.is_some() {
+            return Err(err(
+                "transit".into(),
+                "is written by nslab in a machine's part, not in a lab file".into(),
+            ));
+        }
+        if self.machines.is_empty() {
+            let placed = self
+                .hosts
+                .iter()
+                .enumerate()
+                .find_map(|(i, h)| h.machine.as_ref().map(|_| format!("hosts[{i}].machine")))
+                .or_else(|| {
+                    self.bridges.iter().enumerate().find_map(|(i, b)| {
+                        b.machine.as_ref().map(|_| format!("bridges[{i}].machine"))
+                    })
+                })
+                .or_else(|| {
+                    self.links
+                        .iter()
+                        .position(|l| l.vni.is_some())
+                        .map(|i| format!("links[{i}].vni"))
+                });
+            return match placed {
+                Some(key) => Err(err(key, "the lab declares no [[machines]]".into())),
+                None => Ok(()),
+            };
+        }
+        let mut names = BTreeSet::new();
+        let mut underlays = BTreeMap::new();
+        for (i, m) in self.machines.iter().enumerate() {
+            let key = format!("machines[{i}]");
+            check_name(&m.name).map_err(|msg| err(format!("{key}.name"), msg))?;
+            if !names.insert(m.name.as_str()) {
+                return Err(err(
+                    format!("{key}.name"),
+                    format!("machine `{}` is declared twice", m.name),
+                ));
+            }
+            let word_ok = |w: &str| {
+                !w.is_empty()
+                    && !w.starts_with('-')
+                    && !w.chars().any(|c| c.is_whitespace() || c.is_control())
+            };
+            if !word_ok(&m.ssh) {
+                return Err(err(
+                    format!("{key}.ssh"),
+                    format!(
+                        "`{}` is not an ssh destination (user@host, or `local`)",
+                        escape_controls(&m.ssh)
+                    ),
+                ));
+            }
+            if m.nslab.as_deref().is_some_and(|p| !word_ok(p)) {
+                return Err(err(
+                    format!("{key}.nslab"),
+                    "not a path (no spaces, no leading `-`)".into(),
+                ));
+            }
+            let addr: IpAddr = m.underlay.parse().map_err(|_| {
+                err(
+                    format!("{key}.underlay"),
+                    format!("`{}` is not an IP address", escape_controls(&m.underlay)),
+                )
+            })?;
+            if let Some(prev) = underlays.insert(addr, i) {
+                return Err(err(
+                    format!("{key}.underlay"),
+                    format!("address {addr} is also the underlay of machines[{prev}]"),
+                ));
+            }
+            if let Some(mtu) = m.mtu {
+                let least = 68 + VXLAN_OVERHEAD;
+                if !(least..=65535).contains(&mtu) {
+                    return Err(err(
+                        format!("{key}.mtu"),
+                        format!("MTU {mtu} is outside {least}..=65535 (VXLAN needs {VXLAN_OVERHEAD} bytes of it)"),
+                    ));
+                }
+            }
+        }
+        let mut locals = self
+            .machines
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_local());
+        if let (Some(_), Some((i, _))) = (locals.next(), locals.next()) {
+            return Err(err(
+                format!("machines[{i}].ssh"),
+                "only one machine can be `local`".into(),
+            ));
+        }
+        let placed = |key: String, own: &Option<String>| -> Result<()> {
+            match own {
+                Some(m) if !names.contains(m.as_str()) => {
+                    Err(err(key, format!("no machine named `{m}`")))
+                }
+                None if self.default_machine().is_none() => Err(err(
+                    key,
+                    "no `machine` given, and no machine has `ssh = \"local\"`".into(),
+                )),
+                _ => Ok(()),
+            }
+        };
+        for (i, h) in self.hosts.iter().enumerate() {
+            placed(format!("hosts[{i}].machine"), &h.machine)?;
+        }
+        for (i, b) in self.bridges.iter().enumerate() {
+            match &b.host {
+                None => placed(format!("bridges[{i}].machine"), &b.machine)?,
+                Some(h) => {
+                    let on = self.host_machine(h);
+                    if b.machine.is_some() && b.machine != on {
+                        return Err(err(
+                            format!("bridges[{i}].machine"),
+                            format!(
+                                "the bridge is in host `{h}`, which is on machine `{}`",
+                                on.unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let cross = self.cross_links();
+        let transit = self.transit_name();
+        if !cross.is_empty() {
+            check_name(&transit).map_err(|_| {
+                err(
+                    "name".into(),
+                    format!(
+                        "`{}` is too long for a lab over machines (at most 13 bytes: its transit namespace `{transit}` must fit in 15)",
+                        self.name
+                    ),
+                )
+            })?;
+            if let Some(i) = self.hosts.iter().position(|h| h.name == transit) {
+                return Err(err(
+                    format!("hosts[{i}].name"),
+                    format!("`{transit}` is the name of the lab's transit namespace"),
+                ));
+            }
+        }
+        let mut vnis: BTreeMap<u32, usize> = BTreeMap::new();
+        for (i, l) in self.links.iter().enumerate() {
+            let c = cross.iter().find(|c| c.link == i);
+            let Some(c) = c else {
+                if l.vni.is_some() {
+                    return Err(err(
+                        format!("links[{i}].vni"),
+                        "the link's ends are on the same machine: it has no tunnel".into(),
+                    ));
+                }
+                continue;
+            };
+            if !(1..=0xff_ffff).contains(&c.vni) {
+                return Err(err(
+                    format!("links[{i}].vni"),
+                    format!("VNI {} is outside 1..=16777215", c.vni),
+                ));
+            }
+            if let Some(prev) = vnis.insert(c.vni, i) {
+                return Err(err(
+                    format!("links[{i}].vni"),
+                    format!("VNI {} is also used by links[{prev}]", c.vni),
+                ));
+            }
+            let shaped = l.shape.is_some() || l.a.shape.is_some() || l.b.shape.is_some();
+            if shaped {
+                return Err(err(
+                    format!("links[{i}].shape"),
+                    format!(
+                        "a link between machines `{}` and `{}` cannot be shaped (not supported yet)",
+                        c.a, c.b
+                    ),
+                ));
+            }
+            for (side, e) in [("a", &l.a), ("b", &l.b)] {
+                if let Some(m) = e.mtu.filter(|m| *m > c.mtu) {
+                    return Err(err(
+                        format!("links[{i}].{side}.mtu"),
+                        format!(
+                            "MTU {m} does not fit VXLAN between machines `{}` and `{}`: at most {} (underlay MTU less {VXLAN_OVERHEAD})",
+                            c.a, c.b, c.mtu
+                        ),
+                    ));
+                }
             }
         }
         Ok(())

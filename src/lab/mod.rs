@@ -6,10 +6,12 @@ pub mod capture;
 pub mod check;
 pub mod file;
 pub mod graph;
+pub mod machines;
 pub mod measure;
 pub mod neigh;
 pub mod plan;
 pub mod service;
 pub mod shaping;
+pub mod split;
 
 pub use file::Lab;

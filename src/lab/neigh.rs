@@ -26,7 +26,8 @@ const TABLES: [(&str, &str); 2] = [
 ];
 
 /// Neighbour entries a lab needs for an all-pairs check, per family (IPv4, IPv6): for each
-/// host, every other host's address on one of its subnets, plus its gateways.
+/// host, every other host's address on one of its subnets (on any machine of a lab spread
+/// over machines), plus its gateways.
 pub fn need(lab: &Lab) -> [usize; 2] {
     let mut n = [0usize; 2];
     let addrs: Vec<(String, Cidr)> = lab
@@ -47,6 +48,14 @@ pub fn need(lab: &Lab) -> [usize; 2] {
         for (other, c) in &addrs {
             if other != &h.name && own.iter().any(|o| o.contains(c.addr)) {
                 n[usize::from(c.addr.is_ipv6())] += 1;
+            }
+        }
+        // In a machine's part: the hosts on the other machines, reached through tunnels.
+        for p in lab.transit.iter().flat_map(|t| &t.peers) {
+            if let Ok(c) = Cidr::parse(p) {
+                if own.iter().any(|o| o.contains(c.addr)) {
+                    n[usize::from(c.addr.is_ipv6())] += 1;
+                }
             }
         }
         for r in &h.routes {

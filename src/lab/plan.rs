@@ -3,7 +3,7 @@
 //! (loopback too), shaping (qdiscs), routes, sysctls. The iproute2 backend turns this into one root batch
 //! plus one batch per namespace.
 
-use super::file::{Cidr, Lab};
+use super::file::{Cidr, Lab, Transit, VXLAN_PORT};
 use crate::op::{AddrSpec, BridgeSetting, LinkKind, Op, Placed, RouteSpec};
 
 fn addr_op(ns: &Option<String>, dev: &str, a: &str) -> Op {
@@ -41,6 +41,8 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
             },
         });
     }
+    let (transit_root, transit_ns) = plan_transit(lab);
+    root.extend(transit_root);
     // Namespaces in a stable order: root first (if used), then hosts as declared.
     let mut spaces: Vec<Option<String>> = vec![None];
     spaces.extend(lab.hosts.iter().map(|h| Some(h.name.clone())));
@@ -85,40 +87,38 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
                 up: true,
             });
         }
-        for l in &lab.links {
-            for e in [&l.a, &l.b] {
-                if &lab.endpoint_ns(e) != ns {
-                    continue;
-                }
-                if let Some(mac) = &e.mac {
-                    config.push(Op::SetMac {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        mac: mac.clone(),
-                    });
-                }
-                if let Some(mtu) = e.mtu {
-                    config.push(Op::SetMtu {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        mtu,
-                    });
-                }
-                if let Some(b) = &e.bridge {
-                    config.push(Op::SetMaster {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        master: Some(b.clone()),
-                    });
-                }
-                config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
-                if e.up {
-                    ups.push(Op::SetUp {
-                        ns: ns.clone(),
-                        dev: e.name.clone(),
-                        up: true,
-                    });
-                }
+        for e in lab.ends() {
+            if &lab.endpoint_ns(e) != ns {
+                continue;
+            }
+            if let Some(mac) = &e.mac {
+                config.push(Op::SetMac {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    mac: mac.clone(),
+                });
+            }
+            if let Some(mtu) = e.mtu {
+                config.push(Op::SetMtu {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    mtu,
+                });
+            }
+            if let Some(b) = &e.bridge {
+                config.push(Op::SetMaster {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    master: Some(b.clone()),
+                });
+            }
+            config.extend(e.addrs.iter().map(|a| addr_op(ns, &e.name, a)));
+            if e.up {
+                ups.push(Op::SetUp {
+                    ns: ns.clone(),
+                    dev: e.name.clone(),
+                    up: true,
+                });
             }
         }
         if let Some(name) = ns {
@@ -166,6 +166,7 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
         );
         per_ns.extend(tail);
     }
+    per_ns.extend(transit_ns);
     // Root-namespace bridges must exist before veth ends are enslaved to them, which the
     // per-namespace part does; creating them up front keeps that order.
     let (root_bridges, rest): (Vec<Op>, Vec<Op>) = per_ns
@@ -174,6 +175,72 @@ pub fn plan_up(lab: &Lab) -> Vec<Op> {
     root.extend(root_bridges);
     root.extend(rest);
     root
+}
+
+/// A machine's transit namespace (see [`Transit`]): the Ops run from the root namespace
+/// (the namespace, each tunnel's veth from the lab's end and its VXLAN device, whose socket
+/// stays in the root namespace with the underlay address), then those inside it (a bridge
+/// per tunnel joining the veth and the VXLAN device, MTUs, everything up).
+fn plan_transit(lab: &Lab) -> (Vec<Op>, Vec<Op>) {
+    let Some(Transit { name, tunnels, .. }) = &lab.transit else {
+        return (Vec::new(), Vec::new());
+    };
+    let ns = Some(name.clone());
+    let mut root = vec![Op::AddNetns { name: name.clone() }];
+    let (mut create, mut config, mut ups) = (Vec::new(), Vec::new(), Vec::new());
+    ups.push(Op::SetUp {
+        ns: ns.clone(),
+        dev: "lo".into(),
+        up: true,
+    });
+    for t in tunnels {
+        let [veth, vxlan, bridge] = t.devices();
+        root.push(Op::AddVeth {
+            a: Placed {
+                ns: lab.endpoint_ns(&t.end),
+                name: t.end.name.clone(),
+            },
+            b: Placed {
+                ns: ns.clone(),
+                name: veth.clone(),
+            },
+        });
+        root.push(Op::AddVxlan {
+            ns: ns.clone(),
+            name: vxlan.clone(),
+            vni: t.vni,
+            local: t.local.clone(),
+            remote: t.remote.clone(),
+            port: VXLAN_PORT,
+        });
+        create.push(Op::AddLink {
+            ns: ns.clone(),
+            name: bridge.clone(),
+            kind: LinkKind::Bridge,
+        });
+        for dev in [&veth, &vxlan] {
+            config.push(Op::SetMtu {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                mtu: t.mtu,
+            });
+            config.push(Op::SetMaster {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                master: Some(bridge.clone()),
+            });
+        }
+        for dev in [veth, vxlan, bridge] {
+            ups.push(Op::SetUp {
+                ns: ns.clone(),
+                dev,
+                up: true,
+            });
+        }
+    }
+    create.extend(config);
+    create.extend(ups);
+    (root, create)
 }
 
 /// The text of a host's `/etc/hosts` in the lab: nslab's marker, localhost, then every lab
@@ -280,11 +347,9 @@ pub fn plan_down(lab: &Lab, existing_ns: &[String], existing_root: &[String]) ->
             ops.push(Op::DelLink { ns: None, dev: d });
         }
     }
-    for h in &lab.hosts {
-        if existing_ns.contains(&h.name) {
-            ops.push(Op::DelNetns {
-                name: h.name.clone(),
-            });
+    for name in lab.namespaces() {
+        if existing_ns.contains(&name) {
+            ops.push(Op::DelNetns { name });
         }
     }
     ops

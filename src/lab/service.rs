@@ -314,7 +314,7 @@ fn probe(ns: &str, r: &Readiness, left: Duration) -> std::result::Result<(), Str
 }
 
 /// A service of a lab that is up, as `ps` lists it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Row {
     pub lab: String,
     pub host: String,

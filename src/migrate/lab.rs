@@ -491,6 +491,8 @@ fn build(m: Model, name: &str, differences: &mut Vec<String>) -> Result<Lab, Str
         bridges: vec![],
         links: vec![],
         expect: vec![],
+        machines: vec![],
+        transit: None,
     };
     for h in &m.hosts {
         if !m.lo_up.get(h).copied().unwrap_or(false) {
@@ -529,6 +531,7 @@ fn build(m: Model, name: &str, differences: &mut Vec<String>) -> Result<Lab, Str
             stp: d.stp,
             mtu: d.mtu,
             mac: d.mac.clone(),
+            machine: None,
         });
     }
     let endpoint = |d: &Dev| -> Result<Endpoint, String> {
@@ -571,6 +574,7 @@ fn build(m: Model, name: &str, differences: &mut Vec<String>) -> Result<Lab, Str
             a: endpoint(d)?,
             b: endpoint(&m.devs[p])?,
             shape: None,
+            vni: None,
         });
     }
     lab.validate("the lab made from the script")
