@@ -354,90 +354,67 @@ fn on_off(b: bool) -> &'static str {
     }
 }
 
+/// `match` on where an Op acts: `$ns` is bound to the `ns` field of every Op that acts in one
+/// namespace, and `$root` is the value for the Ops that run from the root namespace because
+/// they name namespaces themselves. The one list of which Op is which, for [`Op::ns`],
+/// [`Op::in_ns`] and [`Op::is_root_level`].
+macro_rules! match_ns {
+    ($op:expr, $ns:ident => $in_ns:expr, root => $root:expr) => {
+        match $op {
+            Op::AddNetns { .. }
+            | Op::DelNetns { .. }
+            | Op::AddVeth { .. }
+            | Op::AddVxlan { .. } => $root,
+            Op::AddLink { ns: $ns, .. }
+            | Op::DelLink { ns: $ns, .. }
+            | Op::SetMaster { ns: $ns, .. }
+            | Op::SetUp { ns: $ns, .. }
+            | Op::AddAddr { ns: $ns, .. }
+            | Op::DelAddr { ns: $ns, .. }
+            | Op::DelAddrSpec { ns: $ns, .. }
+            | Op::SetMtu { ns: $ns, .. }
+            | Op::SetMac { ns: $ns, .. }
+            | Op::SetTxqlen { ns: $ns, .. }
+            | Op::SetFlag { ns: $ns, .. }
+            | Op::Rename { ns: $ns, .. }
+            | Op::MoveToNetns { ns: $ns, .. }
+            | Op::AddRoute { ns: $ns, .. }
+            | Op::PrependRoute { ns: $ns, .. }
+            | Op::DelRoute { ns: $ns, .. }
+            | Op::Sysctl { ns: $ns, .. }
+            | Op::Bridge { ns: $ns, .. }
+            | Op::SetNeigh { ns: $ns, .. }
+            | Op::DelNeigh { ns: $ns, .. }
+            | Op::BridgePort { ns: $ns, .. }
+            | Op::SetQdisc { ns: $ns, .. }
+            | Op::ClearQdisc { ns: $ns, .. }
+            | Op::Run { ns: $ns, .. }
+            | Op::WriteEtc { ns: $ns, .. }
+            | Op::AddUts { ns: $ns, .. }
+            | Op::DelUts { ns: $ns, .. }
+            | Op::Start { ns: $ns, .. }
+            | Op::DelEtc { ns: $ns, .. } => $in_ns,
+        }
+    };
+}
+
 impl Op {
     /// The namespace the Op acts in. Root-level Ops (namespaces, veth pairs) return `None`.
     pub fn ns(&self) -> Option<&str> {
-        use Op::*;
-        match self {
-            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } | AddVxlan { .. } => None,
-            AddLink { ns, .. }
-            | DelLink { ns, .. }
-            | SetMaster { ns, .. }
-            | SetUp { ns, .. }
-            | AddAddr { ns, .. }
-            | DelAddr { ns, .. }
-            | DelAddrSpec { ns, .. }
-            | SetMtu { ns, .. }
-            | SetMac { ns, .. }
-            | SetTxqlen { ns, .. }
-            | SetFlag { ns, .. }
-            | Rename { ns, .. }
-            | MoveToNetns { ns, .. }
-            | AddRoute { ns, .. }
-            | PrependRoute { ns, .. }
-            | DelRoute { ns, .. }
-            | Sysctl { ns, .. }
-            | Bridge { ns, .. }
-            | SetNeigh { ns, .. }
-            | DelNeigh { ns, .. }
-            | BridgePort { ns, .. }
-            | SetQdisc { ns, .. }
-            | ClearQdisc { ns, .. }
-            | Run { ns, .. }
-            | WriteEtc { ns, .. }
-            | AddUts { ns, .. }
-            | DelUts { ns, .. }
-            | Start { ns, .. }
-            | DelEtc { ns, .. } => ns.as_deref(),
-        }
+        match_ns!(self, ns => ns.as_deref(), root => None)
     }
 
     /// The same Op acting in `to` (root-level Ops, which name their namespaces inside, are
     /// returned unchanged). The legacy executors act in "the namespace nslab runs in"
     /// (`None`); migrate moves their Ops to the namespace a script line runs in.
     pub fn in_ns(mut self, to: &Ns) -> Op {
-        use Op::*;
-        match &mut self {
-            AddNetns { .. } | DelNetns { .. } | AddVeth { .. } | AddVxlan { .. } => {}
-            AddLink { ns, .. }
-            | DelLink { ns, .. }
-            | SetMaster { ns, .. }
-            | SetUp { ns, .. }
-            | AddAddr { ns, .. }
-            | DelAddr { ns, .. }
-            | DelAddrSpec { ns, .. }
-            | SetMtu { ns, .. }
-            | SetMac { ns, .. }
-            | SetTxqlen { ns, .. }
-            | SetFlag { ns, .. }
-            | Rename { ns, .. }
-            | MoveToNetns { ns, .. }
-            | AddRoute { ns, .. }
-            | PrependRoute { ns, .. }
-            | DelRoute { ns, .. }
-            | Sysctl { ns, .. }
-            | Bridge { ns, .. }
-            | SetNeigh { ns, .. }
-            | DelNeigh { ns, .. }
-            | BridgePort { ns, .. }
-            | SetQdisc { ns, .. }
-            | ClearQdisc { ns, .. }
-            | Run { ns, .. }
-            | WriteEtc { ns, .. }
-            | AddUts { ns, .. }
-            | DelUts { ns, .. }
-            | Start { ns, .. }
-            | DelEtc { ns, .. } => *ns = to.clone(),
-        }
+        match_ns!(&mut self, ns => *ns = to.clone(), root => {});
         self
     }
 
     /// Ops that run from the root namespace because they name namespaces themselves.
     pub fn is_root_level(&self) -> bool {
-        matches!(
-            self,
-            Op::AddNetns { .. } | Op::DelNetns { .. } | Op::AddVeth { .. } | Op::AddVxlan { .. }
-        )
+        match_ns!(self, _ns => false, root => true)
     }
 
     /// Ops that are not kernel changes of `ip` but work done inside a host (commands,
