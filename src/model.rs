@@ -199,6 +199,28 @@ pub struct Route {
     pub ipv6: bool,
 }
 
+impl Route {
+    /// A route of `kind` to `dst` in the main table with nothing else set (what a test builds
+    /// on).
+    pub fn new(kind: &str, dst: &str) -> Route {
+        Route {
+            kind: kind.into(),
+            dst: dst.into(),
+            gateway: None,
+            dev: None,
+            table: "main".into(),
+            protocol: None,
+            scope: None,
+            prefsrc: None,
+            metric: None,
+            advmss: None,
+            window: None,
+            rtt: None,
+            ipv6: dst.contains(':'),
+        }
+    }
+}
+
 /// An IPv4 neighbour (ARP) entry, or a proxy entry, as `ip -j neigh show [proxy]` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Neigh {

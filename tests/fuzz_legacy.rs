@@ -466,58 +466,50 @@ fn fuzz_brctl_arguments() {
     );
 }
 
-#[test]
-fn fuzz_route_arguments() {
+/// The type of `route::run` and `arp::run`.
+type RouteLikeRun = fn(
+    &mut nslab::legacy::Ctx<'_>,
+    nslab::legacy::dialect::Dialect,
+    &str,
+    &[String],
+) -> nslab::error::Result<i32>;
+
+/// Fuzz `route` or `arp` (the same context and run shape) on the memory backend, in both
+/// dialects: the classic one has its own usage and refusal paths.
+fn fuzz_route_like(tool: &str, words: &'static [&'static str], first: &[&str], run: RouteLikeRun) {
     let snap = snapshot();
     fuzz(
-        "route",
-        |rng| with_first(rng, ROUTE, &["add", "del", "-n", "-6"], 50),
+        tool,
+        |rng| with_first(rng, words, first, 50),
         |args| {
             on_memory(&snap, |backend, out, err| {
-                let names = nslab::legacy::names::Names::default();
-                let mut ctx = nslab::legacy::route::Ctx {
+                let mut ctx = nslab::legacy::Ctx {
                     backend,
-                    names,
+                    names: nslab::legacy::names::Names::default(),
                     out,
                     err,
                 };
-                // Both dialects: the classic one has its own usage and refusal paths.
                 let dialect = if args.len() % 2 == 0 {
                     nslab::legacy::dialect::Dialect::Classic
                 } else {
                     nslab::legacy::dialect::Dialect::Modern
                 };
-                nslab::legacy::route::run(&mut ctx, dialect, "route", args)
+                run(&mut ctx, dialect, tool, args)
             })
         },
     );
 }
 
 #[test]
+fn fuzz_route_arguments() {
+    let first = ["add", "del", "-n", "-6"];
+    fuzz_route_like("route", ROUTE, &first, nslab::legacy::route::run);
+}
+
+#[test]
 fn fuzz_arp_arguments() {
-    let snap = snapshot();
-    fuzz(
-        "arp",
-        |rng| with_first(rng, ARP, &["-s", "-d", "-n", "-a", "-i"], 50),
-        |args| {
-            on_memory(&snap, |backend, out, err| {
-                let names = nslab::legacy::names::Names::default();
-                let mut ctx = nslab::legacy::arp::Ctx {
-                    backend,
-                    names,
-                    out,
-                    err,
-                };
-                // Both dialects: the classic one has its own usage and refusal paths.
-                let dialect = if args.len() % 2 == 0 {
-                    nslab::legacy::dialect::Dialect::Classic
-                } else {
-                    nslab::legacy::dialect::Dialect::Modern
-                };
-                nslab::legacy::arp::run(&mut ctx, dialect, "arp", args)
-            })
-        },
-    );
+    let first = ["-s", "-d", "-n", "-a", "-i"];
+    fuzz_route_like("arp", ARP, &first, nslab::legacy::arp::run);
 }
 
 #[test]

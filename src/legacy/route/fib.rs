@@ -136,19 +136,10 @@ mod tests {
 
     fn r(dst: &str, kind: &str, table: &str, dev: Option<&str>, scope: Option<&str>) -> Route {
         Route {
-            kind: kind.into(),
-            dst: dst.into(),
-            gateway: None,
             dev: dev.map(Into::into),
             table: table.into(),
-            protocol: None,
             scope: scope.map(Into::into),
-            prefsrc: None,
-            metric: None,
-            advmss: None,
-            window: None,
-            rtt: None,
-            ipv6: dst.contains(':'),
+            ..Route::new(kind, dst)
         }
     }
 

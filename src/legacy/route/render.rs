@@ -393,19 +393,9 @@ mod tests {
 
     fn route(dst: &str, gw: Option<&str>, dev: Option<&str>, kind: &str) -> Route {
         Route {
-            kind: kind.into(),
-            dst: dst.into(),
             gateway: gw.map(Into::into),
             dev: dev.map(Into::into),
-            table: "main".into(),
-            protocol: None,
-            scope: None,
-            prefsrc: None,
-            metric: None,
-            advmss: None,
-            window: None,
-            rtt: None,
-            ipv6: dst.contains(':'),
+            ..Route::new(kind, dst)
         }
     }
 

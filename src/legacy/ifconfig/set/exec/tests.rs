@@ -26,32 +26,16 @@ fn addr(cidr: &str, label: &str, secondary: bool) -> Addr {
 }
 
 fn link(name: &str, up: bool, addrs: Vec<Addr>) -> Link {
-    let mut flags = vec!["BROADCAST".to_string(), "MULTICAST".to_string()];
+    let mut l = crate::backend::memory::new_link(name, "veth");
     if up {
-        flags.push("UP".into());
+        l.flags.push("UP".into());
+        l.operstate = "UP".into();
     }
     Link {
         ifindex: 3,
-        name: name.into(),
-        kind: "veth".into(),
-        flags,
-        mtu: 1500,
-        qdisc: None,
-        operstate: if up { "UP" } else { "DOWN" }.into(),
-        txqlen: 1000,
-        link_type: "ether".into(),
         mac: Some("02:00:00:00:00:01".into()),
-        broadcast_mac: None,
-        master: None,
-        promiscuity: 0,
-        allmulti: 0,
-        peer_ifindex: None,
-        peer_netnsid: None,
-        peer_name: None,
         addrs,
-        stats: None,
-        bridge: None,
-        port: None,
+        ..l
     }
 }
 
