@@ -10,6 +10,10 @@
 //!   broadcast, while ifconfig keeps a non-default one (the guard cannot see the old
 //!   broadcast).
 
+//!
+//! A little over 800 lines: the picture of a namespace's addresses (what the executor runs
+//! against) and the run-time guards for what the picture does not know are two halves of one
+//! decision per keyword, kept side by side.
 use super::translate::{Res, Tx};
 use crate::backend::{Backend, Memory, Script};
 use crate::legacy::ifconfig::set::grammar::{self as ifg, Action, Family, Host, IfFlag, Inet};
