@@ -39,6 +39,23 @@ impl<'a> Script<'a> {
     /// command per Op run on its own, and sysctls as `sysctl` commands.
     pub fn batches(ops: &[Op]) -> String {
         let mut out = String::new();
+        // Host work (files under /etc/netns, commands) runs between the batches, in order,
+        // as the iproute2 backend runs it: each as its own shell line.
+        for group in ops.split_inclusive(Op::is_host_work) {
+            let (kernel, host) = match group.split_last() {
+                Some((last, kernel)) if last.is_host_work() => (kernel, Some(last)),
+                _ => (group, None),
+            };
+            out.push_str(&Script::kernel_batches(kernel));
+            if let Some(op) = host {
+                out.push_str(&format!("{op}\n"));
+            }
+        }
+        out
+    }
+
+    fn kernel_batches(ops: &[Op]) -> String {
+        let mut out = String::new();
         for stage in compile(ops) {
             let per_ns = stage.per_ns.iter().flat_map(|(_, steps)| steps);
             for step in stage.root.iter().chain(per_ns) {

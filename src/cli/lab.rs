@@ -133,7 +133,11 @@ pub(super) fn check(
 ) -> Result<()> {
     let lab = lab_for(lab.as_deref(), &prefix)?;
     let prober = if ping { Prober::Ping } else { Prober::Socket };
+    let hosts = lab.hosts.len();
+    // Steps: each source host's probes done.
+    let bar = crate::progress::start(&format!("check {}", lab.name), hosts as u64, hosts, json);
     let report = check::check(&lab, prober, Duration::from_millis(timeout))?;
+    drop(bar);
     if json {
         print_json(&report);
     } else {

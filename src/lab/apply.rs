@@ -8,7 +8,7 @@
 //! validation refused any name already present) and reports the failing `ip` line.
 
 use super::file::Lab;
-use super::plan::{etc_files, plan_down, plan_forget, plan_post, plan_up};
+use super::plan::{etc_file_names, plan_down, plan_forget, plan_post, plan_up};
 use crate::backend::Backend;
 use crate::error::{Error, IoContext, Result};
 use crate::netns::check_name;
@@ -149,7 +149,7 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
         )));
     }
     for h in &lab.hosts {
-        for (file, _) in etc_files(lab, h) {
+        for file in etc_file_names(h) {
             let path = crate::backend::host::etc_path(Some(&h.name), file)?;
             if crate::backend::host::etc_is_foreign(&path) {
                 return Err(Error::Usage(format!(
@@ -186,15 +186,30 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     check_qdiscs(lab, backend)?;
     let state = State::of(lab, source);
     state.save()?;
+    let up = plan_up(lab);
+    let post = plan_post(lab);
+    let hosts = lab.hosts.len();
+    // Steps: each namespace made, each namespace's batches done, each host's work.
+    let _bar = crate::progress::start(
+        &format!("up {}", lab.name),
+        (2 * hosts + post.len()) as u64,
+        hosts,
+        false,
+    );
     let result = super::neigh::raise_for(lab, backend)
         .map(|said| {
             if let Some(line) = said {
                 eprintln!("nslab: {line}");
             }
         })
-        .and_then(|()| backend.apply(&plan_up(lab)))
+        .and_then(|()| {
+            crate::progress::watch(
+                || lab_namespaces(&state.namespaces, true),
+                || backend.apply(&up),
+            )
+        })
         .and_then(|()| settle(lab, backend))
-        .and_then(|()| backend.apply(&plan_post(lab)));
+        .and_then(|()| backend.apply(&post));
     if let Err(error) = result {
         return match teardown(&state, backend, DEFAULT_GRACE) {
             Ok(_) => Err(error),
@@ -207,12 +222,23 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     Ok(())
 }
 
+/// How many of a lab's namespaces exist (`present`) or are gone: what a progress bar
+/// counts while one `ip -batch` makes or removes them all.
+fn lab_namespaces(names: &[String], present: bool) -> u64 {
+    let now: std::collections::HashSet<String> = crate::netns::list().into_iter().collect();
+    names.iter().filter(|n| now.contains(*n) == present).count() as u64
+}
+
 /// Make every lab device's link state current, so the lab forwards as soon as `up` returns.
 fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     let mut per_ns: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    let mut add = |ns: Option<String>, dev: &str| match per_ns.iter_mut().find(|(n, _)| *n == ns) {
-        Some((_, v)) => v.push(dev.to_string()),
-        None => per_ns.push((ns, vec![dev.to_string()])),
+    let mut index: std::collections::HashMap<Option<String>, usize> = Default::default();
+    let mut add = |ns: Option<String>, dev: &str| {
+        let i = *index.entry(ns.clone()).or_insert_with(|| {
+            per_ns.push((ns, Vec::new()));
+            per_ns.len() - 1
+        });
+        per_ns[i].1.push(dev.to_string());
     };
     for b in &lab.bridges {
         add(b.host.clone(), &b.name);
@@ -239,10 +265,22 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
     let spaces = backend.spaces(&state.namespaces);
     let ended = backend.end_processes(&spaces, &[], grace);
     let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
+    let forget = plan_forget(&state.lab);
+    let hosts = state.namespaces.len();
+    // Steps: each namespace gone, each host file forgotten.
+    let _bar = crate::progress::start(
+        &format!("down {}", state.lab.name),
+        (hosts + forget.len()) as u64,
+        hosts,
+        false,
+    );
     let applied = if ops.is_empty() {
         Ok(())
     } else {
-        backend.apply(&ops)
+        crate::progress::watch(
+            || lab_namespaces(&state.namespaces, false),
+            || backend.apply(&ops),
+        )
     };
     // A namespace file left half-made by a killed `ip netns add` may refuse `netns del`;
     // try once more one by one, then report what is left.
@@ -260,7 +298,7 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
             return Err(e);
         }
     }
-    backend.apply(&plan_forget(&state.lab))?;
+    backend.apply(&forget)?;
     if let Some((last, rest)) = ended.survivors.split_last() {
         for p in rest {
             eprintln!("nslab: {}", procs::survivor_error(p));

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::netns;
 use crate::run::Cmd;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -48,59 +48,79 @@ pub struct Report {
     pub ok: bool,
 }
 
-/// Probe targets of a host: its lab addresses that are not link-local.
-fn targets(lab: &Lab, host: &str) -> Vec<IpAddr> {
-    lab.host_addrs(host)
-        .into_iter()
-        .map(|(_, c)| c.addr)
-        .filter(|a| match a {
-            IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
-            IpAddr::V4(v4) => !v4.is_link_local(),
-        })
-        .collect()
+/// What `check` needs to know of each host, gathered once (a lab of hundreds of hosts has
+/// hundreds of thousands of pairs; nothing per pair may scan the lab).
+struct Facts<'a> {
+    addrs: HashMap<&'a str, Vec<(String, Cidr)>>,
+    hosts: HashMap<&'a str, &'a super::file::Host>,
+    /// The last `[[expect]]` entry for each pair.
+    expect: HashMap<(&'a str, &'a str), bool>,
 }
 
-/// Whether `from` has a route toward `addr`: a connected subnet or a declared route.
-fn has_route(lab: &Lab, from: &str, addr: IpAddr) -> bool {
-    let own = lab.host_addrs(from);
-    if own.iter().any(|(_, c)| c.contains(addr)) {
-        return true;
-    }
-    let host = lab.hosts.iter().find(|h| h.name == from);
-    host.is_some_and(|h| {
-        h.routes.iter().any(|r| {
-            let family_ok = |gw: Option<&String>| {
-                gw.and_then(|g| g.parse::<IpAddr>().ok())
-                    .is_none_or(|g| g.is_ipv4() == addr.is_ipv4())
-            };
-            if r.to == "default" {
-                family_ok(r.via.as_ref())
-                    && r.via.is_some()
-                    && own.iter().any(|(_, c)| c.addr.is_ipv4() == addr.is_ipv4())
-            } else {
-                Cidr::parse(&r.to).is_ok_and(|c| c.contains(addr))
-            }
-        })
-    })
-}
-
-/// The expectation for one ordered pair.
-pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
-    if let Some(x) = lab
-        .expect
-        .iter()
-        .rev()
-        .find(|x| x.from == from && x.to == to)
-    {
-        return x.reach;
-    }
-    let back: Vec<IpAddr> = targets(lab, from);
-    targets(lab, to).into_iter().any(|t| {
-        has_route(lab, from, t)
-            && back
+impl<'a> Facts<'a> {
+    fn of(lab: &'a Lab) -> Facts<'a> {
+        Facts {
+            addrs: lab.addrs_by_host(),
+            hosts: lab.hosts.iter().map(|h| (h.name.as_str(), h)).collect(),
+            expect: lab
+                .expect
                 .iter()
-                .any(|b| b.is_ipv4() == t.is_ipv4() && has_route(lab, to, *b))
-    })
+                .map(|x| ((x.from.as_str(), x.to.as_str()), x.reach))
+                .collect(),
+        }
+    }
+
+    fn own(&self, host: &str) -> &[(String, Cidr)] {
+        self.addrs.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// Probe targets of a host: its lab addresses that are not link-local.
+    fn targets(&self, host: &str) -> Vec<IpAddr> {
+        self.own(host)
+            .iter()
+            .map(|(_, c)| c.addr)
+            .filter(|a| match a {
+                IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                IpAddr::V4(v4) => !v4.is_link_local(),
+            })
+            .collect()
+    }
+
+    /// Whether `from` has a route toward `addr`: a connected subnet or a declared route.
+    fn has_route(&self, from: &str, addr: IpAddr) -> bool {
+        let own = self.own(from);
+        if own.iter().any(|(_, c)| c.contains(addr)) {
+            return true;
+        }
+        self.hosts.get(from).is_some_and(|h| {
+            h.routes.iter().any(|r| {
+                let family_ok = |gw: Option<&String>| {
+                    gw.and_then(|g| g.parse::<IpAddr>().ok())
+                        .is_none_or(|g| g.is_ipv4() == addr.is_ipv4())
+                };
+                if r.to == "default" {
+                    family_ok(r.via.as_ref())
+                        && r.via.is_some()
+                        && own.iter().any(|(_, c)| c.addr.is_ipv4() == addr.is_ipv4())
+                } else {
+                    Cidr::parse(&r.to).is_ok_and(|c| c.contains(addr))
+                }
+            })
+        })
+    }
+
+    /// The expectation for one ordered pair, given both hosts' targets.
+    fn expected(&self, from: &str, to: &str, back: &[IpAddr], forth: &[IpAddr]) -> bool {
+        if let Some(x) = self.expect.get(&(from, to)) {
+            return *x;
+        }
+        forth.iter().any(|t| {
+            self.has_route(from, *t)
+                && back
+                    .iter()
+                    .any(|b| b.is_ipv4() == t.is_ipv4() && self.has_route(to, *b))
+        })
+    }
 }
 
 /// Probe every ordered pair of hosts concurrently and compare with the expectations.
@@ -112,8 +132,10 @@ pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
+    let facts = Facts::of(lab);
+    let targets: Vec<Vec<IpAddr>> = hosts.iter().map(|h| facts.targets(h)).collect();
     let fulls_before = neigh::table_fulls();
-    let mut answers = probe_pairs(lab, &hosts, prober, timeout, None)?;
+    let mut answers = probe_pairs(&hosts, &targets, prober, timeout, None)?;
     let mut overflow = neigh::table_fulls() - fulls_before;
     let mut unsure: BTreeSet<(usize, usize)> = BTreeSet::new();
     if overflow > 0 {
@@ -123,7 +145,7 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
             .map(|(k, _)| *k)
             .collect();
         let again_before = neigh::table_fulls();
-        let again = probe_pairs(lab, &hosts, prober, timeout, Some(&failed))?;
+        let again = probe_pairs(&hosts, &targets, prober, timeout, Some(&failed))?;
         let again_overflow = neigh::table_fulls() - again_before;
         overflow += again_overflow;
         for (k, a) in again {
@@ -140,7 +162,7 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
         pairs.push(Pair {
             from: from.clone(),
             to: to.clone(),
-            expected: expected(lab, from, to),
+            expected: facts.expected(from, to, &targets[f], &targets[t]),
             reached: !answered.is_empty(),
             unsure: unsure.contains(&(f, t)),
             answered: answered.clone(),
@@ -164,8 +186,8 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
 /// Probe the ordered pairs (source index, target index) — all of them, or `only` these —
 /// one prober per source, concurrently. Returns each pair's answering addresses.
 fn probe_pairs(
-    lab: &Lab,
     hosts: &[String],
+    targets: &[Vec<IpAddr>],
     prober: Prober,
     timeout: Duration,
     only: Option<&BTreeSet<(usize, usize)>>,
@@ -175,13 +197,19 @@ fn probe_pairs(
         Prober::Ping => Some(Slots::new(ping_slots())),
     };
     let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..hosts.len())
-            .filter(|f| only.is_none_or(|o| o.iter().any(|(x, _)| x == f)))
+        let sources: BTreeSet<usize> = only.map_or_else(
+            || (0..hosts.len()).collect(),
+            |o| o.iter().map(|(f, _)| *f).collect(),
+        );
+        let handles: Vec<_> = sources
+            .into_iter()
             .map(|f| {
                 let slots = slots.as_ref();
                 s.spawn(move || {
                     let wanted = |t: usize| only.is_none_or(|o| o.contains(&(f, t)));
-                    probe_from(lab, hosts, f, &wanted, prober, slots, timeout).map(|a| (f, a))
+                    let answers = probe_from(hosts, targets, f, &wanted, prober, slots, timeout);
+                    crate::progress::inc(1);
+                    answers.map(|a| (f, a))
                 })
             })
             .collect();
@@ -204,8 +232,8 @@ type Answers = Vec<((usize, usize), Vec<IpAddr>)>;
 /// From one source host (by index): for each other host it is asked about, the addresses
 /// that answered.
 fn probe_from(
-    lab: &Lab,
     hosts: &[String],
+    targets: &[Vec<IpAddr>],
     from: usize,
     wanted: &dyn Fn(usize) -> bool,
     prober: Prober,
@@ -217,7 +245,7 @@ fn probe_from(
         .filter(|t| *t != from && wanted(*t))
         .collect();
     for &t in &others {
-        flat.extend(targets(lab, &hosts[t]).into_iter().map(|a| (t, a)));
+        flat.extend(targets[t].iter().map(|a| (t, *a)));
     }
     let addrs: Vec<IpAddr> = flat.iter().map(|(_, a)| *a).collect();
     let answered = match (prober, slots) {
@@ -225,11 +253,10 @@ fn probe_from(
         _ => netns::probe(&hosts[from], &addrs, timeout)?,
     };
     let mut out: Vec<(usize, Vec<IpAddr>)> = others.iter().map(|t| (*t, vec![])).collect();
+    let place: HashMap<usize, usize> = others.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     for ((t, a), ok) in flat.into_iter().zip(answered) {
         if ok {
-            if let Some(slot) = out.iter_mut().find(|(j, _)| *j == t) {
-                slot.1.push(a);
-            }
+            out[place[&t]].1.push(a);
         }
     }
     Ok(out)
@@ -324,10 +351,15 @@ impl Report {
             s.push_str(&format!("  {h:>w$}"));
         }
         s.push('\n');
+        let pairs: HashMap<(&str, &str), &Pair> = self
+            .pairs
+            .iter()
+            .map(|p| ((p.from.as_str(), p.to.as_str()), p))
+            .collect();
         for from in &self.hosts {
             s.push_str(&format!("{from:w$}"));
             for to in &self.hosts {
-                let cell = match self.pairs.iter().find(|p| &p.from == from && &p.to == to) {
+                let cell = match pairs.get(&(from.as_str(), to.as_str())) {
                     None => "-".to_string(),
                     Some(p) if p.unsure => "unsure".into(),
                     Some(p) => match (p.reached, p.expected) {

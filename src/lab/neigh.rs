@@ -29,23 +29,19 @@ const TABLES: [(&str, &str); 2] = [
 /// host, every other host's address on one of its subnets, plus its gateways.
 pub fn need(lab: &Lab) -> [usize; 2] {
     let mut n = [0usize; 2];
-    let addrs: Vec<(String, Cidr)> = lab
+    let by_host = lab.addrs_by_host();
+    let addrs: Vec<(&str, Cidr)> = lab
         .hosts
         .iter()
         .flat_map(|h| {
-            lab.host_addrs(&h.name)
-                .into_iter()
-                .map(move |(_, c)| (h.name.clone(), c))
+            let name = h.name.as_str();
+            by_host[name].iter().map(move |(_, c)| (name, *c))
         })
         .collect();
     for h in &lab.hosts {
-        let own: Vec<&Cidr> = addrs
-            .iter()
-            .filter(|(o, _)| o == &h.name)
-            .map(|(_, c)| c)
-            .collect();
+        let own = &by_host[h.name.as_str()];
         for (other, c) in &addrs {
-            if other != &h.name && own.iter().any(|o| o.contains(c.addr)) {
+            if *other != h.name && own.iter().any(|(_, o)| o.contains(c.addr)) {
                 n[usize::from(c.addr.is_ipv6())] += 1;
             }
         }
