@@ -255,16 +255,17 @@ fi
 echo "== nslab check (all ordered pairs, socket prober), minus the cost of starting nslab"
 for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" --version >/dev/null; b=$EPOCHREALTIME; record ver "$(ms "$a" "$b")"; done
 "$NSLAB" up --prefix "${P}c-" 2>/dev/null
-for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" check --prefix "${P}c-" >/dev/null; b=$EPOCHREALTIME; record c4 "$(ms "$a" "$b")"; done
+for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" check --prefix "${P}c-" >/dev/null 2>&1 || true; b=$EPOCHREALTIME; record c4 "$(ms "$a" "$b")"; done
 l4=$(load)
 "$NSLAB" down --prefix "${P}c-" 2>/dev/null
 for N in 100 500; do
   cp "$TMP/star$N.toml" "$TMP/c$N.toml"
   "$NSLAB" up "$TMP/c$N.toml" --prefix "${P}c-" 2>/dev/null
   R=$(( N >= 500 ? (ROUNDS + 1) / 2 : ROUNDS ))
-  for r in $(seq 1 "$R"); do a=$EPOCHREALTIME; "$NSLAB" check "st$N" --prefix "${P}c-" >/dev/null; b=$EPOCHREALTIME; record "c$N" "$(ms "$a" "$b")"; done
+  # A check that fails still counts (its time is what it took); the last one's verdict is shown.
+  for r in $(seq 1 "$R"); do a=$EPOCHREALTIME; "$NSLAB" check "st$N" --prefix "${P}c-" >/dev/null 2>&1 || true; b=$EPOCHREALTIME; record "c$N" "$(ms "$a" "$b")"; done
   record "lc$N" "$(load)"
-  "$NSLAB" check "st$N" --prefix "${P}c-" | tail -1 | sed "s/^/  $N hosts: /"
+  { "$NSLAB" check "st$N" --prefix "${P}c-" 2>&1 || true; } | tail -1 | sed "s/^/  $N hosts: /"
   "$NSLAB" down "st$N" --prefix "${P}c-" 2>/dev/null
   sleep $(( N / 100 ))
 done

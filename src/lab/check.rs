@@ -44,6 +44,9 @@ pub struct Report {
     /// Neighbour entries the kernel refused while probing (all namespaces): non-zero means
     /// the shared table overflowed.
     pub neighbour_table_fulls: u64,
+    /// Packets the kernel dropped from a full backlog queue while probing (all CPUs, all
+    /// namespaces: also other traffic of the machine).
+    pub backlog_drops: u64,
     pub elapsed_ms: f64,
     pub ok: bool,
 }
@@ -125,44 +128,57 @@ impl<'a> Facts<'a> {
 
 /// Probe every ordered pair of hosts concurrently and compare with the expectations.
 ///
-/// The kernel's neighbour tables are shared by all namespaces; when one is full, a probe
-/// that needs a new entry is dropped. If `table_fulls` grew while probing, the pairs that
-/// did not answer are probed once more; those that still fail while the table overflows are
-/// reported as unsure, never as "does not reach".
+/// The kernel drops packets without telling the sender: when a neighbour table is full (an
+/// entry refused, `table_fulls`; the tables are shared by all namespaces) or when a CPU's
+/// backlog queue is (`netdev_max_backlog`; the ARP request lost costs a one-second
+/// retransmit). So a pair that should reach but did not answer is probed once more, and so
+/// is every pair that did not answer if anything was dropped; those that still fail while
+/// the kernel drops are reported as unsure, never as "does not reach". A pair is reported
+/// reachable only when one of its target's addresses answered.
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
     let facts = Facts::of(lab);
     let targets: Vec<Vec<IpAddr>> = hosts.iter().map(|h| facts.targets(h)).collect();
-    let fulls_before = neigh::table_fulls();
+    let expected =
+        |(f, t): (usize, usize)| facts.expected(&hosts[f], &hosts[t], &targets[f], &targets[t]);
+    let lost = || [neigh::table_fulls(), neigh::backlog_drops()];
+    let before = lost();
     let mut answers = probe_pairs(&hosts, &targets, prober, timeout, None)?;
-    let mut overflow = neigh::table_fulls() - fulls_before;
+    let after = lost();
+    let mut overflow = after[0] - before[0];
+    let mut dropped = after[1].saturating_sub(before[1]);
     let mut unsure: BTreeSet<(usize, usize)> = BTreeSet::new();
-    if overflow > 0 {
-        let failed: BTreeSet<(usize, usize)> = answers
-            .iter()
-            .filter(|(_, a)| a.is_empty())
-            .map(|(k, _)| *k)
-            .collect();
-        let again_before = neigh::table_fulls();
+    let failed: BTreeSet<(usize, usize)> = answers
+        .iter()
+        .filter(|(k, a)| a.is_empty() && (overflow + dropped > 0 || expected(**k)))
+        .map(|(k, _)| *k)
+        .collect();
+    if !failed.is_empty() {
+        let again_before = lost();
         let again = probe_pairs(&hosts, &targets, prober, timeout, Some(&failed))?;
-        let again_overflow = neigh::table_fulls() - again_before;
-        overflow += again_overflow;
+        let again_after = lost();
+        let again_lost = [
+            again_after[0] - again_before[0],
+            again_after[1].saturating_sub(again_before[1]),
+        ];
+        overflow += again_lost[0];
+        dropped += again_lost[1];
         for (k, a) in again {
             if !a.is_empty() {
                 answers.insert(k, a);
-            } else if again_overflow > 0 {
+            } else if again_lost[0] + again_lost[1] > 0 {
                 unsure.insert(k);
             }
         }
     }
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(answers.len());
     for (&(f, t), answered) in &answers {
         let (from, to) = (&hosts[f], &hosts[t]);
         pairs.push(Pair {
             from: from.clone(),
             to: to.clone(),
-            expected: facts.expected(from, to, &targets[f], &targets[t]),
+            expected: expected((f, t)),
             reached: !answered.is_empty(),
             unsure: unsure.contains(&(f, t)),
             answered: answered.clone(),
@@ -178,13 +194,14 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
         hosts,
         pairs,
         neighbour_table_fulls: overflow,
+        backlog_drops: dropped,
         elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
         ok,
     })
 }
 
 /// Probe the ordered pairs (source index, target index) — all of them, or `only` these —
-/// one prober per source, concurrently. Returns each pair's answering addresses.
+/// from every source at once. Returns each pair's answering addresses.
 fn probe_pairs(
     hosts: &[String],
     targets: &[Vec<IpAddr>],
@@ -192,71 +209,69 @@ fn probe_pairs(
     timeout: Duration,
     only: Option<&BTreeSet<(usize, usize)>>,
 ) -> Result<BTreeMap<(usize, usize), Vec<IpAddr>>> {
-    let slots = match prober {
-        Prober::Socket => None,
-        Prober::Ping => Some(Slots::new(ping_slots())),
-    };
-    let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
-        let sources: BTreeSet<usize> = only.map_or_else(
-            || (0..hosts.len()).collect(),
-            |o| o.iter().map(|(f, _)| *f).collect(),
-        );
-        let handles: Vec<_> = sources
-            .into_iter()
-            .map(|f| {
-                let slots = slots.as_ref();
-                s.spawn(move || {
-                    let wanted = |t: usize| only.is_none_or(|o| o.contains(&(f, t)));
-                    let answers = probe_from(hosts, targets, f, &wanted, prober, slots, timeout);
-                    crate::progress::inc(1);
-                    answers.map(|a| (f, a))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("prober thread panicked"))
-            .map(|r| r.map(|(f, a)| a.into_iter().map(|(t, x)| ((f, t), x)).collect()))
-            .collect()
-    });
-    let mut out = BTreeMap::new();
-    for r in per_source {
-        out.extend(r?);
-    }
-    Ok(out)
-}
-
-/// For each pair (source, target) by index, the addresses of the target that answered.
-type Answers = Vec<((usize, usize), Vec<IpAddr>)>;
-
-/// From one source host (by index): for each other host it is asked about, the addresses
-/// that answered.
-fn probe_from(
-    hosts: &[String],
-    targets: &[Vec<IpAddr>],
-    from: usize,
-    wanted: &dyn Fn(usize) -> bool,
-    prober: Prober,
-    slots: Option<&Slots>,
-    timeout: Duration,
-) -> Result<Vec<(usize, Vec<IpAddr>)>> {
-    let mut flat: Vec<(usize, IpAddr)> = Vec::new();
-    let others: Vec<usize> = (0..hosts.len())
-        .filter(|t| *t != from && wanted(*t))
+    let sources: BTreeSet<usize> = only.map_or_else(
+        || (0..hosts.len()).collect(),
+        |o| o.iter().map(|(f, _)| *f).collect(),
+    );
+    // Per source: the pairs asked about, and the addresses to probe (with their pair).
+    let plans: Vec<(usize, Vec<usize>, Vec<(usize, IpAddr)>)> = sources
+        .into_iter()
+        .map(|f| {
+            let others: Vec<usize> = (0..hosts.len())
+                .filter(|&t| t != f && only.is_none_or(|o| o.contains(&(f, t))))
+                .collect();
+            let flat = others
+                .iter()
+                .flat_map(|&t| targets[t].iter().map(move |a| (t, *a)))
+                .collect();
+            (f, others, flat)
+        })
         .collect();
-    for &t in &others {
-        flat.extend(targets[t].iter().map(|a| (t, *a)));
-    }
-    let addrs: Vec<IpAddr> = flat.iter().map(|(_, a)| *a).collect();
-    let answered = match (prober, slots) {
-        (Prober::Ping, Some(slots)) => ping_all(&hosts[from], &addrs, timeout, slots)?,
-        _ => netns::probe(&hosts[from], &addrs, timeout)?,
+    let addrs: Vec<Vec<IpAddr>> = plans
+        .iter()
+        .map(|(_, _, flat)| flat.iter().map(|(_, a)| *a).collect())
+        .collect();
+    let answered: Vec<Vec<bool>> = match prober {
+        Prober::Socket => {
+            let list: Vec<(&str, &[IpAddr])> = plans
+                .iter()
+                .zip(&addrs)
+                .map(|((f, _, _), a)| (hosts[*f].as_str(), a.as_slice()))
+                .collect();
+            netns::probe_many(&list, timeout)?
+        }
+        Prober::Ping => {
+            let slots = Slots::new(ping_slots());
+            let got: Vec<Result<Vec<bool>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = plans
+                    .iter()
+                    .zip(&addrs)
+                    .map(|((f, _, _), a)| {
+                        let slots = &slots;
+                        s.spawn(move || {
+                            let r = ping_all(&hosts[*f], a, timeout, slots);
+                            crate::progress::inc(1);
+                            r
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("prober thread panicked"))
+                    .collect()
+            });
+            got.into_iter().collect::<Result<_>>()?
+        }
     };
-    let mut out: Vec<(usize, Vec<IpAddr>)> = others.iter().map(|t| (*t, vec![])).collect();
-    let place: HashMap<usize, usize> = others.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-    for ((t, a), ok) in flat.into_iter().zip(answered) {
-        if ok {
-            out[place[&t]].1.push(a);
+    let mut out = BTreeMap::new();
+    for ((f, others, flat), ok) in plans.into_iter().zip(answered) {
+        for t in others {
+            out.insert((f, t), Vec::new());
+        }
+        for ((t, a), ok) in flat.into_iter().zip(ok) {
+            if ok {
+                out.get_mut(&(f, t)).expect("asked").push(a);
+            }
         }
     }
     Ok(out)
@@ -395,9 +410,20 @@ impl Report {
         s
     }
 
-    /// What to say when the kernel's shared neighbour table overflowed while probing.
+    /// What to say when the kernel's shared neighbour table overflowed (or, with pairs left
+    /// unsure, its backlog queues did) while probing.
     fn overflow_line(&self) -> Option<String> {
         let unsure = self.pairs.iter().filter(|p| p.unsure).count();
+        if self.neighbour_table_fulls == 0 && unsure > 0 {
+            return Some(format!(
+                "the kernel dropped {} packets from full backlog queues while probing \
+                 (net.core.netdev_max_backlog = {}): {unsure} pairs are unsure after a second \
+                 try; a smaller lab, or a quieter machine, can be checked",
+                self.backlog_drops,
+                std::fs::read_to_string("/proc/sys/net/core/netdev_max_backlog")
+                    .map_or("?".to_string(), |t| t.trim().to_string()),
+            ));
+        }
         (self.neighbour_table_fulls > 0).then(|| {
             format!(
                 "the kernel's neighbour table (shared by all namespaces) overflowed while \

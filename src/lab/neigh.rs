@@ -228,6 +228,18 @@ pub fn table_fulls() -> u64 {
         .sum()
 }
 
+/// Packets dropped because a CPU's backlog queue was full (`net.core.netdev_max_backlog`),
+/// since boot: the second column of /proc/net/softnet_stat (hex, one row per CPU). Global:
+/// a veth hands every frame to the receiving CPU's backlog, in every namespace.
+pub fn backlog_drops() -> u64 {
+    std::fs::read_to_string("/proc/net/softnet_stat")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter_map(|v| u64::from_str_radix(v, 16).ok())
+        .sum()
+}
+
 /// The sum of a column of a /proc/net/stat table (a header line, then hex rows).
 fn sum_column(text: &str, column: &str) -> u64 {
     let mut lines = text.lines();
