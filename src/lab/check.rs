@@ -200,6 +200,10 @@ pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     })
 }
 
+/// One source's probing: its index, the hosts asked about, and each address to probe with
+/// the host it belongs to.
+type Plan = (usize, Vec<usize>, Vec<(usize, IpAddr)>);
+
 /// Probe the ordered pairs (source index, target index) — all of them, or `only` these —
 /// from every source at once. Returns each pair's answering addresses.
 fn probe_pairs(
@@ -214,7 +218,7 @@ fn probe_pairs(
         |o| o.iter().map(|(f, _)| *f).collect(),
     );
     // Per source: the pairs asked about, and the addresses to probe (with their pair).
-    let plans: Vec<(usize, Vec<usize>, Vec<(usize, IpAddr)>)> = sources
+    let plans: Vec<Plan> = sources
         .into_iter()
         .map(|f| {
             let others: Vec<usize> = (0..hosts.len())
