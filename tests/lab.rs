@@ -553,7 +553,10 @@ fn a_large_lab_prints_no_progress_when_stderr_is_not_a_terminal() {
     // No host has an address: no pair reaches, none is expected to.
     let check = nslab_run(&["check", &name]);
     let said = ok(&check);
-    assert!(said.contains(&format!("0/{} pairs reach", n * (n - 1))), "{said}");
+    assert!(
+        said.contains(&format!("0/{} pairs reach", n * (n - 1))),
+        "{said}"
+    );
     clean(&check, &[]);
     let down = nslab_run(&["down", &name]);
     ok(&down);

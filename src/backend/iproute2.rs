@@ -221,25 +221,42 @@ fn run_concurrently(
     }
     let early: Vec<std::sync::Mutex<Option<Held>>> =
         early.into_iter().map(std::sync::Mutex::new).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
+    let abandon = |i: usize| {
+        if let Some(h) = early[i].lock().expect("early start").take() {
+            h.abandon();
+        }
+    };
+    pool(
+        per_ns.len(),
+        |i| run_one(&per_ns[i].1, early[i].lock().expect("early start").take()),
+        abandon,
+    )
+}
+
+/// Run `work(0..n)` on [`parallelism`] workers, each taking the next index as soon as it is
+/// free. After a failure no further work starts (`skipped(i)` is called for each index not
+/// run); the error of the lowest index is returned.
+fn pool(
+    n: usize,
+    work: impl Fn(usize) -> Result<()> + Sync,
+    skipped: impl Fn(usize) + Sync,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let errors: std::sync::Mutex<Vec<(usize, crate::error::Error)>> = Default::default();
     std::thread::scope(|s| {
-        for _ in 0..parallelism().min(per_ns.len()) {
+        for _ in 0..parallelism().min(n) {
             s.spawn(|| loop {
-                use std::sync::atomic::Ordering::Relaxed;
                 let i = next.fetch_add(1, Relaxed);
-                let Some((_, steps)) = per_ns.get(i) else {
+                if i >= n {
                     break;
-                };
-                let held = early[i].lock().expect("early start").take();
+                }
                 if failed.load(Relaxed) {
-                    if let Some(h) = held {
-                        h.abandon();
-                    }
+                    skipped(i);
                     continue;
                 }
-                if let Err(e) = run_one(steps, held) {
+                if let Err(e) = work(i) {
                     failed.store(true, Relaxed);
                     errors.lock().expect("errors").push((i, e));
                 }
@@ -252,6 +269,32 @@ fn run_concurrently(
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
+}
+
+/// A run of `/etc/netns` file work (writes and removals; no commands), namespaces
+/// concurrently: a lab of thousands of hosts has thousands of these files, and the file
+/// system handles different directories in parallel. Each namespace's files stay in order.
+fn apply_etc_files(ops: &[Op]) -> Result<()> {
+    let mut groups: Vec<Vec<&Op>> = Vec::new();
+    let mut index: HashMap<Option<&str>, usize> = HashMap::new();
+    for op in ops {
+        let i = *index.entry(op.ns()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(op);
+    }
+    pool(
+        groups.len(),
+        |i| {
+            for op in &groups[i] {
+                super::host::apply(op)?;
+                crate::progress::inc(1);
+            }
+            Ok(())
+        },
+        |_| {},
+    )
 }
 
 /// The root batch, with the first namespaces' `ip -n NS -batch -` processes started while it
@@ -316,7 +359,8 @@ impl Iproute2 {
 
 impl Backend for Iproute2 {
     /// Kernel changes are compiled into batches; host work (commands, services) runs in
-    /// order between them, after everything listed before it.
+    /// order between them, after everything listed before it (a run of `/etc/netns` files,
+    /// namespaces concurrently).
     fn apply(&mut self, ops: &[Op]) -> Result<()> {
         let mut rest = ops;
         while !rest.is_empty() {
@@ -324,12 +368,18 @@ impl Backend for Iproute2 {
             if n > 0 {
                 self.apply_kernel(&rest[..n])?;
             }
-            if let Some(op) = rest.get(n) {
+            rest = &rest[n..];
+            let files = rest
+                .iter()
+                .position(|op| !matches!(op, Op::WriteEtc { .. } | Op::DelEtc { .. }))
+                .unwrap_or(rest.len());
+            if files > 0 {
+                apply_etc_files(&rest[..files])?;
+                rest = &rest[files..];
+            } else if let Some(op) = rest.first() {
                 super::host::apply(op)?;
                 crate::progress::inc(1);
-                rest = &rest[n + 1..];
-            } else {
-                rest = &[];
+                rest = &rest[1..];
             }
         }
         Ok(())
