@@ -8,13 +8,22 @@
 #                    add … peer …, ip link set … netns, ip netns exec NS ifconfig …, brctl
 #     (b) ip-batch   a hand-written minimal `ip -batch` script (1 root + 1 per namespace)
 #   star labs (100 and 500 spokes routed by a hub namespace): nslab vs (b)
-#   nslab check on the 4-host and the 100-host labs (all ordered pairs)
+#   flat star labs (one bridge in a hub host, every host in one /8) of 100, 1,000 and 2,000
+#     hosts (2,000: two 1,000-host stars whose bridges are joined by a veth) vs the same lab
+#     as a hand-written batch script: up+down, ratio, per-host cost (linearity: 2,000 vs
+#     100), and nslab's peak memory at 2,000 hosts
+#   nslab check on the 4-host lab and the 100- and 500-host routed stars (all ordered pairs),
+#     minus the cost of starting nslab at all (`nslab --version`)
+# Every figure is printed with the load average when it was taken (the machine may be shared).
 #
-# Usage (as root): bench/lab.sh [ROUNDS]   (needs a release build: cargo build --release)
-# Needs: iproute2, net-tools, bridge-utils.
+# Usage (as root): bench/lab.sh [ROUNDS [FLAT_ROUNDS]]   (needs a release build: cargo build
+#   --release). FLAT_ROUNDS (default 1) is for the 1,000- and 2,000-host labs, each round of
+#   which takes a minute or more of both cores. SKIP_FLAT=1 skips those two.
+# Needs: iproute2, net-tools, bridge-utils, GNU time (/usr/bin/time: apt-get install time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
+FLAT_ROUNDS=${2:-1}
 NSLAB=${NSLAB:-target/release/nslab}
 [ -x "$NSLAB" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 P="b$(( $$ % 10000 ))"         # every name this script makes starts with this (short: names <= 15 bytes)
@@ -120,6 +129,60 @@ star_lab() { # N file: the hub and N-1 spokes, N hosts in all
   } > "$f"
 }
 
+# --- flat stars: STARS stars of SPOKES+1 hosts (hub kK holds bridge brK; spokes sKhI), all
+# addresses in 10.0.0.0/8; with two stars, veth x1-x2 joins br1 and br2.
+ip4_of() { echo "10.$(( $1 / 65536 )).$(( $1 / 256 % 256 )).$(( $1 % 256 ))"; }
+flat_lab() { # STARS SPOKES name file
+  local s=$1 m=$2 name=$3 f=$4 k i
+  {
+    echo "name = \"$name\""
+    for k in $(seq 1 "$s"); do
+      echo '[[hosts]]'; echo "name = \"k$k\""
+      for i in $(seq 1 "$m"); do echo '[[hosts]]'; echo "name = \"s${k}h$i\""; done
+    done
+    for k in $(seq 1 "$s"); do
+      echo '[[bridges]]'; echo "name = \"br$k\""; echo "host = \"k$k\""; echo "addrs = [\"$(ip4_of $(( k * 1000 )))/8\"]"
+    done
+    for k in $(seq 1 "$s"); do
+      for i in $(seq 1 "$m"); do
+        echo '[[links]]'
+        echo "a = { host = \"s${k}h$i\", name = \"veth0\", addrs = [\"$(ip4_of $(( k * 1000 + i )))/8\"] }"
+        echo "b = { bridge = \"br$k\", name = \"e$i\" }"
+      done
+    done
+    if [ "$s" = 2 ]; then
+      echo '[[links]]'; echo 'a = { bridge = "br1", name = "x1" }'; echo 'b = { bridge = "br2", name = "x2" }'
+    fi
+  } > "$f"
+}
+# The same by hand: one root batch (namespaces, veths), one batch per hub (bridge, address,
+# ports, ups), the joining veth, one batch per spoke (address, lo and veth0 up).
+flat_batch_up() { # prefix STARS SPOKES
+  local p=$1 s=$2 m=$3 k i
+  { for k in $(seq 1 "$s"); do echo "netns add ${p}k$k"; for i in $(seq 1 "$m"); do echo "netns add ${p}s${k}h$i"; done; done
+    for k in $(seq 1 "$s"); do for i in $(seq 1 "$m"); do echo "link add name veth0 netns ${p}s${k}h$i type veth peer name e$i netns ${p}k$k"; done; done
+    if [ "$s" = 2 ]; then echo "link add name x1 netns ${p}k1 type veth peer name x2 netns ${p}k2"; fi
+  } | ip -batch -
+  for k in $(seq 1 "$s"); do
+    { echo "link add name br$k type bridge"
+      echo "addr add $(ip4_of $(( k * 1000 )))/8 broadcast + dev br$k"
+      for i in $(seq 1 "$m"); do echo "link set dev e$i master br$k"; done
+      if [ "$s" = 2 ]; then echo "link set dev x$k master br$k"; fi
+      echo "link set dev lo up"; echo "link set dev br$k up"
+      for i in $(seq 1 "$m"); do echo "link set dev e$i up"; done
+      if [ "$s" = 2 ]; then echo "link set dev x$k up"; fi
+    } | ip -n "${p}k$k" -batch -
+  done
+  for k in $(seq 1 "$s"); do for i in $(seq 1 "$m"); do
+    printf 'addr add %s/8 broadcast + dev veth0\nlink set dev lo up\nlink set dev veth0 up\n' "$(ip4_of $(( k * 1000 + i )))" | ip -n "${p}s${k}h$i" -batch -
+  done; done
+}
+flat_batch_down() { # prefix STARS SPOKES
+  local p=$1 s=$2 m=$3 k i
+  { for k in $(seq 1 "$s"); do echo "netns del ${p}k$k"; for i in $(seq 1 "$m"); do echo "netns del ${p}s${k}h$i"; done; done; } | ip -batch -
+}
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
 # `ip netns del` returns before the kernel has torn the namespace down (that runs later in a
 # kernel worker and holds the rtnl lock): give it time after every contender's teardown, so
 # no contender is timed while the previous one's namespaces are still being destroyed. The
@@ -141,7 +204,7 @@ n=$(med nslab); s=$(med slides); b=$(med batch)
 printf '  nslab      %8.2f ms  (%s processes for up)\n' "$n" "$procs"
 printf '  (a) slides %8.2f ms  (30 processes for up, 56 execs: ip netns exec runs its command in the same process)\n' "$s"
 printf '  (b) batch  %8.2f ms  (5 processes for up)\n' "$b"
-awk -v n="$n" -v s="$s" -v b="$b" 'BEGIN { printf "  slides/nslab = %.1fx faster (goal >= 10x); nslab/batch = %.2f (goal <= 1.25)\n", s / n, n / b }'
+awk -v n="$n" -v s="$s" -v b="$b" -v l="$(load)" 'BEGIN { printf "  slides/nslab = %.1fx faster (goal >= 10x); nslab/batch = %.2f (goal <= 1.1); load %s\n", s / n, n / b, l }'
 
 for N in 100 500; do
   star_lab "$N" "$TMP/star$N.toml"
@@ -154,17 +217,60 @@ for N in 100 500; do
   done
   n=$(med "n$N"); b=$(med "b$N")
   printf '  nslab      %8.2f ms\n  (b) batch  %8.2f ms\n' "$n" "$b"
-  awk -v n="$n" -v b="$b" 'BEGIN { printf "  nslab/batch = %.2f (goal <= 1.25)\n", n / b }'
+  awk -v n="$n" -v b="$b" -v l="$(load)" 'BEGIN { printf "  nslab/batch = %.2f; load %s\n", n / b, l }'
 done
 
-echo "== nslab check (all ordered pairs, socket prober)"
+flat_round() { # N STARS SPOKES round: one paired round, nslab first
+  local n=$1 st=$2 m=$3 r=$4 p a b
+  p="${P}f$r-"
+  a=$EPOCHREALTIME; "$NSLAB" -q up "$TMP/flat$n.toml" --prefix "$p" 2>/dev/null; "$NSLAB" -q down "fl$n" --prefix "$p" 2>/dev/null; b=$EPOCHREALTIME
+  record "fn$n" "$(ms "$a" "$b")"; record "fln$n" "$(load)"; sleep $(( n / 100 ))
+  a=$EPOCHREALTIME; flat_batch_up "$p" "$st" "$m"; flat_batch_down "$p" "$st" "$m"; b=$EPOCHREALTIME
+  record "fb$n" "$(ms "$a" "$b")"; record "flb$n" "$(load)"; sleep $(( n / 100 ))
+}
+for spec in "100 1 99" "1000 1 999" "2000 2 999"; do
+  read -r N ST M <<< "$spec"
+  if [ "$N" -gt 100 ] && [ -n "${SKIP_FLAT:-}" ]; then continue; fi
+  flat_lab "$ST" "$M" "fl$N" "$TMP/flat$N.toml"
+  R=$(( N > 100 ? FLAT_ROUNDS : ROUNDS ))
+  echo "== flat star lab, $N hosts (one /8; $ST bridge(s) of $M ports): up+down, $R paired rounds"
+  for r in $(seq 1 "$R"); do flat_round "$N" "$ST" "$M" "$r"; done
+  n=$(med "fn$N"); b=$(med "fb$N")
+  printf '  nslab      %10.2f ms  %6.2f ms/host  (load at each round: %s)\n' "$n" "$(awk -v t="$n" -v n="$N" 'BEGIN { print t / n }')" "${T[fln$N]}"
+  printf '  (b) batch  %10.2f ms  %6.2f ms/host  (load at each round: %s)\n' "$b" "$(awk -v t="$b" -v n="$N" 'BEGIN { print t / n }')" "${T[flb$N]}"
+  awk -v n="$n" -v b="$b" 'BEGIN { printf "  nslab/batch = %.2f (goal <= 0.7 at 1,000 and 2,000 hosts)\n", n / b }'
+done
+if [ -n "${T[fn2000]:-}" ]; then
+  awk -v n1="$(med fn100)" -v n2="$(med fn2000)" -v b1="$(med fb100)" -v b2="$(med fb2000)" 'BEGIN {
+    printf "== linearity: per-host cost at 2,000 hosts / at 100 hosts\n"
+    printf "  nslab %.2f ms -> %.2f ms: %.2fx (goal <= 1.1)\n", n1 / 100, n2 / 2000, (n2 / 2000) / (n1 / 100)
+    printf "  batch %.2f ms -> %.2f ms: %.2fx (the kernel and ip alone)\n", b1 / 100, b2 / 2000, (b2 / 2000) / (b1 / 100) }'
+  p="${P}m-"
+  /usr/bin/time -f '%M' -o "$TMP/mem.up" "$NSLAB" -q up "$TMP/flat2000.toml" --prefix "$p" 2>/dev/null
+  /usr/bin/time -f '%M' -o "$TMP/mem.down" "$NSLAB" -q down fl2000 --prefix "$p" 2>/dev/null
+  printf '  nslab peak memory at 2,000 hosts: up %s kB, down %s kB (maximum resident set size)\n' "$(tail -1 "$TMP/mem.up")" "$(tail -1 "$TMP/mem.down")"
+  sleep 20
+fi
+
+echo "== nslab check (all ordered pairs, socket prober), minus the cost of starting nslab"
+for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" --version >/dev/null; b=$EPOCHREALTIME; record ver "$(ms "$a" "$b")"; done
 "$NSLAB" up --prefix "${P}c-" 2>/dev/null
-for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" check --prefix "${P}c-" >/dev/null; b=$EPOCHREALTIME; record c4 "$(ms "$a" "$b")"; done
+for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" check --prefix "${P}c-" >/dev/null 2>&1 || true; b=$EPOCHREALTIME; record c4 "$(ms "$a" "$b")"; done
+l4=$(load)
 "$NSLAB" down --prefix "${P}c-" 2>/dev/null
-cp "$TMP/star100.toml" "$TMP/c100.toml"
-"$NSLAB" up "$TMP/c100.toml" --prefix "${P}c-" 2>/dev/null
-for r in $(seq 1 "$ROUNDS"); do a=$EPOCHREALTIME; "$NSLAB" check st100 --prefix "${P}c-" >/dev/null; b=$EPOCHREALTIME; record c100 "$(ms "$a" "$b")"; done
-"$NSLAB" check st100 --prefix "${P}c-" | tail -1 | sed 's/^/  100 hosts: /'
-"$NSLAB" down st100 --prefix "${P}c-" 2>/dev/null
-printf '  4 hosts   (12 pairs):   %8.2f ms\n' "$(med c4)"
-printf '  100 hosts (9900 pairs): %8.2f ms (goal < 2000)\n' "$(med c100)"
+for N in 100 500; do
+  cp "$TMP/star$N.toml" "$TMP/c$N.toml"
+  "$NSLAB" up "$TMP/c$N.toml" --prefix "${P}c-" 2>/dev/null
+  R=$(( N >= 500 ? (ROUNDS + 1) / 2 : ROUNDS ))
+  # A check that fails still counts (its time is what it took); the last one's verdict is shown.
+  for r in $(seq 1 "$R"); do a=$EPOCHREALTIME; "$NSLAB" check "st$N" --prefix "${P}c-" >/dev/null 2>&1 || true; b=$EPOCHREALTIME; record "c$N" "$(ms "$a" "$b")"; done
+  record "lc$N" "$(load)"
+  { "$NSLAB" check "st$N" --prefix "${P}c-" 2>&1 || true; } | tail -1 | sed "s/^/  $N hosts: /"
+  "$NSLAB" down "st$N" --prefix "${P}c-" 2>/dev/null
+  sleep $(( N / 100 ))
+done
+v=$(med ver)
+printf '  nslab --version:          %8.2f ms\n' "$v"
+awk -v c="$(med c4)" -v v="$v" -v l="$l4" 'BEGIN { printf "  4 hosts   (12 pairs):     %8.2f ms, minus --version %8.2f ms (goal <= 1; load %s)\n", c, c - v, l }'
+awk -v c="$(med c100)" -v v="$v" -v l="${T[lc100]}" 'BEGIN { printf "  100 hosts (9,900 pairs):  %8.2f ms, minus --version %8.2f ms (goal <= 100; load %s)\n", c, c - v, l }'
+awk -v c="$(med c500)" -v v="$v" -v l="${T[lc500]}" 'BEGIN { printf "  500 hosts (249,500 pairs): %7.2f ms, minus --version %8.2f ms (goal <= 2000; load %s)\n", c, c - v, l }'

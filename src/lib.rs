@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod model;
 pub mod netns;
 pub mod op;
+pub mod progress;
 pub mod run;
 pub mod shape;
 pub mod shellword;

@@ -79,6 +79,11 @@ pub struct Cmd {
     pub stdin: Option<String>,
     /// Enter this named network namespace (with `ip netns exec` semantics) before exec.
     pub netns: Option<String>,
+    /// Enter only the network namespace (`nsenter --net`): no mount namespace of its own and
+    /// no sysfs remounted, for `ip`/`tc` batches, which speak only netlink. Unsharing the
+    /// mount namespace copies every mount, one per named namespace, so with thousands of
+    /// namespaces `ip -n NS` costs milliseconds of kernel time per process.
+    pub net_only: bool,
 }
 
 /// What a finished command left behind.
@@ -175,7 +180,18 @@ impl Cmd {
             args: Vec::new(),
             stdin: None,
             netns: None,
+            net_only: false,
         }
+    }
+
+    /// `PROGRAM ARGS…` run in the network namespace `ns` (none: nslab's own), entered with
+    /// `setns` alone (see [`Cmd::net_only`]): for `ip -batch` and `tc -batch`, whose lines
+    /// are netlink requests and read nothing from /sys or /etc.
+    pub fn net_tool(program: &str, ns: Option<&str>, args: &[&str]) -> Self {
+        let mut c = Cmd::new(program).args(args);
+        c.netns = ns.map(str::to_string);
+        c.net_only = ns.is_some();
+        c
     }
 
     /// `ip [-n NS] ARGS…`: the netns is passed to `ip` itself, not entered by nslab.
@@ -216,9 +232,15 @@ impl Cmd {
         self
     }
 
-    /// The argv as strings, program first.
+    /// The argv as strings, program first. A net-only command (see [`Cmd::net_tool`]) is
+    /// shown as what it does, `ip -n NS …` (or `tc -n NS …`).
     pub fn argv(&self) -> Vec<String> {
+        let ns = match (&self.netns, self.net_only) {
+            (Some(ns), true) => vec!["-n".to_string(), ns.clone()],
+            _ => vec![],
+        };
         std::iter::once(self.program.clone())
+            .chain(ns)
             .chain(self.args.iter().cloned())
             .collect()
     }
@@ -263,8 +285,13 @@ impl Cmd {
             Stdin::Null => expr.stdin_null(),
         };
         let ns = self.netns.clone();
+        let entry = if self.net_only {
+            netns::Entry::NetOnly
+        } else {
+            netns::Entry::Full
+        };
         expr = expr.before_spawn(move |command| {
-            netns::prepare_child(command, ns.as_deref());
+            netns::prepare_child(command, ns.as_deref(), entry);
             Ok(())
         });
         SPAWNED.fetch_add(1, Ordering::Relaxed);
@@ -341,8 +368,9 @@ impl Cmd {
             .parse()
             .ok()?;
         let line = text.lines().nth(n.checked_sub(1)?)?;
+        let argv = self.argv();
         let mut shown = vec![self.program.clone()];
-        let mut it = self.args.iter();
+        let mut it = argv[1..].iter();
         while let Some(a) = it.next() {
             match a.as_str() {
                 "-batch" => {
@@ -558,7 +586,8 @@ fn exit_of(status: std::process::ExitStatus) -> Option<Exit> {
 
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(ns) = &self.netns {
+        // A net-only command shows as its `ip -n NS …` equivalent (see `argv`).
+        if let (Some(ns), false) = (&self.netns, self.net_only) {
             write!(f, "ip netns exec {} ", shell_quote(ns))?;
         }
         let words: Vec<String> = self.argv().iter().map(|w| shell_quote(w)).collect();

@@ -518,3 +518,47 @@ fn a_flat_lab_beyond_the_neighbour_table_raises_it_and_down_restores_it() {
     // Restored unless another lab that needs it is up meanwhile (none in this run).
     assert_eq!((read("gc_thresh2"), read("gc_thresh3")), before);
 }
+
+/// A progress bar is for a terminal only: a lab large enough for one (50 hosts), run with
+/// stderr a pipe, gets not one byte of it from `up`, `check` or `down` (no carriage return,
+/// no escape sequence, no line but nslab's own messages). The hosts have no links, so that
+/// the lab needs no raised neighbour limits (which the neighbour-table test checks alone).
+#[test]
+fn a_large_lab_prints_no_progress_when_stderr_is_not_a_terminal() {
+    if !kernel_tests_allowed() {
+        return;
+    }
+    let n = nslab::progress::LARGE;
+    let mut text = String::from("name = \"pg\"\n");
+    for i in 0..n {
+        text.push_str(&format!("[[hosts]]\nname = \"h{i}\"\n"));
+    }
+    let f = write_lab(&text);
+    let p = unique("g");
+    let name = format!("{p}pg");
+    let _g = LabGuard::new(&[&name]);
+    let clean = |out: &std::process::Output, allowed: &[&str]| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
+        for line in err.lines() {
+            assert!(
+                allowed.iter().any(|a| line.starts_with(a)),
+                "unexpected stderr line {line:?}"
+            );
+        }
+    };
+    let up = nslab_run(&["up", f.path(), "--prefix", &p]);
+    ok(&up);
+    clean(&up, &[&format!("lab `{name}` is up: {n} hosts")]);
+    // No host has an address: no pair reaches, none is expected to.
+    let check = nslab_run(&["check", &name]);
+    let said = ok(&check);
+    assert!(
+        said.contains(&format!("0/{} pairs reach", n * (n - 1))),
+        "{said}"
+    );
+    clean(&check, &[]);
+    let down = nslab_run(&["down", &name]);
+    ok(&down);
+    clean(&down, &[&format!("lab `{name}` is down")]);
+}

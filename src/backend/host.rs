@@ -69,10 +69,20 @@ pub fn etc_path(ns: Option<&str>, file: &str) -> Result<PathBuf> {
         .join(file))
 }
 
-/// Whether the file exists and nslab did not write it.
+/// Whether the file exists and nslab did not write it. Only the marker's bytes are read (a
+/// lab of thousands of hosts has thousands of lines in every host's file).
 pub fn etc_is_foreign(path: &std::path::Path) -> bool {
-    match std::fs::read_to_string(path) {
-        Ok(text) => !text.starts_with(ETC_MARKER),
+    use std::io::Read;
+    let mut head = [0u8; ETC_MARKER.len()];
+    match std::fs::File::open(path) {
+        Ok(f) => {
+            let mut f = f.take(head.len() as u64);
+            let mut n = 0;
+            while let Ok(k @ 1..) = f.read(&mut head[n..]) {
+                n += k;
+            }
+            head[..n] != *ETC_MARKER.as_bytes()
+        }
         Err(e) => e.kind() != std::io::ErrorKind::NotFound,
     }
 }

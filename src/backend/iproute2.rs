@@ -13,7 +13,7 @@ use crate::netns::procs::{self, Ended, Space};
 use crate::op::Op;
 use crate::run::{Cmd, Held};
 use crate::shape;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -86,11 +86,14 @@ fn push_words(steps: &mut Vec<Step>, ns: &Option<String>, args: Vec<String>) {
 /// or when an Op moves a device between namespaces (later Ops may depend on the move).
 pub fn compile(ops: &[Op]) -> Vec<Stage> {
     let mut stages = vec![Stage::default()];
+    // The current stage's namespaces → their place in its `per_ns`.
+    let mut index: HashMap<Option<String>, usize> = HashMap::new();
     for op in ops {
         let cur = stages.last_mut().expect("one stage");
         if op.is_root_level() {
             if !cur.per_ns.is_empty() {
                 stages.push(Stage::default());
+                index.clear();
             }
             let args = op.ip_args().expect("root-level ops are ip commands");
             push_words(&mut stages.last_mut().expect("stage").root, &None, args);
@@ -103,13 +106,10 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
             continue;
         }
         let ns = op.ns().map(str::to_string);
-        let idx = match cur.per_ns.iter().position(|(n, _)| *n == ns) {
-            Some(i) => i,
-            None => {
-                cur.per_ns.push((ns.clone(), Vec::new()));
-                cur.per_ns.len() - 1
-            }
-        };
+        let idx = *index.entry(ns.clone()).or_insert_with(|| {
+            cur.per_ns.push((ns.clone(), Vec::new()));
+            cur.per_ns.len() - 1
+        });
         let steps = &mut cur.per_ns[idx].1;
         match (op, op.ip_args()) {
             (Op::Sysctl { key, value, .. }, _) => steps.push(Step::Sysctl {
@@ -134,6 +134,7 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
         }
         if matches!(op, Op::MoveToNetns { .. }) {
             stages.push(Stage::default());
+            index.clear();
         }
     }
     stages.retain(|s| !s.root.is_empty() || !s.per_ns.is_empty());
@@ -141,8 +142,12 @@ pub fn compile(ops: &[Op]) -> Vec<Stage> {
 }
 
 /// The `ip` command for a batch in a namespace.
+///
+/// The namespace is entered with `setns` alone ([`Cmd::net_tool`]), not by `ip -n NS`, whose
+/// mount-namespace copy costs time in proportion to the number of namespaces: a batch is
+/// netlink requests only.
 pub fn batch_cmd(ns: Option<&str>, lines: &[String]) -> Cmd {
-    Cmd::ip(ns, &["-batch", "-"]).stdin(batch_text(lines))
+    Cmd::net_tool("ip", ns, &["-batch", "-"]).stdin(batch_text(lines))
 }
 
 /// A batch's lines as `ip -batch -` reads them.
@@ -162,7 +167,7 @@ fn run_steps(steps: &[Step]) -> Result<()> {
                 Cmd::ip(ns.as_deref(), &[]).args(args).run()?;
             }
             Step::Tc { ns, lines } => {
-                Cmd::tc(ns.as_deref(), &["-batch", "-"])
+                Cmd::net_tool("tc", ns.as_deref(), &["-batch", "-"])
                     .stdin(batch_text(lines))
                     .run()?;
             }
@@ -172,19 +177,32 @@ fn run_steps(steps: &[Step]) -> Result<()> {
     Ok(())
 }
 
+/// Counts one step of the progress bar when dropped (a namespace's work ended).
+struct Counted;
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        crate::progress::inc(1);
+    }
+}
+
 /// How many namespaces' batches run at once.
 fn parallelism() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
-/// Run each namespace's steps, namespaces concurrently. A namespace whose `ip` was started
-/// early (see [`root_with_early_starts`]) gets its first batch fed to that process.
+/// Run each namespace's steps, namespaces concurrently: [`parallelism`] workers take the
+/// namespaces in order, each as soon as it is free (no waiting for the slowest of a group).
+/// A namespace whose `ip` was started early (see [`root_with_early_starts`]) gets its first
+/// batch fed to that process. After a failure no further namespace is started; the first
+/// error is returned.
 fn run_concurrently(
-    chunk: &[(Option<String>, Vec<Step>)],
+    per_ns: &[(Option<String>, Vec<Step>)],
     mut early: Vec<Option<Held>>,
 ) -> Result<()> {
-    early.resize_with(chunk.len(), || None);
+    early.resize_with(per_ns.len(), || None);
     let run_one = |steps: &[Step], held: Option<Held>| -> Result<()> {
+        let _counted = Counted;
         match (held, steps.split_first()) {
             (Some(held), Some((Step::Batch { lines, .. }, rest))) => {
                 held.feed(batch_text(lines))?;
@@ -198,22 +216,85 @@ fn run_concurrently(
             }
         }
     };
-    if chunk.len() == 1 {
-        return run_one(&chunk[0].1, early.pop().flatten());
+    if per_ns.len() == 1 {
+        return run_one(&per_ns[0].1, early.pop().flatten());
     }
-    let results: Vec<Result<()>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunk
-            .iter()
-            .zip(early)
-            .map(|((_, steps), held)| s.spawn(move || run_one(steps, held)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("batch thread panicked"))
-            .collect()
+    let early: Vec<std::sync::Mutex<Option<Held>>> =
+        early.into_iter().map(std::sync::Mutex::new).collect();
+    let abandon = |i: usize| {
+        if let Some(h) = early[i].lock().expect("early start").take() {
+            h.abandon();
+        }
+    };
+    pool(
+        per_ns.len(),
+        |i| run_one(&per_ns[i].1, early[i].lock().expect("early start").take()),
+        abandon,
+    )
+}
+
+/// Run `work(0..n)` on [`parallelism`] workers, each taking the next index as soon as it is
+/// free. After a failure no further work starts (`skipped(i)` is called for each index not
+/// run); the error of the lowest index is returned.
+fn pool(
+    n: usize,
+    work: impl Fn(usize) -> Result<()> + Sync,
+    skipped: impl Fn(usize) + Sync,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: std::sync::Mutex<Vec<(usize, crate::error::Error)>> = Default::default();
+    std::thread::scope(|s| {
+        for _ in 0..parallelism().min(n) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Relaxed);
+                if i >= n {
+                    break;
+                }
+                if failed.load(Relaxed) {
+                    skipped(i);
+                    continue;
+                }
+                if let Err(e) = work(i) {
+                    failed.store(true, Relaxed);
+                    errors.lock().expect("errors").push((i, e));
+                }
+            });
+        }
     });
-    results.into_iter().collect::<Result<Vec<()>>>()?;
-    Ok(())
+    let mut errors = errors.into_inner().expect("errors");
+    errors.sort_by_key(|(i, _)| *i);
+    match errors.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A run of `/etc/netns` file work (writes and removals; no commands), namespaces
+/// concurrently: a lab of thousands of hosts has thousands of these files, and the file
+/// system handles different directories in parallel. Each namespace's files stay in order.
+fn apply_etc_files(ops: &[Op]) -> Result<()> {
+    let mut groups: Vec<Vec<&Op>> = Vec::new();
+    let mut index: HashMap<Option<&str>, usize> = HashMap::new();
+    for op in ops {
+        let i = *index.entry(op.ns()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(op);
+    }
+    pool(
+        groups.len(),
+        |i| {
+            for op in &groups[i] {
+                super::host::apply(op)?;
+                crate::progress::inc(1);
+            }
+            Ok(())
+        },
+        |_| {},
+    )
 }
 
 /// The root batch, with the first namespaces' `ip -n NS -batch -` processes started while it
@@ -241,7 +322,7 @@ fn root_with_early_starts(
             if !netns::is_mounted(name) {
                 break;
             }
-            match Cmd::ip(Some(name), &["-batch", "-"]).start_held() {
+            match Cmd::net_tool("ip", Some(name), &["-batch", "-"]).start_held() {
                 Ok(held) => early.push(Some(held)),
                 Err(_) => break,
             }
@@ -260,21 +341,16 @@ impl Iproute2 {
     /// Apply Ops that are all `ip` commands or sysctls.
     fn apply_kernel(&mut self, ops: &[Op]) -> Result<()> {
         for stage in compile(ops) {
-            let mut chunks = stage.per_ns.chunks(parallelism());
-            match (stage.root_batch(), chunks.next()) {
-                (Some(root), Some(first)) => {
-                    let early = root_with_early_starts(root, first)?;
-                    run_concurrently(first, early)?;
-                }
-                (_, first) => {
+            let first = &stage.per_ns[..parallelism().min(stage.per_ns.len())];
+            let early = match stage.root_batch() {
+                Some(root) if !first.is_empty() => root_with_early_starts(root, first)?,
+                _ => {
                     run_steps(&stage.root)?;
-                    if let Some(first) = first {
-                        run_concurrently(first, Vec::new())?;
-                    }
+                    Vec::new()
                 }
-            }
-            for chunk in chunks {
-                run_concurrently(chunk, Vec::new())?;
+            };
+            if !stage.per_ns.is_empty() {
+                run_concurrently(&stage.per_ns, early)?;
             }
         }
         Ok(())
@@ -283,12 +359,27 @@ impl Iproute2 {
 
 impl Backend for Iproute2 {
     /// Kernel changes are compiled into batches; host work (commands, services) runs in
-    /// order between them, after everything listed before it.
+    /// order between them, after everything listed before it (a run of `/etc/netns` files,
+    /// namespaces concurrently).
     fn apply(&mut self, ops: &[Op]) -> Result<()> {
-        for segment in super::segments(ops) {
-            match segment {
-                super::Segment::Kernel(ops) => self.apply_kernel(ops)?,
-                super::Segment::Host(op) => super::host::apply(op)?,
+        let mut rest = ops;
+        while !rest.is_empty() {
+            let n = rest.iter().position(Op::is_host_work).unwrap_or(rest.len());
+            if n > 0 {
+                self.apply_kernel(&rest[..n])?;
+            }
+            rest = &rest[n..];
+            let files = rest
+                .iter()
+                .position(|op| !matches!(op, Op::WriteEtc { .. } | Op::DelEtc { .. }))
+                .unwrap_or(rest.len());
+            if files > 0 {
+                apply_etc_files(&rest[..files])?;
+                rest = &rest[files..];
+            } else if let Some(op) = rest.first() {
+                super::host::apply(op)?;
+                crate::progress::inc(1);
+                rest = &rest[1..];
             }
         }
         Ok(())

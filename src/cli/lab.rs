@@ -252,7 +252,16 @@ pub(super) fn check(
     let name = lab_name(lab.as_deref(), &prefix)?;
     let report = match Record::load(&name)? {
         Some(record) => machines::check(&record.lab, prober, timeout, backend)?,
-        None => check::check(&lab_for(lab.as_deref(), &prefix)?, prober, timeout)?,
+        None => {
+            let lab = lab_for(lab.as_deref(), &prefix)?;
+            let hosts = lab.hosts.len();
+            // Steps: each source host's probes done.
+            let bar =
+                crate::progress::start(&format!("check {}", lab.name), hosts as u64, hosts, json);
+            let report = check::check(&lab, prober, timeout)?;
+            drop(bar);
+            report
+        }
     };
     if json {
         print_json(&report);

@@ -33,6 +33,10 @@ pub struct Cli {
     /// Print every command spawned, and at the end how many processes were spawned.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// No progress bar (one is drawn on a terminal while `up`, `down` or `check` works on a
+    /// lab of 50 hosts or more).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -346,6 +350,7 @@ fn print_json<T: serde::Serialize>(v: &T) {
 
 pub fn run(cli: Cli) -> Result<()> {
     crate::run::set_verbose(cli.verbose);
+    crate::progress::set_quiet(cli.quiet);
     let mut backend = Iproute2;
     let result = command(cli.command, &mut backend);
     if cli.verbose {

@@ -8,7 +8,7 @@
 //! validation refused any name already present) and reports the failing `ip` line.
 
 use super::file::Lab;
-use super::plan::{etc_files, plan_down, plan_forget, plan_post, plan_up};
+use super::plan::{etc_file_names, plan_down, plan_forget, plan_post, plan_up};
 use crate::backend::Backend;
 use crate::error::{Error, IoContext, Result};
 use crate::netns::check_name;
@@ -173,7 +173,7 @@ pub fn check_free(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
         )));
     }
     for h in &lab.hosts {
-        for (file, _) in etc_files(lab, h) {
+        for file in etc_file_names(h) {
             let path = crate::backend::host::etc_path(Some(&h.name), file)?;
             if crate::backend::host::etc_is_foreign(&path) {
                 return Err(Error::Usage(format!(
@@ -210,15 +210,30 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     check_qdiscs(lab, backend)?;
     let mut state = State::of(lab, source);
     state.save()?;
+    let up = plan_up(lab);
+    let post_ops = plan_post(lab);
+    let hosts = lab.hosts.len();
+    // Steps: each namespace made, each namespace's batches done, each host's work.
+    let _bar = crate::progress::start(
+        &format!("up {}", lab.name),
+        (2 * hosts + post_ops.len()) as u64,
+        hosts,
+        false,
+    );
     let result = super::neigh::raise_for(lab, backend)
         .map(|said| {
             if let Some(line) = said {
                 eprintln!("nslab: {line}");
             }
         })
-        .and_then(|()| backend.apply(&plan_up(lab)))
+        .and_then(|()| {
+            crate::progress::watch(
+                || lab_namespaces(&state.namespaces, true),
+                || backend.apply(&up),
+            )
+        })
         .and_then(|()| settle(lab, backend))
-        .and_then(|()| post(lab, &mut state, backend));
+        .and_then(|()| post(&post_ops, &mut state, backend));
     if let Err(error) = result {
         return match teardown(&state, backend, DEFAULT_GRACE) {
             Ok(_) => Err(error),
@@ -231,15 +246,27 @@ pub fn up(lab: &Lab, source: Option<&str>, backend: &mut dyn Backend) -> Result<
     Ok(())
 }
 
-/// The host work of `up` ([`plan_post`]), one Op at a time: after each service starts, its
-/// supervisor's PID goes into the state file.
-fn post(lab: &Lab, state: &mut State, backend: &mut dyn Backend) -> Result<()> {
-    for op in plan_post(lab) {
-        backend.apply(std::slice::from_ref(&op))?;
+/// The host work of `up` ([`plan_post`]): runs of it in one apply (a run of `/etc/netns`
+/// files is written for all hosts at once), each service start alone so that its
+/// supervisor's PID goes into the state file as soon as it runs.
+fn post(ops: &[crate::op::Op], state: &mut State, backend: &mut dyn Backend) -> Result<()> {
+    let mut rest = ops;
+    while !rest.is_empty() {
+        let n = rest
+            .iter()
+            .position(|op| matches!(op, crate::op::Op::Start { .. }))
+            .unwrap_or(rest.len());
+        if n > 0 {
+            backend.apply(&rest[..n])?;
+            rest = &rest[n..];
+            continue;
+        }
+        let op = &rest[0];
+        backend.apply(std::slice::from_ref(op))?;
         if let crate::op::Op::Start {
             ns: Some(host),
             service,
-        } = &op
+        } = op
         {
             let st = super::service::Status::read(Path::new(&service.status));
             if let Some(st) = st {
@@ -251,16 +278,28 @@ fn post(lab: &Lab, state: &mut State, backend: &mut dyn Backend) -> Result<()> {
                 state.save()?;
             }
         }
+        rest = &rest[1..];
     }
     Ok(())
+}
+
+/// How many of a lab's namespaces exist (`present`) or are gone: what a progress bar
+/// counts while one `ip -batch` makes or removes them all.
+fn lab_namespaces(names: &[String], present: bool) -> u64 {
+    let now: std::collections::HashSet<String> = crate::netns::list().into_iter().collect();
+    names.iter().filter(|n| now.contains(*n) == present).count() as u64
 }
 
 /// Make every lab device's link state current, so the lab forwards as soon as `up` returns.
 fn settle(lab: &Lab, backend: &mut dyn Backend) -> Result<()> {
     let mut per_ns: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    let mut add = |ns: Option<String>, dev: &str| match per_ns.iter_mut().find(|(n, _)| *n == ns) {
-        Some((_, v)) => v.push(dev.to_string()),
-        None => per_ns.push((ns, vec![dev.to_string()])),
+    let mut index: std::collections::HashMap<Option<String>, usize> = Default::default();
+    let mut add = |ns: Option<String>, dev: &str| {
+        let i = *index.entry(ns.clone()).or_insert_with(|| {
+            per_ns.push((ns, Vec::new()));
+            per_ns.len() - 1
+        });
+        per_ns[i].1.push(dev.to_string());
     };
     for b in &lab.bridges {
         add(b.host.clone(), &b.name);
@@ -299,10 +338,22 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
         .collect();
     let ended = backend.end_processes(&spaces, &first, grace);
     let ops = plan_down(&state.lab, &backend.namespaces()?, &backend.root_links()?);
+    let forget = plan_forget(&state.lab);
+    let hosts = state.namespaces.len();
+    // Steps: each namespace gone, each host file forgotten.
+    let _bar = crate::progress::start(
+        &format!("down {}", state.lab.name),
+        (hosts + forget.len()) as u64,
+        hosts,
+        false,
+    );
     let applied = if ops.is_empty() {
         Ok(())
     } else {
-        backend.apply(&ops)
+        crate::progress::watch(
+            || lab_namespaces(&state.namespaces, false),
+            || backend.apply(&ops),
+        )
     };
     // A namespace file left half-made by a killed `ip netns add` may refuse `netns del`;
     // try once more one by one, then report what is left.
@@ -320,7 +371,7 @@ fn teardown(state: &State, backend: &mut dyn Backend, grace: Duration) -> Result
             return Err(e);
         }
     }
-    backend.apply(&plan_forget(&state.lab))?;
+    backend.apply(&forget)?;
     // The services' logs and status files go with the lab.
     let logs = super::service::lab_dir(&state.lab.name);
     match std::fs::remove_dir_all(&logs) {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::netns;
 use crate::run::Cmd;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -44,71 +44,98 @@ pub struct Report {
     /// Neighbour entries the kernel refused while probing (all namespaces): non-zero means
     /// the shared table overflowed.
     pub neighbour_table_fulls: u64,
+    /// Packets the kernel dropped from a full backlog queue while probing (all CPUs, all
+    /// namespaces: also other traffic of the machine).
+    #[serde(default)]
+    pub backlog_drops: u64,
     pub elapsed_ms: f64,
     pub ok: bool,
 }
 
-/// Probe targets of a host: its lab addresses that are not link-local.
-fn targets(lab: &Lab, host: &str) -> Vec<IpAddr> {
-    lab.host_addrs(host)
-        .into_iter()
-        .map(|(_, c)| c.addr)
-        .filter(|a| match a {
-            IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
-            IpAddr::V4(v4) => !v4.is_link_local(),
-        })
-        .collect()
+/// What `check` needs to know of each host, gathered once (a lab of hundreds of hosts has
+/// hundreds of thousands of pairs; nothing per pair may scan the lab).
+struct Facts<'a> {
+    addrs: HashMap<&'a str, Vec<(String, Cidr)>>,
+    hosts: HashMap<&'a str, &'a super::file::Host>,
+    /// The last `[[expect]]` entry for each pair.
+    expect: HashMap<(&'a str, &'a str), bool>,
 }
 
-/// Whether `from` has a route toward `addr`: a connected subnet or a declared route.
-fn has_route(lab: &Lab, from: &str, addr: IpAddr) -> bool {
-    let own = lab.host_addrs(from);
-    if own.iter().any(|(_, c)| c.contains(addr)) {
-        return true;
-    }
-    let host = lab.hosts.iter().find(|h| h.name == from);
-    host.is_some_and(|h| {
-        h.routes.iter().any(|r| {
-            let family_ok = |gw: Option<&String>| {
-                gw.and_then(|g| g.parse::<IpAddr>().ok())
-                    .is_none_or(|g| g.is_ipv4() == addr.is_ipv4())
-            };
-            if r.to == "default" {
-                family_ok(r.via.as_ref())
-                    && r.via.is_some()
-                    && own.iter().any(|(_, c)| c.addr.is_ipv4() == addr.is_ipv4())
-            } else {
-                Cidr::parse(&r.to).is_ok_and(|c| c.contains(addr))
-            }
-        })
-    })
-}
-
-/// The expectation for one ordered pair.
-pub fn expected(lab: &Lab, from: &str, to: &str) -> bool {
-    if let Some(x) = lab
-        .expect
-        .iter()
-        .rev()
-        .find(|x| x.from == from && x.to == to)
-    {
-        return x.reach;
-    }
-    let back: Vec<IpAddr> = targets(lab, from);
-    targets(lab, to).into_iter().any(|t| {
-        has_route(lab, from, t)
-            && back
+impl<'a> Facts<'a> {
+    fn of(lab: &'a Lab) -> Facts<'a> {
+        Facts {
+            addrs: lab.addrs_by_host(),
+            hosts: lab.hosts.iter().map(|h| (h.name.as_str(), h)).collect(),
+            expect: lab
+                .expect
                 .iter()
-                .any(|b| b.is_ipv4() == t.is_ipv4() && has_route(lab, to, *b))
-    })
+                .map(|x| ((x.from.as_str(), x.to.as_str()), x.reach))
+                .collect(),
+        }
+    }
+
+    fn own(&self, host: &str) -> &[(String, Cidr)] {
+        self.addrs.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// Probe targets of a host: its lab addresses that are not link-local.
+    fn targets(&self, host: &str) -> Vec<IpAddr> {
+        self.own(host)
+            .iter()
+            .map(|(_, c)| c.addr)
+            .filter(|a| match a {
+                IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                IpAddr::V4(v4) => !v4.is_link_local(),
+            })
+            .collect()
+    }
+
+    /// Whether `from` has a route toward `addr`: a connected subnet or a declared route.
+    fn has_route(&self, from: &str, addr: IpAddr) -> bool {
+        let own = self.own(from);
+        if own.iter().any(|(_, c)| c.contains(addr)) {
+            return true;
+        }
+        self.hosts.get(from).is_some_and(|h| {
+            h.routes.iter().any(|r| {
+                let family_ok = |gw: Option<&String>| {
+                    gw.and_then(|g| g.parse::<IpAddr>().ok())
+                        .is_none_or(|g| g.is_ipv4() == addr.is_ipv4())
+                };
+                if r.to == "default" {
+                    family_ok(r.via.as_ref())
+                        && r.via.is_some()
+                        && own.iter().any(|(_, c)| c.addr.is_ipv4() == addr.is_ipv4())
+                } else {
+                    Cidr::parse(&r.to).is_ok_and(|c| c.contains(addr))
+                }
+            })
+        })
+    }
+
+    /// The expectation for one ordered pair, given both hosts' targets.
+    fn expected(&self, from: &str, to: &str, back: &[IpAddr], forth: &[IpAddr]) -> bool {
+        if let Some(x) = self.expect.get(&(from, to)) {
+            return *x;
+        }
+        forth.iter().any(|t| {
+            self.has_route(from, *t)
+                && back
+                    .iter()
+                    .any(|b| b.is_ipv4() == t.is_ipv4() && self.has_route(to, *b))
+        })
+    }
 }
 
 /// Probe every ordered pair of hosts concurrently and compare with the expectations.
 ///
-/// The kernel's neighbour tables are shared by all namespaces; when one is full, a probe
-/// that needs a new entry is dropped. If `table_fulls` grew while probing, the pairs that
-/// did not answer are probed once more; those that still fail while the table overflows are
-/// reported as unsure, never as "does not reach".
+/// The kernel drops packets without telling the sender: when a neighbour table is full (an
+/// entry refused, `table_fulls`; the tables are shared by all namespaces) or when a CPU's
+/// backlog queue is (`netdev_max_backlog`; the ARP request lost costs a one-second
+/// retransmit). So a pair that should reach but did not answer is probed once more, and so
+/// is every pair that did not answer if anything was dropped; those that still fail while
+/// the kernel drops are reported as unsure, never as "does not reach". A pair is reported
+/// reachable only when one of its target's addresses answered.
 pub fn check(lab: &Lab, prober: Prober, timeout: Duration) -> Result<Report> {
     check_from(lab, None, prober, timeout)
 }
@@ -123,7 +150,11 @@ pub fn check_from(
 ) -> Result<Report> {
     let hosts = lab.host_names();
     let start = Instant::now();
-    let fulls_before = neigh::table_fulls();
+    let facts = Facts::of(lab);
+    let targets: Vec<Vec<IpAddr>> = hosts.iter().map(|h| facts.targets(h)).collect();
+    let expected =
+        |(f, t): (usize, usize)| facts.expected(&hosts[f], &hosts[t], &targets[f], &targets[t]);
+    // Only the pairs from `sources`, when given.
     let initial: Option<BTreeSet<(usize, usize)>> = sources.map(|src| {
         let n = hosts.len();
         (0..n)
@@ -131,34 +162,43 @@ pub fn check_from(
             .flat_map(|f| (0..n).filter(move |t| *t != f).map(move |t| (f, t)))
             .collect()
     });
-    let mut answers = probe_pairs(lab, &hosts, prober, timeout, initial.as_ref())?;
-    let mut overflow = neigh::table_fulls() - fulls_before;
+    let lost = || [neigh::table_fulls(), neigh::backlog_drops()];
+    let before = lost();
+    let mut answers = probe_pairs(&hosts, &targets, prober, timeout, initial.as_ref())?;
+    let after = lost();
+    let mut overflow = after[0] - before[0];
+    let mut dropped = after[1].saturating_sub(before[1]);
     let mut unsure: BTreeSet<(usize, usize)> = BTreeSet::new();
-    if overflow > 0 {
-        let failed: BTreeSet<(usize, usize)> = answers
-            .iter()
-            .filter(|(_, a)| a.is_empty())
-            .map(|(k, _)| *k)
-            .collect();
-        let again_before = neigh::table_fulls();
-        let again = probe_pairs(lab, &hosts, prober, timeout, Some(&failed))?;
-        let again_overflow = neigh::table_fulls() - again_before;
-        overflow += again_overflow;
+    let failed: BTreeSet<(usize, usize)> = answers
+        .iter()
+        .filter(|(k, a)| a.is_empty() && (overflow + dropped > 0 || expected(**k)))
+        .map(|(k, _)| *k)
+        .collect();
+    if !failed.is_empty() {
+        let again_before = lost();
+        let again = probe_pairs(&hosts, &targets, prober, timeout, Some(&failed))?;
+        let again_after = lost();
+        let again_lost = [
+            again_after[0] - again_before[0],
+            again_after[1].saturating_sub(again_before[1]),
+        ];
+        overflow += again_lost[0];
+        dropped += again_lost[1];
         for (k, a) in again {
             if !a.is_empty() {
                 answers.insert(k, a);
-            } else if again_overflow > 0 {
+            } else if again_lost[0] + again_lost[1] > 0 {
                 unsure.insert(k);
             }
         }
     }
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(answers.len());
     for (&(f, t), answered) in &answers {
         let (from, to) = (&hosts[f], &hosts[t]);
         pairs.push(Pair {
             from: from.clone(),
             to: to.clone(),
-            expected: expected(lab, from, to),
+            expected: expected((f, t)),
             reached: !answered.is_empty(),
             unsure: unsure.contains(&(f, t)),
             answered: answered.clone(),
@@ -175,79 +215,87 @@ pub fn check_from(
         hosts,
         pairs,
         neighbour_table_fulls: overflow,
+        backlog_drops: dropped,
         elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
         ok,
     })
 }
 
+/// One source's probing: its index, the hosts asked about, and each address to probe with
+/// the host it belongs to.
+type Plan = (usize, Vec<usize>, Vec<(usize, IpAddr)>);
+
 /// Probe the ordered pairs (source index, target index) — all of them, or `only` these —
-/// one prober per source, concurrently. Returns each pair's answering addresses.
+/// from every source at once. Returns each pair's answering addresses.
 fn probe_pairs(
-    lab: &Lab,
     hosts: &[String],
+    targets: &[Vec<IpAddr>],
     prober: Prober,
     timeout: Duration,
     only: Option<&BTreeSet<(usize, usize)>>,
 ) -> Result<BTreeMap<(usize, usize), Vec<IpAddr>>> {
-    let slots = match prober {
-        Prober::Socket => None,
-        Prober::Ping => Some(Slots::new(ping_slots())),
-    };
-    let per_source: Vec<Result<Answers>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..hosts.len())
-            .filter(|f| only.is_none_or(|o| o.iter().any(|(x, _)| x == f)))
-            .map(|f| {
-                let slots = slots.as_ref();
-                s.spawn(move || {
-                    let wanted = |t: usize| only.is_none_or(|o| o.contains(&(f, t)));
-                    probe_from(lab, hosts, f, &wanted, prober, slots, timeout).map(|a| (f, a))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("prober thread panicked"))
-            .map(|r| r.map(|(f, a)| a.into_iter().map(|(t, x)| ((f, t), x)).collect()))
-            .collect()
-    });
-    let mut out = BTreeMap::new();
-    for r in per_source {
-        out.extend(r?);
-    }
-    Ok(out)
-}
-
-/// For each pair (source, target) by index, the addresses of the target that answered.
-type Answers = Vec<((usize, usize), Vec<IpAddr>)>;
-
-/// From one source host (by index): for each other host it is asked about, the addresses
-/// that answered.
-fn probe_from(
-    lab: &Lab,
-    hosts: &[String],
-    from: usize,
-    wanted: &dyn Fn(usize) -> bool,
-    prober: Prober,
-    slots: Option<&Slots>,
-    timeout: Duration,
-) -> Result<Vec<(usize, Vec<IpAddr>)>> {
-    let mut flat: Vec<(usize, IpAddr)> = Vec::new();
-    let others: Vec<usize> = (0..hosts.len())
-        .filter(|t| *t != from && wanted(*t))
+    let sources: BTreeSet<usize> = only.map_or_else(
+        || (0..hosts.len()).collect(),
+        |o| o.iter().map(|(f, _)| *f).collect(),
+    );
+    // Per source: the pairs asked about, and the addresses to probe (with their pair).
+    let plans: Vec<Plan> = sources
+        .into_iter()
+        .map(|f| {
+            let others: Vec<usize> = (0..hosts.len())
+                .filter(|&t| t != f && only.is_none_or(|o| o.contains(&(f, t))))
+                .collect();
+            let flat = others
+                .iter()
+                .flat_map(|&t| targets[t].iter().map(move |a| (t, *a)))
+                .collect();
+            (f, others, flat)
+        })
         .collect();
-    for &t in &others {
-        flat.extend(targets(lab, &hosts[t]).into_iter().map(|a| (t, a)));
-    }
-    let addrs: Vec<IpAddr> = flat.iter().map(|(_, a)| *a).collect();
-    let answered = match (prober, slots) {
-        (Prober::Ping, Some(slots)) => ping_all(&hosts[from], &addrs, timeout, slots)?,
-        _ => netns::probe(&hosts[from], &addrs, timeout)?,
+    let addrs: Vec<Vec<IpAddr>> = plans
+        .iter()
+        .map(|(_, _, flat)| flat.iter().map(|(_, a)| *a).collect())
+        .collect();
+    let answered: Vec<Vec<bool>> = match prober {
+        Prober::Socket => {
+            let list: Vec<(&str, &[IpAddr])> = plans
+                .iter()
+                .zip(&addrs)
+                .map(|((f, _, _), a)| (hosts[*f].as_str(), a.as_slice()))
+                .collect();
+            netns::probe_many(&list, timeout)?
+        }
+        Prober::Ping => {
+            let slots = Slots::new(ping_slots());
+            let got: Vec<Result<Vec<bool>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = plans
+                    .iter()
+                    .zip(&addrs)
+                    .map(|((f, _, _), a)| {
+                        let slots = &slots;
+                        s.spawn(move || {
+                            let r = ping_all(&hosts[*f], a, timeout, slots);
+                            crate::progress::inc(1);
+                            r
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("prober thread panicked"))
+                    .collect()
+            });
+            got.into_iter().collect::<Result<_>>()?
+        }
     };
-    let mut out: Vec<(usize, Vec<IpAddr>)> = others.iter().map(|t| (*t, vec![])).collect();
-    for ((t, a), ok) in flat.into_iter().zip(answered) {
-        if ok {
-            if let Some(slot) = out.iter_mut().find(|(j, _)| *j == t) {
-                slot.1.push(a);
+    let mut out = BTreeMap::new();
+    for ((f, others, flat), ok) in plans.into_iter().zip(answered) {
+        for t in others {
+            out.insert((f, t), Vec::new());
+        }
+        for ((t, a), ok) in flat.into_iter().zip(ok) {
+            if ok {
+                out.get_mut(&(f, t)).expect("asked").push(a);
             }
         }
     }
@@ -343,10 +391,15 @@ impl Report {
             s.push_str(&format!("  {h:>w$}"));
         }
         s.push('\n');
+        let pairs: HashMap<(&str, &str), &Pair> = self
+            .pairs
+            .iter()
+            .map(|p| ((p.from.as_str(), p.to.as_str()), p))
+            .collect();
         for from in &self.hosts {
             s.push_str(&format!("{from:w$}"));
             for to in &self.hosts {
-                let cell = match self.pairs.iter().find(|p| &p.from == from && &p.to == to) {
+                let cell = match pairs.get(&(from.as_str(), to.as_str())) {
                     None => "-".to_string(),
                     Some(p) if p.unsure => "unsure".into(),
                     Some(p) => match (p.reached, p.expected) {
@@ -382,9 +435,20 @@ impl Report {
         s
     }
 
-    /// What to say when the kernel's shared neighbour table overflowed while probing.
+    /// What to say when the kernel's shared neighbour table overflowed (or, with pairs left
+    /// unsure, its backlog queues did) while probing.
     fn overflow_line(&self) -> Option<String> {
         let unsure = self.pairs.iter().filter(|p| p.unsure).count();
+        if self.neighbour_table_fulls == 0 && unsure > 0 {
+            return Some(format!(
+                "the kernel dropped {} packets from full backlog queues while probing \
+                 (net.core.netdev_max_backlog = {}): {unsure} pairs are unsure after a second \
+                 try; a smaller lab, or a quieter machine, can be checked",
+                self.backlog_drops,
+                std::fs::read_to_string("/proc/sys/net/core/netdev_max_backlog")
+                    .map_or("?".to_string(), |t| t.trim().to_string()),
+            ));
+        }
         (self.neighbour_table_fulls > 0).then(|| {
             format!(
                 "the kernel's neighbour table (shared by all namespaces) overflowed while \

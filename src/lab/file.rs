@@ -8,8 +8,12 @@ use crate::error::{escape_controls, Error, Result};
 use crate::netns::check_name;
 use crate::shape::{Shape, ShapeDecl};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+
+/// The most ports a Linux bridge holds (port numbers are 10 bits, 0 unused: the kernel's
+/// `BR_MAX_PORTS`); the 1,024th `master` is refused with "Exchange full".
+pub const BRIDGE_MAX_PORTS: usize = 1023;
 
 /// The default lab: the slides' four hosts on one bridge, compiled into the binary.
 pub const DEFAULT_LAB: &str = include_str!("../../labs/seed.toml");
@@ -764,6 +768,32 @@ impl Lab {
         self.hosts.iter().map(|h| h.name.clone()).collect()
     }
 
+    /// [`Lab::host_addrs`] of every host at once, in one pass over the lab (a lab of
+    /// thousands of hosts must not scan every link once per host).
+    pub fn addrs_by_host(&self) -> HashMap<&str, Vec<(String, Cidr)>> {
+        let mut m: HashMap<&str, Vec<(String, Cidr)>> = self
+            .hosts
+            .iter()
+            .map(|h| (h.name.as_str(), Vec::new()))
+            .collect();
+        let mut add = |host: Option<&String>, dev: &str, addrs: &[String]| {
+            if let Some(v) = host.and_then(|h| m.get_mut(h.as_str())) {
+                v.extend(
+                    addrs
+                        .iter()
+                        .filter_map(|a| Some((dev.to_string(), Cidr::parse(a).ok()?))),
+                );
+            }
+        };
+        for b in &self.bridges {
+            add(b.host.as_ref(), &b.name, &b.addrs);
+        }
+        for e in self.ends() {
+            add(e.host.as_ref(), &e.name, &e.addrs);
+        }
+        m
+    }
+
     /// Addresses of a host: those of its interfaces and of the bridges in its namespace.
     pub fn host_addrs(&self, host: &str) -> Vec<(String, Cidr)> {
         let mut v = Vec::new();
@@ -905,6 +935,7 @@ impl Lab {
                 .map(|b| b.host.clone())
                 .collect()
         };
+        let mut ports: HashMap<(Option<String>, &str), usize> = HashMap::new();
         for (i, l) in self.links.iter().enumerate() {
             for (side, e) in [("a", &l.a), ("b", &l.b)] {
                 let key = format!("links[{i}].{side}");
@@ -943,6 +974,20 @@ impl Lab {
                         }
                     },
                 };
+                if let Some(b) = &e.bridge {
+                    let n = ports.entry((ns.clone(), b.as_str())).or_insert(0usize);
+                    *n += 1;
+                    if *n > BRIDGE_MAX_PORTS {
+                        return Err(err(
+                            format!("{key}.bridge"),
+                            format!(
+                                "bridge `{b}` would get more than {BRIDGE_MAX_PORTS} ports, \
+                                 the most a Linux bridge holds: split the hosts over \
+                                 several bridges joined by a link"
+                            ),
+                        ));
+                    }
+                }
                 add_dev(format!("{key}.name"), ns, &e.name)?;
                 check_addrs(format!("{key}.addrs"), &e.addrs)?;
                 check_mtu(&err, format!("{key}.mtu"), e.mtu)?;
@@ -951,12 +996,21 @@ impl Lab {
                     .map_err(|(place, msg)| err(place, msg))?;
             }
         }
+        let addrs = self.addrs_by_host();
+        // Per host, its interfaces declared `up = false`.
+        let mut down: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for e in self.links.iter().flat_map(|l| [&l.a, &l.b]) {
+            if let (Some(h), false) = (&e.host, e.up) {
+                down.entry(h.as_str()).or_default().insert(e.name.as_str());
+            }
+        }
         for (i, h) in self.hosts.iter().enumerate() {
             let devs = devices
                 .get(&Some(h.name.clone()))
                 .cloned()
                 .unwrap_or_default();
-            self.validate_routes(i, h, &devs, &err)?;
+            let own = addrs.get(h.name.as_str()).cloned().unwrap_or_default();
+            self.validate_routes(i, h, &devs, &own, &down, &err)?;
             for k in h.sysctl.keys() {
                 let ok = k.starts_with("net.")
                     && !k.contains("..")
@@ -1414,16 +1468,11 @@ impl Lab {
         i: usize,
         h: &Host,
         devs: &BTreeSet<String>,
+        own: &[(String, Cidr)],
+        down: &HashMap<&str, BTreeSet<&str>>,
         err: &dyn Fn(String, String) -> Error,
     ) -> Result<()> {
-        let down: BTreeSet<&str> = self
-            .links
-            .iter()
-            .flat_map(|l| [&l.a, &l.b])
-            .filter(|e| e.host.as_deref() == Some(h.name.as_str()) && !e.up)
-            .map(|e| e.name.as_str())
-            .collect();
-        let own = self.host_addrs(&h.name);
+        let down = down.get(h.name.as_str()).cloned().unwrap_or_default();
         // (IPv4?, destination, metric as the kernel fills it in) → the route's key.
         let mut seen: BTreeMap<(bool, IpAddr, u8, u32), String> = BTreeMap::new();
         for (dev, c) in own.iter().filter(|(d, _)| !down.contains(d.as_str())) {
@@ -1650,7 +1699,7 @@ fn keyed(key: Option<String>, raw: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1666,6 +1715,38 @@ mod tests {
         assert_eq!(lab.bridges[0].name, "br0");
         assert_eq!(lab.bridges[0].host.as_deref(), Some("t1-ns1"));
         lab.validate("x").unwrap();
+    }
+
+    /// A flat star: hub `hub` holding bridge `br0`, `spokes` hosts on it, all in 10/8.
+    pub(crate) fn flat_star(spokes: usize) -> Lab {
+        let mut t = String::from("name = \"flat\"\n[[hosts]]\nname = \"hub\"\n");
+        t.push_str("[[bridges]]\nname = \"br0\"\nhost = \"hub\"\n");
+        for i in 1..=spokes {
+            t.push_str(&format!("[[hosts]]\nname = \"h{i}\"\n"));
+        }
+        for i in 1..=spokes {
+            t.push_str(&format!(
+                "[[links]]\na = {{ host = \"h{i}\", name = \"veth0\", addrs = [\"10.0.{}.{}/8\"] }}\n\
+                 b = {{ bridge = \"br0\", name = \"e{i}\" }}\n",
+                i / 256,
+                i % 256
+            ));
+        }
+        Lab::parse("flat.toml", &t).unwrap()
+    }
+
+    #[test]
+    fn a_bridge_with_more_than_1023_ports_is_refused_at_its_1024th() {
+        flat_star(BRIDGE_MAX_PORTS).validate("flat.toml").unwrap();
+        let e = flat_star(BRIDGE_MAX_PORTS + 1)
+            .validate("flat.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("flat.toml: links[1023].b.bridge: "), "{e}");
+        assert!(
+            e.contains("bridge `br0` would get more than 1023 ports"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -370,6 +370,7 @@ pub fn check(
         hosts: hosts.clone(),
         pairs: Vec::new(),
         neighbour_table_fulls: 0,
+        backlog_drops: 0,
         elapsed_ms: 0.0,
         ok: true,
     };
@@ -378,6 +379,7 @@ pub fn check(
         report.prober = r.prober;
         report.pairs.extend(r.pairs);
         report.neighbour_table_fulls += r.neighbour_table_fulls;
+        report.backlog_drops += r.backlog_drops;
     }
     let at = |h: &str| hosts.iter().position(|x| x == h);
     report.pairs.sort_by_key(|p| (at(&p.from), at(&p.to)));

@@ -30,30 +30,26 @@ const TABLES: [(&str, &str); 2] = [
 /// over machines), plus its gateways.
 pub fn need(lab: &Lab) -> [usize; 2] {
     let mut n = [0usize; 2];
-    let addrs: Vec<(String, Cidr)> = lab
+    let by_host = lab.addrs_by_host();
+    let addrs: Vec<(&str, Cidr)> = lab
         .hosts
         .iter()
         .flat_map(|h| {
-            lab.host_addrs(&h.name)
-                .into_iter()
-                .map(move |(_, c)| (h.name.clone(), c))
+            let name = h.name.as_str();
+            by_host[name].iter().map(move |(_, c)| (name, *c))
         })
         .collect();
     for h in &lab.hosts {
-        let own: Vec<&Cidr> = addrs
-            .iter()
-            .filter(|(o, _)| o == &h.name)
-            .map(|(_, c)| c)
-            .collect();
+        let own = &by_host[h.name.as_str()];
         for (other, c) in &addrs {
-            if other != &h.name && own.iter().any(|o| o.contains(c.addr)) {
+            if *other != h.name && own.iter().any(|(_, o)| o.contains(c.addr)) {
                 n[usize::from(c.addr.is_ipv6())] += 1;
             }
         }
         // In a machine's part: the hosts on the other machines, reached through tunnels.
         for p in lab.transit.iter().flat_map(|t| &t.peers) {
             if let Ok(c) = Cidr::parse(p) {
-                if own.iter().any(|o| o.contains(c.addr)) {
+                if own.iter().any(|(_, o)| o.contains(c.addr)) {
                     n[usize::from(c.addr.is_ipv6())] += 1;
                 }
             }
@@ -238,6 +234,18 @@ pub fn table_fulls() -> u64 {
                 "table_fulls",
             )
         })
+        .sum()
+}
+
+/// Packets dropped because a CPU's backlog queue was full (`net.core.netdev_max_backlog`),
+/// since boot: the second column of /proc/net/softnet_stat (hex, one row per CPU). Global:
+/// a veth hands every frame to the receiving CPU's backlog, in every namespace.
+pub fn backlog_drops() -> u64 {
+    std::fs::read_to_string("/proc/net/softnet_stat")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter_map(|v| u64::from_str_radix(v, 16).ok())
         .sum()
 }
 

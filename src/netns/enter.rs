@@ -179,13 +179,14 @@ pub struct ChildSetup<'a> {
     pub new_session: bool,
 }
 
-/// The spawn path of `run.rs`: the child dies with nslab and, with `ns`, enters it fully.
-pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>) {
+/// The spawn path of `run.rs`: the child dies with nslab and, with `ns`, enters it (fully,
+/// or its network namespace only).
+pub fn prepare_child(command: &mut std::process::Command, ns: Option<&str>, entry: Entry) {
     setup_child(
         command,
         ChildSetup {
             netns: ns,
-            entry: Entry::Full,
+            entry,
             die_with_parent: true,
             new_session: false,
         },

@@ -52,7 +52,7 @@ pub mod uts;
 
 pub use enter::{exec, prepare_child, setup_child, ChildSetup, Entry};
 pub use linkstate::sync_links;
-pub use probe::probe;
+pub use probe::{probe, probe_many};
 pub use process::{process_args, process_setup, write_to_child};
 pub use thread::{in_netns, in_new_netns, read_sysctls, write_sysctl};
 
