@@ -408,8 +408,10 @@ mod tests {
         assert_eq!(stages[0].root_batch().unwrap().len(), 1000 + 999);
         assert_eq!(stages[0].per_ns.len(), 1000);
         assert_eq!(stages[0].per_ns[0].1.len(), 1);
-        assert_eq!(post.len(), 1000);
-        match &post[999] {
+        // Per host: its UTS namespace, then its hosts file.
+        assert_eq!(post.len(), 2000);
+        assert!(matches!(post[1998], Op::AddUts { .. }));
+        match &post[1999] {
             Op::WriteEtc { text, .. } => {
                 assert_eq!(text.lines().filter(|l| l.starts_with("10.")).count(), 999)
             }
