@@ -10,8 +10,10 @@ pub mod machines;
 pub mod measure;
 pub mod neigh;
 pub mod plan;
+pub mod query;
 pub mod service;
 pub mod shaping;
 pub mod split;
+pub mod validate;
 
 pub use file::Lab;
