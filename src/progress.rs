@@ -39,7 +39,13 @@ pub fn wanted(c: &Context) -> bool {
 }
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+static VERBOSE: AtomicBool = AtomicBool::new(false);
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// `--verbose` (told by `run::set_verbose`): the command lines printed would break a bar.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
 
 /// `--quiet`: never show a bar in this run.
 pub fn set_quiet(on: bool) {
@@ -68,7 +74,7 @@ pub fn start(what: &str, len: u64, hosts: usize, json: bool) -> Guard {
         stderr_is_tty: std::io::stderr().is_terminal(),
         json,
         quiet: QUIET.load(Ordering::Relaxed),
-        verbose: crate::run::verbose(),
+        verbose: VERBOSE.load(Ordering::Relaxed),
         no_color: no_color.as_deref(),
         term: term.as_deref(),
         hosts,

@@ -20,6 +20,7 @@ static SPAWNED: AtomicUsize = AtomicUsize::new(0);
 /// Turn on printing of every spawned command line on stderr.
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
+    crate::progress::set_verbose(on);
 }
 
 /// Whether `--verbose` is on.

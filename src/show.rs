@@ -24,7 +24,7 @@ pub struct NsView {
 pub struct HostView {
     pub lab: String,
     pub hostname: Option<String>,
-    pub services: Vec<crate::lab::service::Row>,
+    pub services: Vec<crate::backend::service::Row>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -22,7 +22,7 @@ pub fn apply(op: &Op) -> Result<()> {
         Op::DelEtc { ns, file } => del_etc(ns.as_deref(), file),
         Op::AddUts { ns, lab, hostname } => crate::netns::uts::create(lab, host_of(ns)?, hostname),
         Op::DelUts { ns, lab } => crate::netns::uts::remove(lab, host_of(ns)?),
-        Op::Start { ns, service } => crate::lab::service::start(host_of(ns)?, service),
+        Op::Start { ns, service } => super::service::start(host_of(ns)?, service),
         other => unreachable!("not host work: {other:?}"),
     }
 }

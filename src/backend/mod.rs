@@ -10,6 +10,7 @@ pub mod iproute2;
 pub mod memory;
 pub mod recording;
 pub mod script;
+pub mod service;
 pub mod tcjson;
 
 use crate::error::Result;

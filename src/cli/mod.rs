@@ -414,7 +414,7 @@ fn command(cmd: Command, backend: &mut dyn Backend) -> Result<()> {
             status,
             on_failure,
             argv,
-        } => crate::lab::service::supervise(&status, on_failure, &argv),
+        } => crate::backend::service::supervise(&status, on_failure, &argv),
         Command::Identify { pid } => {
             for name in crate::netns::identify(pid)? {
                 println!("{name}");
