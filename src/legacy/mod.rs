@@ -42,6 +42,12 @@ pub fn called(args: &[OsString], tool: &str) -> (String, Vec<String>) {
     (prog, rest)
 }
 
+/// A command line's words split on white space (the tests' way of writing argv).
+#[cfg(test)]
+pub(crate) fn words(line: &str) -> Vec<String> {
+    line.split_whitespace().map(str::to_string).collect()
+}
+
 /// A legacy tool's exit status as nslab's result: 0 is success, any other code is returned
 /// by `main` as the tool's own.
 pub fn exit(code: i32) -> Result<()> {

@@ -726,12 +726,7 @@ mod tests {
     use super::*;
 
     fn p(line: &str) -> Invocation {
-        parse(
-            &line
-                .split_whitespace()
-                .map(str::to_string)
-                .collect::<Vec<_>>(),
-        )
+        parse(&crate::legacy::words(line))
     }
 
     #[test]

@@ -3,12 +3,7 @@
 use super::*;
 
 fn p(line: &str) -> Invocation {
-    parse(
-        &line
-            .split_whitespace()
-            .map(str::to_string)
-            .collect::<Vec<_>>(),
-    )
+    parse(&crate::legacy::words(line))
 }
 
 fn op(line: &str) -> String {
