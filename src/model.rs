@@ -197,6 +197,17 @@ pub struct Route {
     /// `pref` the kernel reports for every IPv6 route.
     #[serde(skip)]
     pub ipv6: bool,
+    /// A multipath route's nexthops, in the kernel's order (`ip route` prints them so); empty
+    /// for a route with one. IPv6 makes one of routes added with different gateways.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nexthops: Vec<Nexthop>,
+}
+
+/// One nexthop of a multipath route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Nexthop {
+    pub gateway: Option<String>,
+    pub dev: Option<String>,
 }
 
 impl Route {
@@ -217,6 +228,7 @@ impl Route {
             window: None,
             rtt: None,
             ipv6: dst.contains(':'),
+            nexthops: Vec::new(),
         }
     }
 }

@@ -110,6 +110,17 @@ pub struct WireRoute {
     /// The router preference, which the kernel reports for IPv6 routes only.
     #[serde(default)]
     pub pref: Option<String>,
+    /// A multipath route's nexthops.
+    #[serde(default)]
+    pub nexthops: Vec<WireNexthop>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WireNexthop {
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default)]
+    pub dev: Option<String>,
 }
 
 /// One element of a route's `metrics` list (iproute2 prints one object holding them all).
@@ -384,6 +395,14 @@ impl From<WireRoute> for Route {
             advmss: w.metrics.iter().find_map(|m| m.advmss),
             window: w.metrics.iter().find_map(|m| m.window),
             rtt: w.metrics.iter().find_map(|m| m.rtt),
+            nexthops: w
+                .nexthops
+                .into_iter()
+                .map(|n| crate::model::Nexthop {
+                    gateway: n.gateway,
+                    dev: n.dev,
+                })
+                .collect(),
         }
     }
 }

@@ -227,6 +227,26 @@ pub fn plan(c: &Change, snap: &Snapshot) -> std::result::Result<Op, Refusal> {
         if c.bad_mask {
             return Err(errno(fib::EINVAL));
         }
+        if !c.add && c.gw.is_none() {
+            // The ioctl deletes one route: of a multipath route (what IPv6 makes of routes
+            // added with different gateways) its first nexthop, where `ip route del` without
+            // a gateway would delete them all.
+            let same = |d: &str| d == route.dst || format!("{d}/128") == route.dst;
+            let first = snap
+                .routes
+                .iter()
+                .filter(|r| r.ipv6 && r.table == "main" && r.kind == "unicast" && same(&r.dst))
+                .filter(|r| c.metric.is_none_or(|m| r.metric == Some(m)))
+                .find_map(|r| {
+                    r.nexthops
+                        .iter()
+                        .find(|n| route.dev.is_none() || n.dev == route.dev)
+                });
+            if let Some(n) = first {
+                route.via = n.gateway.clone();
+                route.dev = n.dev.clone();
+            }
+        }
         return Ok(op);
     }
     if c.bad_mask {
@@ -347,4 +367,42 @@ pub fn run(ctx: &mut Ctx<'_>, dialect: Dialect, prog: &str, args: &[String]) -> 
 /// `nslab` for `nslab route …`, which glibc's messages then call `route`).
 pub fn main(args: Vec<OsString>) -> Result<()> {
     super::main_with(args, "route", run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Nexthop, Route};
+
+    /// `route -6 del PREFIX` of a multipath route removes its first nexthop, as the ioctl
+    /// does (checked against net-tools: the other nexthops stay).
+    #[test]
+    fn an_ipv6_delete_without_a_gateway_takes_the_first_nexthop_only() {
+        let o = Opts {
+            families: vec!["inet6".into()],
+            ..Default::default()
+        };
+        let words = crate::legacy::words("2001:db8:7::/64");
+        let c = grammar::edit(Dialect::Modern, &o, Verb::Del, &words, &Names::default())
+            .expect("a valid delete");
+        let nh = |g: &str| Nexthop {
+            gateway: Some(g.into()),
+            dev: Some("v0".into()),
+        };
+        let snap = Snapshot {
+            netns: None,
+            links: vec![],
+            routes: vec![Route {
+                metric: Some(1),
+                nexthops: vec![nh("2001:db8::8"), nh("2001:db8::7")],
+                ..Route::new("unicast", "2001:db8:7::/64")
+            }],
+            nsids: Default::default(),
+        };
+        let Ok(Op::DelRoute { route, .. }) = plan(&c, &snap) else {
+            panic!("a route delete")
+        };
+        assert_eq!(route.via.as_deref(), Some("2001:db8::8"));
+        assert_eq!(route.dev.as_deref(), Some("v0"));
+    }
 }
