@@ -477,14 +477,28 @@ fn exec_all_has_the_header_of_ip_all_netns_exec() {
         let end = rest.find("\nnetns: ").unwrap_or(rest.len());
         format!("{header}{}", &rest[..end])
     };
-    let ours = nslab()
-        .args(["exec", "--all", "--", NSLAB, "identify"])
-        .output()
-        .expect("run");
-    let ip = Command::new("ip")
-        .args(["-all", "netns", "exec", NSLAB, "identify"])
-        .output()
-        .expect("ip");
+    // A namespace of another test removed while a run walks /run/netns can cut that run
+    // short (for nslab and for ip alike): run both again, a bounded number of times, until
+    // both reached ours.
+    let header = format!("\nnetns: {}\n", ns.name);
+    let run_both = || {
+        let ours = nslab()
+            .args(["exec", "--all", "--", NSLAB, "identify"])
+            .output()
+            .expect("run");
+        let ip = Command::new("ip")
+            .args(["-all", "netns", "exec", NSLAB, "identify"])
+            .output()
+            .expect("ip");
+        (ours, ip)
+    };
+    let (mut ours, mut ip) = run_both();
+    for _ in 0..5 {
+        if text(&ours.stdout).contains(&header) && text(&ip.stdout).contains(&header) {
+            break;
+        }
+        (ours, ip) = run_both();
+    }
     assert_eq!(block(&text(&ours.stdout)), block(&text(&ip.stdout)));
     assert_eq!(
         block(&text(&ours.stdout)),

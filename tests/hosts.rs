@@ -176,6 +176,16 @@ fn count_in(id: (u64, u64)) -> usize {
     pids_in(id).len()
 }
 
+/// How many `sleep` processes are in the namespace with identity `id`.
+fn sleeps_in(id: (u64, u64)) -> usize {
+    pids_in(id)
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "sleep")
+        })
+        .count()
+}
+
 #[test]
 fn down_ends_every_process_of_the_lab_and_the_namespaces_leave_the_kernel() {
     if !kernel_tests_allowed() {
@@ -207,16 +217,21 @@ fn down_ends_every_process_of_the_lab_and_the_namespaces_leave_the_kernel() {
         ]),
     ];
     // Wait until all have entered their namespaces: three sleepers in a (the daemon's shell
-    // gone), in b a sleeper and the SIGTERM-ignoring shell with its sleep.
+    // gone), in b a sleeper and the SIGTERM-ignoring shell with its sleep. Counted as
+    // (processes, sleeps) so that a moment with the daemon's shell still there and another
+    // sleeper not yet in does not pass for the end state.
+    let settled = || {
+        (
+            (count_in(ida), sleeps_in(ida)),
+            (count_in(idb), sleeps_in(idb)),
+        )
+    };
+    let want = ((3, 3), (3, 2));
     let start = Instant::now();
-    while (count_in(ida), count_in(idb)) != (3, 3) && start.elapsed() < Duration::from_secs(5) {
+    while settled() != want && start.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(
-        (count_in(ida), count_in(idb)),
-        (3, 3),
-        "sleepers did not start"
-    );
+    assert_eq!(settled(), want, "sleepers did not start");
     let mut inside: Vec<(u32, (u64, u64))> = pids_in(ida).into_iter().map(|p| (p, ida)).collect();
     inside.extend(pids_in(idb).into_iter().map(|p| (p, idb)));
     let start = Instant::now();
