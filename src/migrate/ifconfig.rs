@@ -133,6 +133,23 @@ impl Tx {
         if let Some(snap) = self.known.take() {
             return Ok(self.ifconfig_known(snap, &cmd));
         }
+        // An address with `netmask` after a kept ifconfig line: what the netmask does to the
+        // broadcast depends on the label's address before (SIOCSIFNETMASK recomputes it only
+        // when it was the default for the old mask), which a guard cannot see; the run-time
+        // helper replays the ioctls on what is there.
+        let has = |f: fn(&Action) -> bool| cmd.actions.iter().any(f);
+        if self.after_kept_ifconfig
+            && has(|a| matches!(a, Action::Address(_)))
+            && has(|a| matches!(a, Action::Netmask(_)))
+            && !has(|a| {
+                !matches!(
+                    a,
+                    Action::Address(_) | Action::Netmask(_) | Action::Broadcast(_)
+                )
+            })
+        {
+            return self.ifconfig_runtime(args, lead);
+        }
         let acts = &cmd.actions;
         let mut used = vec![false; acts.len()];
         let mut notes: Vec<String> = Vec::new();

@@ -25,6 +25,10 @@ pub struct Known {
     pub wrappers: HashSet<String>,
     /// Every function the script defines.
     pub functions: HashSet<String>,
+    /// Namespaces (`None`: the one the script runs in) where an ifconfig line was kept: it
+    /// may have left an address whose broadcast is not the default for its mask (`add`,
+    /// `del` of an unknown address), which a later `ADDR netmask M` guard cannot see.
+    pub kept_ifconfig: HashSet<Option<String>>,
 }
 
 impl Known {

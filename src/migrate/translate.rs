@@ -365,6 +365,7 @@ fn dispatch(
         lines: vec![],
         changed_unknown: false,
         routed: key.as_ref().is_none_or(|k| known.routed.contains(k)),
+        after_kept_ifconfig: known.kept_ifconfig.contains(&key),
     };
     if let (Some(k), "route" | "arp") = (&key, tool.as_str()) {
         known.routed.insert(k.clone());
@@ -378,6 +379,9 @@ fn dispatch(
     // A legacy command that certainly fails at some point becomes the lines for what it did
     // before, then `false` (its exit status); the picture keeps those changes.
     let fails = matches!(&result, Err(r) if certain_failure(r));
+    if tool == "ifconfig" && result.is_err() && !fails {
+        known.kept_ifconfig.insert(key.clone());
+    }
     if let Some(k) = &key {
         match (&tx.known, tx.changed_unknown, &result) {
             (Some(nk), false, Ok(_)) => {
@@ -457,6 +461,8 @@ pub(super) struct Tx {
     pub(super) changed_unknown: bool,
     /// Routes or neighbours may use the namespace's devices (see [`Known::routed`]).
     pub(super) routed: bool,
+    /// An ifconfig line was kept in this namespace before (see [`Known::kept_ifconfig`]).
+    pub(super) after_kept_ifconfig: bool,
 }
 
 /// A translation's note, or the reason the line is kept.
