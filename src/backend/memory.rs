@@ -305,8 +305,14 @@ impl Memory {
                 self.link_mut(dev)?.master = master.clone();
             }
             Op::SetUp { dev, up, .. } => {
+                let was_up = self.link_mut(dev)?.has_flag("UP");
                 self.set_flag(dev, "UP", *up)?;
                 let l = self.link_mut(dev)?;
+                if was_up && !*up {
+                    // NETDEV_DOWN: addrconf_ifdown flushes the device's IPv6 addresses
+                    // (`keep_addr_on_down` is 0 in a new namespace).
+                    l.addrs.retain(|a| !a.local.is_ipv6());
+                }
                 l.operstate = if *up { "UNKNOWN" } else { "DOWN" }.into();
                 if *up && l.has_flag("LOOPBACK") {
                     // inetdev_event(NETDEV_UP) gives loopback 127.0.0.1/8.
